@@ -1,0 +1,58 @@
+/**
+ * `connect-task-router`: the worker, the Connect emulator, and server setup.
+ */
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { Command } from 'commander';
+import { registerEmulatorCommand } from './emulator/cli-command';
+import { ALL_SEARCH_ATTRIBUTES } from './shared/search-attributes';
+import { DEFAULT_TASK_QUEUE } from './shared/task-queues';
+import { connectClientToTemporal, connectWorkerToTemporal } from './temporal-connection';
+import { createWorker } from './worker';
+
+export function buildProgram(): Command {
+  const program = new Command('connect-task-router')
+    .description('Create Amazon Connect tasks and assign them to free agents, durably, with Temporal.')
+    .showHelpAfterError();
+
+  program
+    .command('worker')
+    .description('Run a Temporal worker for the routing workflows and Connect activities.')
+    .option('--task-queue <name>', 'task queue to poll', process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)
+    .action(async (options: { taskQueue: string }) => {
+      const { connection, namespace } = await connectWorkerToTemporal();
+      const worker = await createWorker({ connection, namespace, taskQueue: options.taskQueue });
+      console.log(`Worker polling task queue "${options.taskQueue}" in namespace "${namespace}".`);
+      await worker.run();
+      await connection.close();
+    });
+
+  program
+    .command('setup')
+    .description("Register the package's custom search attributes on the Temporal server.")
+    .action(async () => {
+      const { connection, namespace } = await connectClientToTemporal();
+      const existing = await connection.operatorService.listSearchAttributes({ namespace });
+      const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+      if (missing.length > 0) {
+        await connection.operatorService.addSearchAttributes({
+          namespace,
+          searchAttributes: Object.fromEntries(
+            missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)]),
+          ),
+        });
+      }
+      console.log(
+        `Search attributes in namespace "${namespace}": ` +
+          ALL_SEARCH_ATTRIBUTES.map((key) => `${key.name} (${key.type})`).join(', ') +
+          (missing.length > 0 ? `; registered ${missing.map((key) => key.name).join(', ')}.` : '; all present.'),
+      );
+      await connection.close();
+    });
+
+  registerEmulatorCommand(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,7 @@
+import { stopSharedTestEnv } from './temporal';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await stopSharedTestEnv();
+  },
+};
