@@ -1,0 +1,326 @@
+import { matchTasksToAgents } from './matching';
+import { pruneReservations } from './reservations';
+import type { AgentState, Reservation, WaitDecision, WaitingTask } from './types';
+import { compareWaitingTasks } from './waiting-order';
+
+export interface DispatcherSettings {
+  /** How long a task may take to associate before its slot is released. */
+  reservationTtlMs: number;
+  /** How long an assigned reservation holds its slot at most while Connect's figures catch up. */
+  catchUpMs: number;
+  /** At most this many wait-reason notifications per round: tasks at the head of the line first. */
+  maxWaitNoticesPerRound: number;
+}
+
+export interface Offer {
+  taskId: string;
+  reservationId: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export interface WaitNotice {
+  taskId: string;
+  decision: WaitDecision;
+  /** 1-based place in the whole line at the time of the decision. */
+  position: number;
+  waitingCount: number;
+}
+
+export interface RoundOutcome {
+  offers: Offer[];
+  notices: WaitNotice[];
+  /** Tasks whose reservation expired unsettled: back in line at their old place. */
+  requeued: string[];
+  /** When the next round is due for a reason other than new data (widening, a reservation expiring). */
+  nextDeadline?: number;
+}
+
+export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
+
+/** A pushed agent state change: newer than the last poll, it replaces that agent's figures. */
+export interface AgentUpdate {
+  userId: string;
+  routingProfileId: string;
+  statusName: string;
+  statusSince: number;
+  freeTaskSlots: number;
+  contactIds: string[];
+  observedAt: number;
+}
+
+/**
+ * The dispatcher's whole state and every decision it makes, as plain deterministic code: the
+ * workflow feeds it signals, snapshots and the clock, and carries `encode()` across continue-as-new.
+ */
+export class DispatcherBook {
+  private readonly line = new Map<string, WaitingTask>();
+  /** Tasks holding an offer: kept whole so a failed or expired offer puts them back at their old place. */
+  private readonly offered = new Map<string, WaitingTask>();
+  private readonly reservations = new Map<string, Reservation>();
+  /** The last decision each waiting task was told, so that only changes are sent. */
+  private readonly told = new Map<string, string>();
+  private agents = new Map<string, AgentState>();
+  private snapshotTakenAt: number | undefined;
+  private queuesByRoutingProfile: Record<string, string[]> = {};
+  private reservationCounter = 0;
+
+  constructor(private readonly settings: DispatcherSettings) {}
+
+  get waitingCount(): number {
+    return this.line.size;
+  }
+
+  get reservationCount(): number {
+    return this.reservations.size;
+  }
+
+  /** Queues with waiting tasks: the only ones worth polling. */
+  queuesToWatch(): string[] {
+    return [...new Set([...this.line.values()].map((task) => task.queueId))].sort();
+  }
+
+  /** Routing profiles seen on agents whose served queues are not known yet. */
+  unknownRoutingProfiles(): string[] {
+    const profiles = [...this.agents.values()].map((agent) => agent.routingProfileId);
+    return [...new Set(profiles)].filter((id) => !(id in this.queuesByRoutingProfile)).sort();
+  }
+
+  setRoutingProfileQueues(routingProfileId: string, queueIds: string[]): void {
+    this.queuesByRoutingProfile[routingProfileId] = [...queueIds].sort();
+  }
+
+  /** Adds a task, or refreshes it when it registers again (a retried registration is harmless). */
+  enqueue(task: WaitingTask): void {
+    if (this.offered.has(task.taskId)) return;
+    const known = this.line.get(task.taskId);
+    this.line.set(task.taskId, known ? { ...task, enqueuedAt: known.enqueuedAt } : task);
+  }
+
+  leave(taskId: string): void {
+    this.line.delete(taskId);
+    this.offered.delete(taskId);
+    this.told.delete(taskId);
+    for (const [id, reservation] of this.reservations) {
+      if (reservation.taskId === taskId && reservation.state === 'granted') this.reservations.delete(id);
+    }
+  }
+
+  update(
+    taskId: string,
+    change: Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>,
+  ): boolean {
+    const task = this.line.get(taskId);
+    if (!task) return false;
+    this.line.set(taskId, { ...task, ...change });
+    return true;
+  }
+
+  /**
+   * The task reports how its reservation ended. `assigned` keeps the slot held until Connect shows
+   * the contact; any other outcome frees the slot and puts the task back in line at its old place.
+   */
+  settle(reservationId: string, outcome: SettleOutcome, now: number, contactId?: string): void {
+    const reservation = this.reservations.get(reservationId);
+    if (!reservation) return;
+    const task = this.offered.get(reservation.taskId);
+    this.offered.delete(reservation.taskId);
+    if (outcome === 'assigned') {
+      this.reservations.set(reservationId, {
+        ...reservation,
+        state: 'assigned',
+        assignedAt: now,
+        contactId: contactId ?? reservation.contactId,
+      });
+    } else {
+      this.reservations.delete(reservationId);
+      if (task) this.line.set(task.taskId, task);
+    }
+  }
+
+  /** A fresh GetCurrentUserData picture of the watched queues replaces the previous one. */
+  applySnapshot(agents: AgentState[], takenAt: number): void {
+    this.agents = new Map(agents.map((agent) => [agent.userId, agent]));
+    this.snapshotTakenAt = takenAt;
+  }
+
+  /** A pushed agent event: applied only when it is newer than what the last poll said. */
+  applyAgentUpdate(update: AgentUpdate): void {
+    if (this.snapshotTakenAt !== undefined && update.observedAt < this.snapshotTakenAt) return;
+    const { observedAt: _observedAt, ...agent } = update;
+    this.agents.set(update.userId, agent);
+  }
+
+  /** One dispatching round: release expired offers, match, and say what changed for whom. */
+  round(now: number): RoundOutcome {
+    const snapshot =
+      this.snapshotTakenAt === undefined
+        ? undefined
+        : { takenAt: this.snapshotTakenAt, agents: [...this.agents.values()] };
+    const pruned = pruneReservations([...this.reservations.values()], snapshot, now, this.settings.catchUpMs);
+    this.reservations.clear();
+    for (const reservation of pruned.kept) this.reservations.set(reservation.reservationId, reservation);
+    const requeued: string[] = [];
+    for (const expired of pruned.expired) {
+      const task = this.offered.get(expired.taskId);
+      if (task) {
+        this.offered.delete(expired.taskId);
+        this.line.set(task.taskId, task);
+        requeued.push(task.taskId);
+      }
+    }
+
+    const tasks = [...this.line.values()];
+    const matching = matchTasksToAgents({
+      tasks,
+      agents: [...this.agents.values()],
+      queuesByRoutingProfile: this.queuesByRoutingProfile,
+      reservations: [...this.reservations.values()],
+      now,
+    });
+
+    const offers: Offer[] = matching.grants.map((grant) => {
+      const task = this.line.get(grant.taskId)!;
+      this.line.delete(grant.taskId);
+      this.told.delete(grant.taskId);
+      this.offered.set(task.taskId, task);
+      this.reservationCounter += 1;
+      const reservation: Reservation = {
+        reservationId: `r${this.reservationCounter}`,
+        taskId: task.taskId,
+        userId: grant.userId,
+        grantedAt: now,
+        state: 'granted',
+        expiresAt: now + this.settings.reservationTtlMs,
+      };
+      this.reservations.set(reservation.reservationId, reservation);
+      return {
+        taskId: task.taskId,
+        reservationId: reservation.reservationId,
+        userId: grant.userId,
+        expiresAt: reservation.expiresAt,
+      };
+    });
+
+    const notices = this.changedDecisions(matching.waiting);
+    const expiries = [...this.reservations.values()]
+      .filter((r) => r.state === 'granted')
+      .map((r) => r.expiresAt);
+    const deadlines = [...expiries, ...(matching.nextWidenAt === undefined ? [] : [matching.nextWidenAt])];
+    return {
+      offers,
+      notices,
+      requeued,
+      nextDeadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
+    };
+  }
+
+  private changedDecisions(waiting: Map<string, WaitDecision>): WaitNotice[] {
+    const ordered = [...this.line.values()].sort(compareWaitingTasks);
+    const notices: WaitNotice[] = [];
+    for (
+      let index = 0;
+      index < ordered.length && notices.length < this.settings.maxWaitNoticesPerRound;
+      index += 1
+    ) {
+      const taskId = ordered[index].taskId;
+      const decision = waiting.get(taskId);
+      if (!decision) continue;
+      const key = `${decision.reason}:${decision.candidateCount}`;
+      if (this.told.get(taskId) === key) continue;
+      this.told.set(taskId, key);
+      notices.push({ taskId, decision, position: index + 1, waitingCount: ordered.length });
+    }
+    return notices;
+  }
+
+  /** Where a task stands now: for the dispatcher's `explain` query. */
+  position(taskId: string): { position: number; waitingCount: number } | undefined {
+    const task = this.line.get(taskId);
+    if (!task) return undefined;
+    let ahead = 0;
+    for (const other of this.line.values()) if (compareWaitingTasks(other, task) < 0) ahead += 1;
+    return { position: ahead + 1, waitingCount: this.line.size };
+  }
+
+  reservationFor(taskId: string): Reservation | undefined {
+    return [...this.reservations.values()].find((reservation) => reservation.taskId === taskId);
+  }
+
+  /** A compact, JSON-safe form: strings interned once, tasks as tuples (10,000 tasks stay far below 2 MB). */
+  encode(): EncodedDispatcherBook {
+    const strings: string[] = [];
+    const index = new Map<string, number>();
+    const intern = (value: string): number => {
+      let id = index.get(value);
+      if (id === undefined) {
+        id = strings.push(value) - 1;
+        index.set(value, id);
+      }
+      return id;
+    };
+    const encodeTask = (task: WaitingTask): EncodedTask => {
+      const told = this.told.get(task.taskId);
+      return [
+        task.taskId,
+        intern(task.queueId),
+        task.priority,
+        task.enqueuedAt,
+        task.widenAt - task.enqueuedAt,
+        task.preferredAgentIds.map(intern),
+        task.excludedAgentIds.map(intern),
+        task.allowedStatuses.map(intern),
+        told === undefined ? -1 : intern(told),
+      ];
+    };
+    return {
+      v: 1,
+      line: [...this.line.values()].map(encodeTask),
+      offered: [...this.offered.values()].map(encodeTask),
+      strings,
+      reservations: [...this.reservations.values()],
+      queuesByRoutingProfile: this.queuesByRoutingProfile,
+      reservationCounter: this.reservationCounter,
+    };
+  }
+
+  static decode(settings: DispatcherSettings, encoded: EncodedDispatcherBook): DispatcherBook {
+    const book = new DispatcherBook(settings);
+    const str = (id: number) => encoded.strings[id];
+    const decodeInto = (target: Map<string, WaitingTask>, tuple: EncodedTask) => {
+      const [taskId, queue, priority, enqueuedAt, widenDelay, preferred, excluded, statuses, told] = tuple;
+      target.set(taskId, {
+        taskId,
+        queueId: str(queue),
+        priority,
+        enqueuedAt,
+        widenAt: enqueuedAt + widenDelay,
+        preferredAgentIds: preferred.map(str),
+        excludedAgentIds: excluded.map(str),
+        allowedStatuses: statuses.map(str),
+      });
+      if (told >= 0) book.told.set(taskId, str(told));
+    };
+    for (const tuple of encoded.line) decodeInto(book.line, tuple);
+    for (const tuple of encoded.offered) decodeInto(book.offered, tuple);
+    for (const reservation of encoded.reservations)
+      book.reservations.set(reservation.reservationId, reservation);
+    book.queuesByRoutingProfile = encoded.queuesByRoutingProfile;
+    book.reservationCounter = encoded.reservationCounter;
+    return book;
+  }
+}
+
+/** [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses, last told]. */
+type EncodedTask = [string, number, number, number, number, number[], number[], number[], number];
+
+export interface EncodedDispatcherBook {
+  v: 1;
+  line: EncodedTask[];
+  offered: EncodedTask[];
+  /** Queue ids, agent ids, statuses and last-told decisions, each stored once. */
+  strings: string[];
+  reservations: Reservation[];
+  queuesByRoutingProfile: Record<string, string[]>;
+  reservationCounter: number;
+}
