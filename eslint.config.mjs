@@ -35,7 +35,12 @@ export default tseslint.config(
               message: 'Workflows import activities as types only (use `import type`).',
             },
             {
-              group: ['@aws-sdk/*', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'],
+              group: ['@aws-sdk/*'],
+              allowTypeImports: true,
+              message: 'The AWS SDK cannot run inside the workflow sandbox; import its types only.',
+            },
+            {
+              group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'],
               message: 'This package cannot run inside the workflow sandbox.',
             },
           ],

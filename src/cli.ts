@@ -17,7 +17,11 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('Run a Temporal worker for the routing workflows and Connect activities.')
-    .option('--task-queue <name>', 'task queue to poll', process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)
+    .option(
+      '--task-queue <name>',
+      'task queue to poll',
+      process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    )
     .action(async (options: { taskQueue: string }) => {
       const { connection, namespace } = await connectWorkerToTemporal();
       const worker = await createWorker({ connection, namespace, taskQueue: options.taskQueue });
@@ -34,17 +38,20 @@ export function buildProgram(): Command {
       const existing = await connection.operatorService.listSearchAttributes({ namespace });
       const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
       if (missing.length > 0) {
-        await connection.operatorService.addSearchAttributes({
-          namespace,
-          searchAttributes: Object.fromEntries(
-            missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)]),
-          ),
-        });
+        const searchAttributes: Record<
+          string,
+          NonNullable<ReturnType<typeof encodeSearchAttributeIndexedValueType>>
+        > = {};
+        for (const key of missing)
+          searchAttributes[key.name] = encodeSearchAttributeIndexedValueType(key.type)!;
+        await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
       }
       console.log(
         `Search attributes in namespace "${namespace}": ` +
           ALL_SEARCH_ATTRIBUTES.map((key) => `${key.name} (${key.type})`).join(', ') +
-          (missing.length > 0 ? `; registered ${missing.map((key) => key.name).join(', ')}.` : '; all present.'),
+          (missing.length > 0
+            ? `; registered ${missing.map((key) => key.name).join(', ')}.`
+            : '; all present.'),
       );
       await connection.close();
     });

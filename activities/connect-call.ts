@@ -1,0 +1,95 @@
+/**
+ * What every Connect activity shares: the injected dependencies, calling Connect and turning any
+ * error into the typed `ApplicationFailure` the error-policy table prescribes for this attempt, and
+ * rejecting invalid input before any call.
+ */
+import type { ConnectClient } from '@aws-sdk/client-connect';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { type ConnectValidationIssue, formatValidationIssues } from '../src/shared/connect-validation';
+import {
+  type ClassificationContext,
+  type ErrorPolicy,
+  type ErrorPolicyOverrides,
+  INVALID_INPUT_FAILURE_TYPE,
+  toConnectFailure,
+} from '../src/shared/error-policy';
+
+export interface ConnectActivityDeps {
+  connect: ConnectClient;
+  now: () => Date;
+}
+
+/** Fields every activity input may carry. */
+export interface ConnectActivityInput {
+  instanceId: string;
+  /**
+   * Row overrides of the error-policy table; give the workflow's `activityRetryPolicy` the same
+   * overrides so that both halves agree.
+   */
+  errorPolicy?: ErrorPolicyOverrides;
+}
+
+/** The current Temporal attempt (1 on the first try); the error table's delays and caps key off it. */
+export function currentAttempt(): number {
+  return Context.current().info.attempt;
+}
+
+/** Runs one Connect call; any error leaves as the classified `ApplicationFailure` for this attempt. */
+export async function callConnect<T>(
+  call: () => Promise<T>,
+  policy: ErrorPolicy,
+  classification?: ClassificationContext,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toConnectFailure(err, { attempt: currentAttempt(), policy, context: classification });
+  }
+}
+
+export interface InvalidInputDetails {
+  operation: string;
+  issues: ConnectValidationIssue[];
+}
+
+/** Fails the activity, non-retryably, when validation found issues; every issue is in the message. */
+export function rejectInvalidInput(operation: string, issues: ConnectValidationIssue[]): void {
+  if (issues.length === 0) return;
+  const details: InvalidInputDetails = { operation, issues };
+  throw ApplicationFailure.create({
+    type: INVALID_INPUT_FAILURE_TYPE,
+    message: `Invalid ${operation} request: ${formatValidationIssues(issues)}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+/**
+ * How long after creation a not-found answer about a contact is taken for eventual consistency
+ * (the `ResourceNotFoundAfterCreate` row) rather than a missing contact.
+ */
+export const NEW_CONTACT_WINDOW_MS = 60_000;
+
+export function contactMayBeNew(contactCreatedAt: string | undefined, now: Date): boolean {
+  if (contactCreatedAt === undefined) return false;
+  const createdMs = Date.parse(contactCreatedAt);
+  return !Number.isNaN(createdMs) && now.getTime() - createdMs < NEW_CONTACT_WINDOW_MS;
+}
+
+/** Dates leave activities as ISO strings (results are plain JSON). */
+export function toIso(date: Date | undefined): string | undefined {
+  return date?.toISOString();
+}
+
+/** A response field Connect always sends; its absence is a protocol fault, not worth retrying. */
+export function requireField<T>(value: T | undefined, field: string, operation: string): T {
+  if (value === undefined || value === null) {
+    throw ApplicationFailure.create({
+      type: 'UnexpectedConnectResponse',
+      message: `${operation} answered without ${field}`,
+      nonRetryable: true,
+    });
+  }
+  return value;
+}

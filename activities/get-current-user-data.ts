@@ -1,0 +1,143 @@
+import {
+  type ContactState,
+  GetCurrentUserDataCommand,
+  type GetCurrentUserDataCommandInput,
+  type UserData,
+  type UserDataFilters,
+} from '@aws-sdk/client-connect';
+import {
+  CONNECT_LIMITS,
+  type ConnectValidationIssue,
+  validateGetCurrentUserDataRequest,
+} from '../src/shared/connect-validation';
+import { resolveErrorPolicy } from '../src/shared/error-policy';
+import {
+  callConnect,
+  type ConnectActivityDeps,
+  type ConnectActivityInput,
+  rejectInvalidInput,
+  toIso,
+} from './connect-call';
+
+/** Give one kind of filter (Connect accepts one per call); long lists are split into several calls. */
+export interface GetCurrentUserDataInput extends ConnectActivityInput {
+  queueIds?: string[];
+  routingProfileIds?: string[];
+  agentIds?: string[];
+  contactStates?: ContactState[];
+  /** `MaxResults` per page; default 100. */
+  pageSize?: number;
+}
+
+/** One agent's live state, reduced to what routing needs. */
+export interface AgentSnapshot {
+  userId: string;
+  userArn?: string;
+  routingProfileId?: string;
+  statusName?: string;
+  statusStartTimestamp?: string;
+  nextStatus?: string;
+  availableTaskSlots: number;
+  maxTaskSlots: number;
+  activeTaskSlots: number;
+  contactIds: string[];
+}
+
+export interface GetCurrentUserDataResult {
+  agents: AgentSnapshot[];
+  /** GetCurrentUserData calls made (pages × filter chunks): the rate budget this poll used. */
+  requestCount: number;
+}
+
+const SPLITTABLE_FILTERS = {
+  queueIds: 'Queues',
+  routingProfileIds: 'RoutingProfiles',
+  agentIds: 'Agents',
+} as const satisfies Record<string, keyof UserDataFilters>;
+
+/**
+ * GetCurrentUserData (`POST /metrics/userdata/{InstanceId}`): every page of every filter chunk of at
+ * most 100 values; an agent seen through several chunks is reported once.
+ */
+export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
+  return async function getCurrentUserData(
+    input: GetCurrentUserDataInput,
+  ): Promise<GetCurrentUserDataResult> {
+    const policy = resolveErrorPolicy(input.errorPolicy);
+    const requests = toRequests(input);
+    rejectInvalidInput('GetCurrentUserData', uniqueIssues(requests.map(validateGetCurrentUserDataRequest)));
+    const agents = new Map<string, AgentSnapshot>();
+    let requestCount = 0;
+    for (const request of requests) {
+      let nextToken: string | undefined;
+      do {
+        const page = { ...request, NextToken: nextToken };
+        const response = await callConnect(
+          () => deps.connect.send(new GetCurrentUserDataCommand(page)),
+          policy,
+        );
+        requestCount += 1;
+        for (const userData of response.UserDataList ?? []) {
+          const agent = toAgentSnapshot(userData);
+          if (agent && !agents.has(agent.userId)) agents.set(agent.userId, agent);
+        }
+        nextToken = response.NextToken;
+      } while (nextToken);
+    }
+    return { agents: [...agents.values()], requestCount };
+  };
+}
+
+function toRequests(input: GetCurrentUserDataInput): GetCurrentUserDataCommandInput[] {
+  const base = {
+    InstanceId: input.instanceId,
+    MaxResults: input.pageSize ?? CONNECT_LIMITS.getCurrentUserDataMaxResults.max,
+  };
+  const contactFilter =
+    input.contactStates === undefined ? {} : { ContactFilter: { ContactStates: input.contactStates } };
+  const given = (Object.keys(SPLITTABLE_FILTERS) as (keyof typeof SPLITTABLE_FILTERS)[]).filter(
+    (name) => input[name] !== undefined,
+  );
+  if (given.length !== 1) {
+    // None: one unfiltered call. Several: one call, which validation rejects with the reason.
+    const filters: UserDataFilters = { ...contactFilter };
+    for (const name of given) filters[SPLITTABLE_FILTERS[name]] = input[name];
+    return [{ ...base, Filters: filters }];
+  }
+  const name = given[0]!;
+  const filterName = SPLITTABLE_FILTERS[name];
+  const values = input[name] ?? [];
+  const chunkSize = CONNECT_LIMITS.userDataFilters[filterName];
+  const requests: GetCurrentUserDataCommandInput[] = []; // an empty list selects no agents: no call
+  for (let start = 0; start < values.length; start += chunkSize) {
+    requests.push({
+      ...base,
+      Filters: { ...contactFilter, [filterName]: values.slice(start, start + chunkSize) },
+    });
+  }
+  return requests;
+}
+
+function uniqueIssues(issueLists: ConnectValidationIssue[][]): ConnectValidationIssue[] {
+  const byMessage = new Map(issueLists.flat().map((issue) => [issue.message, issue]));
+  return [...byMessage.values()];
+}
+
+function toAgentSnapshot(userData: UserData): AgentSnapshot | undefined {
+  const userId = userData.User?.Id;
+  if (userId === undefined) return undefined;
+  return {
+    userId,
+    userArn: userData.User?.Arn,
+    routingProfileId: userData.RoutingProfile?.Id,
+    statusName: userData.Status?.StatusName,
+    statusStartTimestamp: toIso(userData.Status?.StatusStartTimestamp),
+    nextStatus: userData.NextStatus,
+    availableTaskSlots: userData.AvailableSlotsByChannel?.TASK ?? 0,
+    maxTaskSlots: userData.MaxSlotsByChannel?.TASK ?? 0,
+    activeTaskSlots: userData.ActiveSlotsByChannel?.TASK ?? 0,
+    contactIds: (userData.Contacts ?? []).flatMap((contact) =>
+      contact.ContactId ? [contact.ContactId] : [],
+    ),
+  };
+}

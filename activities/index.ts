@@ -1,0 +1,66 @@
+/**
+ * The Connect activities. Build them once per worker with the worker's Connect client:
+ * `Worker.create({ activities: createConnectActivities({ connect: createConnectClient() }) })`.
+ * Workflows import the types only (`import type { ConnectActivities } from '../activities'`).
+ */
+import type { ConnectClient } from '@aws-sdk/client-connect';
+import { Context } from '@temporalio/activity';
+import { makeAssociateContactWithUser } from './associate-contact-with-user';
+import { makeCreateContact } from './create-contact';
+import { makeDescribeContact } from './describe-contact';
+import { makeGetCurrentUserData } from './get-current-user-data';
+import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
+import { makeStartTaskContact } from './start-task-contact';
+import { makeStopContact } from './stop-contact';
+
+export interface CreateConnectActivitiesDeps {
+  connect: ConnectClient;
+  /** Clock for "contact created moments ago" and ScheduledTime checks; injectable for tests. */
+  now?: () => Date;
+}
+
+export function createConnectActivities(deps: CreateConnectActivitiesDeps) {
+  const resolved = { connect: deps.connect, now: deps.now ?? (() => new Date()) };
+  return {
+    createContact: reportingAttempt(makeCreateContact(resolved)),
+    associateContactWithUser: reportingAttempt(makeAssociateContactWithUser(resolved)),
+    describeContact: reportingAttempt(makeDescribeContact(resolved)),
+    stopContact: reportingAttempt(makeStopContact(resolved)),
+    getCurrentUserData: reportingAttempt(makeGetCurrentUserData(resolved)),
+    startTaskContact: reportingAttempt(makeStartTaskContact(resolved)),
+    listRoutingProfileQueues: reportingAttempt(makeListRoutingProfileQueues(resolved)),
+  };
+}
+
+/** Every result says which Temporal attempt produced it, so workflows can report retries per activity. */
+function reportingAttempt<I, R extends object>(
+  activity: (input: I) => Promise<R>,
+): (input: I) => Promise<R & { attempt: number }> {
+  // Keeps the function's name: Temporal registers an activity under its key, but logs use the name.
+  return {
+    async [activity.name](input: I) {
+      return { ...(await activity(input)), attempt: Context.current().info.attempt };
+    },
+  }[activity.name];
+}
+
+export type ConnectActivities = ReturnType<typeof createConnectActivities>;
+
+export type {
+  AssociateContactWithUserInput,
+  AssociateContactWithUserResult,
+} from './associate-contact-with-user';
+export type { CreateContactInput, CreateContactResult } from './create-contact';
+export type { ContactReferenceInput } from '../src/shared/contact-requests';
+export type { ContactRefInput, ContactSummary } from './describe-contact';
+export type {
+  AgentSnapshot,
+  GetCurrentUserDataInput,
+  GetCurrentUserDataResult,
+} from './get-current-user-data';
+export type { StartTaskContactInput, StartTaskContactResult } from './start-task-contact';
+export type { StopContactInput, StopContactResult } from './stop-contact';
+export type {
+  ListRoutingProfileQueuesInput,
+  ListRoutingProfileQueuesResult,
+} from './list-routing-profile-queues';

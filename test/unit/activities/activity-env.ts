@@ -1,0 +1,60 @@
+/** Shared setup for the activity tests: a mocked Connect client and a mocked activity context. */
+import assert from 'node:assert/strict';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { ApplicationFailure, type Logger } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createConnectActivities } from '../../../activities';
+
+// Failing activities are the point of many tests; their log lines would only bury the results.
+const silentLogger: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export const INSTANCE_ID = '12345678-aaaa-bbbb-cccc-1234567890ab';
+export const NOW = new Date('2026-03-02T10:00:00.000Z');
+
+export function connectActivities() {
+  const connect = new ConnectClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const connectMock = mockClient(connect);
+  return { connectMock, activities: createConnectActivities({ connect, now: () => NOW }) };
+}
+
+export interface ActivityInfo {
+  attempt?: number;
+  workflowId?: string;
+  activityType?: string;
+}
+
+/** Runs one activity attempt as Temporal would, with the given attempt number and workflow id. */
+export function runActivity<I, R>(
+  fn: (input: I) => Promise<R>,
+  input: I,
+  info: ActivityInfo = {},
+): Promise<R> {
+  const environment = new MockActivityEnvironment(
+    {
+      attempt: info.attempt ?? 1,
+      activityType: info.activityType ?? fn.name,
+      workflowExecution: { workflowId: info.workflowId ?? 'route-task-42', runId: 'run-1' },
+    },
+    { logger: silentLogger },
+  );
+  return environment.run(fn, input);
+}
+
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the activity to fail');
+}
+
+export const sdkMetadata = (httpStatusCode: number) => ({
+  httpStatusCode,
+  requestId: `req-${httpStatusCode}`,
+});
