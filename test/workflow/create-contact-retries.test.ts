@@ -22,14 +22,10 @@ describe('createContact in a workflow on a real Temporal server', () => {
         $metadata: { httpStatusCode: 429, requestId: 'req-429' },
       });
     const connectMock = mockClient(connect);
-    connectMock
-      .on(CreateContactCommand)
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .resolves({
-        ContactId: 'contact-1',
-        ContactArn: 'arn:aws:connect:us-east-1:1:instance/i-1/contact/contact-1',
-      });
+    connectMock.on(CreateContactCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({
+      ContactId: 'contact-1',
+      ContactArn: 'arn:aws:connect:us-east-1:1:instance/i-1/contact/contact-1',
+    });
 
     const taskQueue = uniqueTaskQueue('create-contact-retries');
     const worker = await Worker.create({
