@@ -12,7 +12,10 @@ export function temporalConnectConfig(profile = process.env.TEMPORAL_PROFILE) {
   return { connectionOptions, namespace: namespace ?? 'default' };
 }
 
-export async function connectWorkerToTemporal(): Promise<{ connection: NativeConnection; namespace: string }> {
+export async function connectWorkerToTemporal(): Promise<{
+  connection: NativeConnection;
+  namespace: string;
+}> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   return { connection: await NativeConnection.connect(connectionOptions), namespace };
 }
