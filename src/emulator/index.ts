@@ -1,0 +1,121 @@
+/**
+ * The Connect emulator: a local Amazon Connect for the operations this package uses, which the
+ * unmodified AWS SDK talks to. `startEmulator()` serves it on loopback and returns the handle that
+ * tests and demos use to watch and steer it.
+ */
+import type { AddressInfo } from 'node:net';
+import { EmulatorControls } from './admin';
+import { EmulatorConfig, resolveEmulatorConfig } from './config';
+import { AgentEventFeed } from './events';
+import { FaultInjector, Faults, faultsSchema } from './faults';
+import { Ledger, LedgerRecorder } from './ledger';
+import { CallCentre, CallCentreSnapshot } from './model';
+import { SeededRandom } from './random';
+import { scheduleScenario } from './scenario';
+import { createEmulatorServer } from './server';
+import { Throttler } from './throttle';
+import { Timers } from './timers';
+
+export { DEFAULT_CALL_CENTRE } from './config';
+export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
+export type { AgentEventRecord, AgentSnapshot } from './events';
+export type { Faults, OperationFaults } from './faults';
+export type { AssignmentRecord, Ledger } from './ledger';
+export type { AgentView, CallCentreSnapshot, ContactRecord } from './model';
+export { OPERATIONS } from './protocol';
+export type { OperationName } from './protocol';
+
+export interface StartEmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1 (loopback only). */
+  host?: string;
+  /** A config object, or the path of a JSON config file; omitted keys take the default call centre's values. */
+  config?: EmulatorConfig | string;
+  /** Seed for every random choice (ids, handle times, faults); overrides the config's `seed`. */
+  seed?: number;
+}
+
+export interface RunningEmulator {
+  /** Give this to the SDK as `endpoint` (or set `AWS_ENDPOINT_URL_CONNECT` to it). */
+  endpoint: string;
+  instanceId: string;
+  /** The seed in use: pass it back to reproduce a run. */
+  seed: number;
+  ledger(): Ledger;
+  snapshot(): CallCentreSnapshot;
+  /** Changes an agent's status by name (`Available`, `Offline`, or a configured custom status). */
+  setAgentStatus(userId: string, status: string): void;
+  /** The agent finishes a connected contact now, as if its handle time had elapsed. */
+  completeContact(contactId: string): void;
+  /** Replaces the whole fault plan (`{}` clears it). */
+  setFaults(faults: Faults): void;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const config = resolveEmulatorConfig(options.config);
+  const seed = options.seed ?? config.seed ?? Date.now() % 2 ** 32;
+  const random = (purpose: string) => SeededRandom.stream(seed, purpose);
+
+  const ledger = new LedgerRecorder();
+  const timers = new Timers();
+  const faults = new FaultInjector(random('faults'));
+  faults.set(config.faults);
+  const centre = new CallCentre(config, {
+    ledger,
+    timers,
+    ids: random('contact-ids'),
+    handleTimes: random('handle-times'),
+    onAgentChange: (previous, current) => events.publish(previous, current),
+  });
+  const events = new AgentEventFeed(
+    { arn: centre.instanceArn, accountId: config.instance.accountId },
+    random('events'),
+  );
+
+  const controls: EmulatorControls = {
+    ledger: () => ledger.snapshot(),
+    snapshot: () => centre.snapshot(),
+    setAgentStatus: (userId, status) => centre.setAgentStatus(userId, status),
+    completeContact: (contactId) => centre.completeContact(contactId),
+    faults: () => faults.current(),
+    setFaults: (plan) => faults.set(faultsSchema.parse(plan)),
+    subscribeToEvents: (response) => events.subscribe(response),
+  };
+  const server = createEmulatorServer({
+    centre,
+    ledger,
+    throttler: new Throttler(config.throttling),
+    faults,
+    requestIds: random('request-ids'),
+    controls,
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  scheduleScenario(config.scenario, timers, controls.setAgentStatus);
+
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${urlHost}:${port}`,
+    instanceId: centre.instanceId,
+    seed,
+    ledger: controls.ledger,
+    snapshot: controls.snapshot,
+    setAgentStatus: controls.setAgentStatus,
+    completeContact: controls.completeContact,
+    setFaults: controls.setFaults,
+    async stop() {
+      timers.cancelAll();
+      events.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

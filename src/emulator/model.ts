@@ -1,0 +1,657 @@
+/**
+ * The call centre the emulator simulates: one Connect instance with queues, routing profiles,
+ * agents and contacts, and how they change over time. It speaks in domain terms (validated
+ * requests in, plain records out); the HTTP layer turns them into Connect's wire shapes.
+ *
+ * Contact lifecycle (TASK and other channels alike):
+ *   CreateContact                 → WAITING (in no queue: CreateContact has no queue field)
+ *   CreateContact CONNECTED_TO_USER → CONNECTED;  CreateContact COMPLETED → ENDED
+ *   StartTaskContact              → QUEUED in its flow's queue, or SCHEDULED until ScheduledTime
+ *   AssociateContactWithUser      → CONNECTED (WAITING/QUEUED only; busy agents are not refused)
+ *   handle time / completeContact → ENDED (AGENT_DISCONNECT); StopContact → ENDED (API);
+ *   expiry of a WAITING/QUEUED/SCHEDULED contact → ENDED (EXPIRED)
+ */
+import type { CreateContactRequest, Reference, StartTaskContactRequest } from '@aws-sdk/client-connect';
+import { CONTACT_EXPIRY_SEGMENT_ATTRIBUTE, SegmentAttributeValue } from '../shared/connect-validation';
+import { ResolvedEmulatorConfig } from './config';
+import { drawDurationMs } from './duration';
+import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
+import { ConnectError, notFound } from './protocol';
+import { SeededRandom } from './random';
+import { TimerId, Timers } from './timers';
+
+export type ContactState = 'WAITING' | 'SCHEDULED' | 'QUEUED' | 'CONNECTED' | 'ENDED';
+export type AgentStatusType = 'ROUTABLE' | 'CUSTOM' | 'OFFLINE';
+
+/** StartTaskContact as it arrives on the wire: `ScheduledTime` in epoch seconds. */
+export type StartTaskContactWireRequest = Omit<StartTaskContactRequest, 'ScheduledTime'> & {
+  ScheduledTime?: number;
+};
+
+export interface ContactRecord {
+  id: string;
+  arn: string;
+  channel: string;
+  initiationMethod: string;
+  createdBy: 'CreateContact' | 'StartTaskContact';
+  name?: string;
+  description?: string;
+  attributes?: Record<string, string>;
+  references?: Record<string, Reference>;
+  segmentAttributes?: Record<string, SegmentAttributeValue>;
+  relatedContactId?: string;
+  previousContactId?: string;
+  contactFlowId?: string;
+  state: ContactState;
+  /** Times in epoch milliseconds. */
+  initiatedAt: number;
+  lastUpdatedAt: number;
+  expiresAt: number;
+  scheduledFor?: number;
+  queue?: QueueRecord;
+  enqueuedAt?: number;
+  agentId?: string;
+  connectedAt?: number;
+  disconnectedAt?: number;
+  disconnectReason?: string;
+}
+
+export interface QueueRecord {
+  id: string;
+  arn: string;
+  name: string;
+}
+
+export interface RoutingProfileRecord {
+  id: string;
+  arn: string;
+  name: string;
+  queues: QueueRecord[];
+  taskConcurrency: number;
+}
+
+export interface AgentStatusRecord {
+  id: string;
+  arn: string;
+  name: string;
+  type: AgentStatusType;
+}
+
+/** An agent as seen at one moment (what GetCurrentUserData and the event feed report). */
+export interface AgentView {
+  id: string;
+  arn: string;
+  username: string;
+  routingProfile: RoutingProfileRecord;
+  status: AgentStatusRecord;
+  statusSince: number;
+  /** Contacts connected to the agent, oldest first. */
+  contacts: ContactRecord[];
+  maxTaskSlots: number;
+  activeTaskSlots: number;
+  /** Free TASK slots whatever the status: the caller must also check the status (see README). */
+  availableTaskSlots: number;
+}
+
+export interface CallCentreSnapshot {
+  instance: { id: string; arn: string };
+  queues: QueueRecord[];
+  routingProfiles: RoutingProfileRecord[];
+  agentStatuses: AgentStatusRecord[];
+  agents: AgentView[];
+  contacts: ContactRecord[];
+  activeTaskContacts: number;
+}
+
+export interface UserDataFilter {
+  queues?: string[];
+  routingProfiles?: string[];
+  agents?: string[];
+  userHierarchyGroups?: string[];
+  contactStates?: string[];
+}
+
+interface Agent {
+  id: string;
+  arn: string;
+  username: string;
+  routingProfile: RoutingProfileRecord;
+  status: AgentStatusRecord;
+  statusSince: number;
+  contactIds: string[];
+}
+
+interface TokenUse {
+  fingerprint: string;
+  contactId: string;
+}
+
+/** A ClientToken seen for the first time, to be bound to the contact about to be created. */
+interface TokenClaim {
+  key: string;
+  fingerprint: string;
+}
+
+interface TokenCheck {
+  replay?: ContactRecord;
+  claim?: TokenClaim;
+}
+
+export interface CallCentreDependencies {
+  ledger: LedgerRecorder;
+  timers: Timers;
+  /** Contact ids. */
+  ids: SeededRandom;
+  /** Handle-time draws. */
+  handleTimes: SeededRandom;
+  /** Told after every change to an agent's status or contacts, with the agent before the change. */
+  onAgentChange: (previous: AgentView, current: AgentView) => void;
+}
+
+export class CallCentre {
+  readonly instanceId: string;
+  readonly instanceArn: string;
+  private readonly queues = new Map<string, QueueRecord>();
+  private readonly routingProfiles = new Map<string, RoutingProfileRecord>();
+  private readonly statuses = new Map<string, AgentStatusRecord>();
+  private readonly agents = new Map<string, Agent>();
+  private readonly contacts = new Map<string, ContactRecord>();
+  private readonly contactFlowQueues = new Map<string, string>();
+  private readonly clientTokens = new Map<string, TokenUse>();
+  /** The one pending timer of each contact: its expiry, its scheduled start, or its handle time. */
+  private readonly contactTimers = new Map<string, TimerId>();
+  private activeTaskContacts = 0;
+
+  constructor(
+    private readonly config: ResolvedEmulatorConfig,
+    private readonly deps: CallCentreDependencies,
+  ) {
+    const { id, accountId, region } = config.instance;
+    this.instanceId = id;
+    this.instanceArn = `arn:aws:connect:${region}:${accountId}:instance/${id}`;
+    for (const queue of config.queues) {
+      this.queues.set(queue.id, { id: queue.id, arn: this.arn('queue', queue.id), name: queue.name });
+    }
+    for (const profile of config.routingProfiles) {
+      this.routingProfiles.set(profile.id, {
+        id: profile.id,
+        arn: this.arn('routing-profile', profile.id),
+        name: profile.name,
+        queues: profile.queueIds.map((queueId) => this.queue(queueId)),
+        taskConcurrency: profile.taskConcurrency,
+      });
+    }
+    for (const status of config.agentStatuses) {
+      this.statuses.set(status.name, { ...status, arn: this.arn('agent-state', status.id) });
+    }
+    const now = Date.now();
+    for (const agent of config.agents) {
+      this.agents.set(agent.id, {
+        id: agent.id,
+        arn: this.arn('agent', agent.id),
+        username: agent.username,
+        routingProfile: this.routingProfile(agent.routingProfileId),
+        status: this.status(agent.status),
+        statusSince: now,
+        contactIds: [],
+      });
+    }
+    for (const flow of config.contactFlows) this.contactFlowQueues.set(flow.id, flow.queueId);
+  }
+
+  // ---- Operations ------------------------------------------------------------------------------
+
+  createContact(request: CreateContactRequest): { contactId: string; contactArn: string } {
+    this.requireInstance(request.InstanceId);
+    const token = this.checkClientToken('CreateContact', request.ClientToken, request);
+    if (token.replay) return { contactId: token.replay.id, contactArn: token.replay.arn };
+    const agent = request.UserInfo?.UserId === undefined ? undefined : this.agent(request.UserInfo.UserId);
+    for (const related of [request.RelatedContactId, request.PreviousContactId]) {
+      if (related !== undefined) this.contact(related);
+    }
+    const completed = request.InitiateAs === 'COMPLETED';
+    if (request.Channel === 'TASK' && !completed) this.requireTaskQuota();
+
+    const contact = this.newContact('CreateContact', request, this.expiryMinutes(request), token.claim);
+    if (completed) {
+      this.end(contact, undefined);
+    } else if (request.InitiateAs === 'CONNECTED_TO_USER' && agent) {
+      this.connect(contact, agent, 'CreateContact');
+    } else {
+      this.armExpiry(contact);
+    }
+    return { contactId: contact.id, contactArn: contact.arn };
+  }
+
+  startTaskContact(request: StartTaskContactWireRequest): { contactId: string } {
+    this.requireInstance(request.InstanceId);
+    const token = this.checkClientToken('StartTaskContact', request.ClientToken, request);
+    if (token.replay) return { contactId: token.replay.id };
+    if (request.ContactFlowId === undefined) {
+      const [field, value] =
+        request.QuickConnectId !== undefined
+          ? ['Quick connect', request.QuickConnectId]
+          : ['Task template', request.TaskTemplateId ?? ''];
+      throw notFound(field, value); // the emulator has no quick connects or task templates
+    }
+    const queueId = this.contactFlowQueues.get(request.ContactFlowId);
+    if (queueId === undefined) throw notFound('Contact flow', request.ContactFlowId);
+    for (const related of [request.RelatedContactId, request.PreviousContactId]) {
+      if (related !== undefined) this.contact(related);
+    }
+    this.requireTaskQuota();
+
+    const contact = this.newContact(
+      'StartTaskContact',
+      { ...request, Channel: 'TASK', InitiationMethod: 'API' },
+      this.expiryMinutes(request),
+      token.claim,
+    );
+    contact.contactFlowId = request.ContactFlowId;
+    contact.queue = this.queue(queueId);
+    const scheduledFor = request.ScheduledTime === undefined ? undefined : request.ScheduledTime * 1000;
+    if (scheduledFor !== undefined && scheduledFor > Date.now()) {
+      contact.state = 'SCHEDULED';
+      contact.scheduledFor = scheduledFor;
+      this.setContactTimer(contact, scheduledFor - Date.now(), () => this.enqueue(contact));
+    } else {
+      this.enqueue(contact);
+    }
+    return { contactId: contact.id };
+  }
+
+  associateContactWithUser(instanceId: string, contactId: string, userId: string): void {
+    this.requireInstance(instanceId);
+    const contact = this.contact(contactId);
+    const agent = this.agent(userId);
+    if (contact.channel === 'VOICE') {
+      throw new ConnectError(
+        'InvalidRequestException',
+        'AssociateContactWithUser does not support VOICE contacts',
+        'CHANNEL_NOT_SUPPORTED',
+      );
+    }
+    if (contact.state === 'CONNECTED') {
+      const sameAgent = contact.agentId === agent.id;
+      this.deps.ledger.reassignmentRefused(sameAgent);
+      throw new ConnectError(
+        'InvalidRequestException',
+        `Contact ${contact.id} is already connected to ${sameAgent ? 'this' : 'another'} user`,
+        'CONTACT_ALREADY_CONNECTED',
+      );
+    }
+    if (contact.state === 'ENDED') {
+      throw new ConnectError('InvalidRequestException', `Contact ${contact.id} has ended`, 'CONTACT_ENDED');
+    }
+    if (contact.state === 'SCHEDULED') {
+      throw new ConnectError(
+        'InvalidRequestException',
+        `Contact ${contact.id} is scheduled and not yet queued`,
+        'CONTACT_NOT_YET_QUEUED',
+      );
+    }
+    this.connect(contact, agent, 'AssociateContactWithUser');
+  }
+
+  describeContact(instanceId: string, contactId: string): ContactRecord {
+    this.requireInstance(instanceId);
+    return { ...this.contact(contactId) };
+  }
+
+  stopContact(instanceId: string, contactId: string): void {
+    this.requireInstance(instanceId);
+    const contact = this.contact(contactId);
+    if (contact.state === 'ENDED') {
+      throw new ConnectError('ContactNotFoundException', `Contact ${contact.id} is not active`);
+    }
+    this.end(contact, 'API');
+  }
+
+  /** Agents matching the filter, in configuration order. Unknown ids in a filter are not found. */
+  userData(instanceId: string, filter: UserDataFilter): AgentView[] {
+    this.requireInstance(instanceId);
+    let agents = [...this.agents.values()];
+    if (filter.queues) {
+      const queueIds = new Set(filter.queues.map((queue) => this.queue(queue).id));
+      agents = agents.filter((agent) => agent.routingProfile.queues.some((queue) => queueIds.has(queue.id)));
+    }
+    if (filter.routingProfiles) {
+      const profileIds = new Set(filter.routingProfiles.map((profile) => this.routingProfile(profile).id));
+      agents = agents.filter((agent) => profileIds.has(agent.routingProfile.id));
+    }
+    if (filter.agents) {
+      const agentIds = new Set(filter.agents.map((agent) => this.agent(agent).id));
+      agents = agents.filter((agent) => agentIds.has(agent.id));
+    }
+    if (filter.userHierarchyGroups?.[0] !== undefined) {
+      throw notFound('User hierarchy group', filter.userHierarchyGroups[0]); // the emulator has none
+    }
+    const views = agents.map((agent) => this.view(agent));
+    const states = filter.contactStates;
+    // Every contact an agent holds is CONNECTED: after-contact work and ringing are not modelled.
+    return states ? views.filter((view) => view.contacts.length > 0 && states.includes('CONNECTED')) : views;
+  }
+
+  listQueues(instanceId: string): QueueRecord[] {
+    this.requireInstance(instanceId);
+    return [...this.queues.values()];
+  }
+
+  listRoutingProfiles(instanceId: string): RoutingProfileRecord[] {
+    this.requireInstance(instanceId);
+    return [...this.routingProfiles.values()];
+  }
+
+  routingProfileQueues(instanceId: string, routingProfileId: string): RoutingProfileRecord {
+    this.requireInstance(instanceId);
+    return this.routingProfile(routingProfileId);
+  }
+
+  listUsers(instanceId: string): AgentView[] {
+    this.requireInstance(instanceId);
+    return [...this.agents.values()].map((agent) => this.view(agent));
+  }
+
+  // ---- Control (admin API, scenario, handle time) -----------------------------------------------
+
+  setAgentStatus(userId: string, statusName: string): void {
+    const agent = this.agent(userId);
+    const status = this.statuses.get(statusName);
+    if (!status) {
+      const known = [...this.statuses.keys()].join(', ');
+      throw new ConnectError(
+        'InvalidParameterException',
+        `Unknown agent status ${statusName} (known: ${known})`,
+      );
+    }
+    this.changeAgent(agent, () => {
+      agent.status = status;
+      agent.statusSince = Date.now();
+    });
+  }
+
+  /** The agent finishes the contact now, as if its handle time had elapsed. */
+  completeContact(contactId: string): void {
+    const contact = this.contact(contactId);
+    if (contact.state !== 'CONNECTED') {
+      throw new ConnectError(
+        'InvalidRequestException',
+        `Contact ${contact.id} is ${contact.state}, not CONNECTED`,
+      );
+    }
+    this.end(contact, 'AGENT_DISCONNECT');
+  }
+
+  snapshot(): CallCentreSnapshot {
+    return structuredClone({
+      instance: { id: this.instanceId, arn: this.instanceArn },
+      queues: [...this.queues.values()],
+      routingProfiles: [...this.routingProfiles.values()],
+      agentStatuses: [...this.statuses.values()],
+      agents: [...this.agents.values()].map((agent) => this.view(agent)),
+      contacts: [...this.contacts.values()],
+      activeTaskContacts: this.activeTaskContacts,
+    });
+  }
+
+  // ---- Lookups ---------------------------------------------------------------------------------
+
+  /** Ids and ARNs are both accepted wherever Connect accepts either. */
+  private requireInstance(idOrArn: string | undefined): void {
+    if (idOrArn !== this.instanceId && idOrArn !== this.instanceArn)
+      throw notFound('Instance', idOrArn ?? '');
+  }
+
+  private queue(idOrArn: string): QueueRecord {
+    return this.queues.get(this.idFrom(idOrArn, 'queue')) ?? throwError(notFound('Queue', idOrArn));
+  }
+
+  private routingProfile(idOrArn: string): RoutingProfileRecord {
+    return (
+      this.routingProfiles.get(this.idFrom(idOrArn, 'routing-profile')) ??
+      throwError(notFound('Routing profile', idOrArn))
+    );
+  }
+
+  private agent(idOrArn: string): Agent {
+    return this.agents.get(this.idFrom(idOrArn, 'agent')) ?? throwError(notFound('User', idOrArn));
+  }
+
+  private contact(idOrArn: string): ContactRecord {
+    return this.contacts.get(this.idFrom(idOrArn, 'contact')) ?? throwError(notFound('Contact', idOrArn));
+  }
+
+  private status(name: string): AgentStatusRecord {
+    return this.statuses.get(name) ?? throwError(notFound('Agent status', name));
+  }
+
+  private arn(kind: string, id: string): string {
+    return `${this.instanceArn}/${kind}/${id}`;
+  }
+
+  private idFrom(idOrArn: string, kind: string): string {
+    const prefix = `${this.instanceArn}/${kind}/`;
+    return idOrArn.startsWith(prefix) ? idOrArn.slice(prefix.length) : idOrArn;
+  }
+
+  // ---- Creation, idempotency and quota ----------------------------------------------------------
+
+  /**
+   * The same ClientToken returns the contact it created; with different parameters it is refused.
+   * Tokens are remembered for the emulator's lifetime (Connect keeps them for a limited time).
+   */
+  private checkClientToken(operation: string, token: string | undefined, request: object): TokenCheck {
+    if (token === undefined) return {};
+    const claim = {
+      key: `${operation}\u0000${token}`,
+      fingerprint: stableJson({ ...request, ClientToken: undefined }),
+    };
+    const earlier = this.clientTokens.get(claim.key);
+    if (!earlier) return { claim };
+    if (earlier.fingerprint !== claim.fingerprint) {
+      this.deps.ledger.clientTokenMismatch();
+      throw new ConnectError(
+        'IdempotencyException',
+        `ClientToken ${token} was already used with different parameters`,
+      );
+    }
+    this.deps.ledger.clientTokenReplay();
+    return { replay: this.contact(earlier.contactId) };
+  }
+
+  private requireTaskQuota(): void {
+    if (this.activeTaskContacts < this.config.activeTaskQuota) return;
+    this.deps.ledger.quotaRejection();
+    throw new ConnectError(
+      'ServiceQuotaExceededException',
+      `The instance has ${this.activeTaskContacts} active tasks, its quota of ${this.config.activeTaskQuota}`,
+    );
+  }
+
+  private newContact(
+    createdBy: ContactRecord['createdBy'],
+    request: Pick<
+      CreateContactRequest,
+      | 'Channel'
+      | 'InitiationMethod'
+      | 'Name'
+      | 'Description'
+      | 'Attributes'
+      | 'References'
+      | 'SegmentAttributes'
+      | 'RelatedContactId'
+      | 'PreviousContactId'
+    >,
+    expiryMinutes: number,
+    claim: TokenClaim | undefined,
+  ): ContactRecord {
+    const now = Date.now();
+    const id = this.deps.ids.uuid();
+    const contact: ContactRecord = {
+      id,
+      arn: this.arn('contact', id),
+      channel: request.Channel ?? 'TASK',
+      initiationMethod: request.InitiationMethod ?? 'API',
+      createdBy,
+      ...definedOnly({
+        name: request.Name,
+        description: request.Description,
+        attributes: request.Attributes,
+        references: request.References,
+        segmentAttributes: request.SegmentAttributes as Record<string, SegmentAttributeValue> | undefined,
+        relatedContactId: request.RelatedContactId,
+        previousContactId: request.PreviousContactId,
+      }),
+      state: 'WAITING',
+      initiatedAt: now,
+      lastUpdatedAt: now,
+      expiresAt: now + expiryMinutes * this.config.minuteMs,
+    };
+    this.contacts.set(id, contact);
+    if (contact.channel === 'TASK') this.activeTaskContacts += 1;
+    if (claim) this.clientTokens.set(claim.key, { fingerprint: claim.fingerprint, contactId: id });
+    this.deps.ledger.contactCreated(id, contentKey(contact));
+    return contact;
+  }
+
+  private expiryMinutes(request: {
+    ExpiryDurationInMinutes?: number;
+    SegmentAttributes?: Record<string, unknown>;
+  }): number {
+    const segmentExpiry = (
+      request.SegmentAttributes?.[CONTACT_EXPIRY_SEGMENT_ATTRIBUTE] as SegmentAttributeValue
+    )?.ValueMap?.ExpiryDuration?.ValueInteger;
+    return request.ExpiryDurationInMinutes ?? segmentExpiry ?? this.config.defaultTaskExpiryMinutes;
+  }
+
+  // ---- State changes ---------------------------------------------------------------------------
+
+  private enqueue(contact: ContactRecord): void {
+    contact.state = 'QUEUED';
+    contact.enqueuedAt = Date.now();
+    contact.lastUpdatedAt = contact.enqueuedAt;
+    this.armExpiry(contact);
+  }
+
+  private armExpiry(contact: ContactRecord): void {
+    this.setContactTimer(contact, contact.expiresAt - Date.now(), () => this.end(contact, 'EXPIRED'));
+  }
+
+  private connect(contact: ContactRecord, agent: Agent, via: AssignmentRecord['via']): void {
+    const before = this.view(agent);
+    const overCapacityReasons: OverCapacityReason[] = [];
+    if (contact.channel === 'TASK' && before.availableTaskSlots === 0)
+      overCapacityReasons.push('NO_FREE_TASK_SLOT');
+    if (agent.status.type !== 'ROUTABLE') overCapacityReasons.push('AGENT_NOT_ROUTABLE');
+    const now = Date.now();
+    this.deps.ledger.assignment({
+      contactId: contact.id,
+      userId: agent.id,
+      at: new Date(now).toISOString(),
+      via,
+      overCapacity: overCapacityReasons.length > 0,
+      ...(overCapacityReasons.length > 0 ? { overCapacityReasons } : {}),
+      agentStatus: agent.status.name,
+      activeTaskSlotsBefore: before.activeTaskSlots,
+      maxTaskSlots: before.maxTaskSlots,
+    });
+    this.changeAgent(agent, () => {
+      contact.state = 'CONNECTED';
+      contact.agentId = agent.id;
+      contact.connectedAt = now;
+      contact.lastUpdatedAt = now;
+      agent.contactIds.push(contact.id);
+    });
+    const handleTime = this.config.handleTimeMs;
+    if (handleTime === null) this.cancelContactTimer(contact);
+    else {
+      const delay = drawDurationMs(handleTime, this.deps.handleTimes);
+      this.setContactTimer(contact, delay, () => this.end(contact, 'AGENT_DISCONNECT'));
+    }
+  }
+
+  private end(contact: ContactRecord, reason: string | undefined): void {
+    const wasActiveTask = contact.channel === 'TASK' && contact.state !== 'ENDED';
+    this.cancelContactTimer(contact);
+    const finish = () => {
+      contact.state = 'ENDED';
+      contact.disconnectedAt = Date.now();
+      contact.lastUpdatedAt = contact.disconnectedAt;
+      if (reason !== undefined) contact.disconnectReason = reason;
+    };
+    const agent = contact.agentId === undefined ? undefined : this.agents.get(contact.agentId);
+    if (agent && contact.state === 'CONNECTED') {
+      this.changeAgent(agent, () => {
+        agent.contactIds = agent.contactIds.filter((id) => id !== contact.id);
+        finish();
+      });
+    } else {
+      finish();
+    }
+    if (wasActiveTask) this.activeTaskContacts -= 1;
+  }
+
+  private changeAgent(agent: Agent, change: () => void): void {
+    const previous = this.view(agent);
+    change();
+    this.deps.onAgentChange(previous, this.view(agent));
+  }
+
+  private setContactTimer(contact: ContactRecord, delayMs: number, callback: () => void): void {
+    this.cancelContactTimer(contact);
+    this.contactTimers.set(
+      contact.id,
+      this.deps.timers.after(delayMs, () => {
+        this.contactTimers.delete(contact.id);
+        callback();
+      }),
+    );
+  }
+
+  private cancelContactTimer(contact: ContactRecord): void {
+    this.deps.timers.cancel(this.contactTimers.get(contact.id));
+    this.contactTimers.delete(contact.id);
+  }
+
+  private view(agent: Agent): AgentView {
+    const contacts = agent.contactIds.map((id) => ({ ...this.contact(id) }));
+    const maxTaskSlots = agent.routingProfile.taskConcurrency;
+    const activeTaskSlots = contacts.filter((contact) => contact.channel === 'TASK').length;
+    return {
+      id: agent.id,
+      arn: agent.arn,
+      username: agent.username,
+      routingProfile: agent.routingProfile,
+      status: agent.status,
+      statusSince: agent.statusSince,
+      contacts,
+      maxTaskSlots,
+      activeTaskSlots,
+      availableTaskSlots: Math.max(0, maxTaskSlots - activeTaskSlots),
+    };
+  }
+}
+
+/** What makes two contacts "the same work" for the ledger's duplicate count. */
+function contentKey(contact: ContactRecord): string | undefined {
+  const { name, description, attributes, references } = contact;
+  if ([name, description, attributes, references].every((value) => value === undefined)) return undefined;
+  return stableJson({ channel: contact.channel, name, description, attributes, references });
+}
+
+/** JSON with object keys sorted, so equal values give equal text whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function throwError(error: Error): never {
+  throw error;
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import {
+  AssociateContactWithUserCommand,
+  CreateContactCommand,
+  GetCurrentUserDataCommand,
+} from '@aws-sdk/client-connect';
+import { AgentEventRecord, DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import { ALICE, BILLING_PROFILE, BILLING_QUEUE, eventually, QUIET, useEmulator } from './harness';
+
+/** Follows GET /_emulator/events and collects the records it sends. */
+async function followEvents(endpoint: string) {
+  const abort = new AbortController();
+  const response = await fetch(`${endpoint}/_emulator/events`, { signal: abort.signal });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const records: AgentEventRecord[] = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice('data: '.length))
+            .join('\n');
+          buffer = buffer.slice(end + 2);
+          if (data) records.push(JSON.parse(data) as AgentEventRecord);
+        }
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+  })();
+  return {
+    records,
+    async close() {
+      abort.abort();
+      await reading;
+    },
+  };
+}
+
+const INSTANCE_ARN = `arn:aws:connect:us-east-1:123456789012:instance/${DEFAULT_CALL_CENTRE.instance.id}`;
+
+describe('Connect emulator: agent event feed and admin API', () => {
+  describe('GET /_emulator/events', () => {
+    const env = useEmulator();
+
+    it('streams STATE_CHANGE records shaped like Connect agent event stream records', async () => {
+      const { emulator, connect, instanceId, admin } = env();
+      const feed = await followEvents(emulator.endpoint);
+      let contactId = '';
+      try {
+        await admin('PUT', `agents/${ALICE}/status`, { status: 'Offline' });
+        emulator.setAgentStatus(ALICE, 'Available');
+        const { ContactId } = await connect.send(
+          new CreateContactCommand({
+            InstanceId: instanceId,
+            Channel: 'TASK',
+            InitiationMethod: 'API',
+            Name: 't',
+          }),
+        );
+        contactId = ContactId ?? '';
+        await connect.send(
+          new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
+        );
+        emulator.completeContact(contactId);
+        await eventually(() => assert.equal(feed.records.length, 4));
+      } finally {
+        await feed.close();
+      }
+      const [offline, available, connected, completed] = feed.records;
+      assert.ok(offline && available && connected && completed);
+      assert.equal(offline.EventType, 'STATE_CHANGE');
+      assert.equal(offline.AgentARN, `${INSTANCE_ARN}/agent/${ALICE}`);
+      assert.equal(offline.InstanceARN, INSTANCE_ARN);
+      assert.equal(offline.AWSAccountId, '123456789012');
+      assert.equal(offline.Version, '2019-05-25');
+      assert.match(offline.EventId, /^[0-9a-f-]{36}$/);
+      assert.ok(!Number.isNaN(Date.parse(offline.EventTimestamp)));
+      assert.equal(offline.PreviousAgentSnapshot.AgentStatus.Name, 'Available');
+      assert.equal(offline.CurrentAgentSnapshot.AgentStatus.Name, 'Offline');
+      assert.equal(offline.CurrentAgentSnapshot.AgentStatus.Type, 'OFFLINE');
+      assert.ok(!Number.isNaN(Date.parse(offline.CurrentAgentSnapshot.AgentStatus.StartTimestamp)));
+      assert.equal(available.CurrentAgentSnapshot.AgentStatus.Name, 'Available');
+
+      const configuration = connected.CurrentAgentSnapshot.Configuration;
+      assert.equal(configuration.Username, 'alice');
+      assert.equal(configuration.RoutingProfile.ARN, `${INSTANCE_ARN}/routing-profile/${BILLING_PROFILE}`);
+      assert.equal(configuration.RoutingProfile.Name, 'Billing agents');
+      assert.deepEqual(configuration.RoutingProfile.Concurrency, [
+        { Channel: 'TASK', MaximumSlots: 1, AvailableSlots: 0 },
+      ]);
+      assert.deepEqual(configuration.RoutingProfile.InboundQueues, [
+        { ARN: `${INSTANCE_ARN}/queue/${BILLING_QUEUE}`, Name: 'Billing', Channels: ['TASK'] },
+      ]);
+      assert.deepEqual(connected.PreviousAgentSnapshot.Contacts, []);
+      assert.equal(connected.CurrentAgentSnapshot.Contacts.length, 1);
+      assert.equal(connected.CurrentAgentSnapshot.Contacts[0]?.ContactId, contactId);
+      assert.equal(connected.CurrentAgentSnapshot.Contacts[0]?.State, 'CONNECTED');
+      assert.equal(connected.CurrentAgentSnapshot.Contacts[0]?.Channel, 'TASK');
+
+      assert.deepEqual(completed.CurrentAgentSnapshot.Contacts, []);
+      assert.deepEqual(completed.CurrentAgentSnapshot.Configuration.RoutingProfile.Concurrency, [
+        { Channel: 'TASK', MaximumSlots: 1, AvailableSlots: 1 },
+      ]);
+    });
+  });
+
+  describe('admin routes', () => {
+    const env = useEmulator();
+
+    it('GET /_emulator/ledger and /_emulator/state report the ledger and the call centre', async () => {
+      const { connect, instanceId, admin, emulator } = env();
+      await connect.send(
+        new CreateContactCommand({
+          InstanceId: instanceId,
+          Channel: 'TASK',
+          InitiationMethod: 'API',
+          Name: 't',
+        }),
+      );
+      const ledger = await admin('GET', 'ledger');
+      assert.equal(ledger.status, 200);
+      assert.deepEqual(ledger.body, emulator.ledger());
+      assert.equal((ledger.body as { calls: { CreateContact: number } }).calls.CreateContact, 1);
+      const state = (await admin('GET', 'state')).body as { agents: { id: string }[]; contacts: unknown[] };
+      assert.deepEqual(
+        state.agents.map((agent) => agent.id),
+        DEFAULT_CALL_CENTRE.agents.map((agent) => agent.id),
+      );
+      assert.equal(state.contacts.length, 1);
+    });
+
+    it('PUT /_emulator/agents/{userId}/status changes the status GetCurrentUserData reports', async () => {
+      const { connect, instanceId, admin } = env();
+      assert.equal((await admin('PUT', `agents/${ALICE}/status`, { status: 'Lunch' })).status, 200);
+      const { UserDataList } = await connect.send(
+        new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
+      );
+      assert.equal(UserDataList?.[0]?.Status?.StatusName, 'Lunch');
+      assert.equal((await admin('PUT', `agents/${ALICE}/status`, { status: 'Napping' })).status, 400);
+      assert.equal((await admin('PUT', 'agents/no-such-user/status', { status: 'Available' })).status, 404);
+      assert.equal((await admin('PUT', `agents/${ALICE}/status`, {})).status, 400);
+      assert.equal((await admin('GET', 'no-such-route')).status, 404);
+    });
+  });
+
+  describe('a scripted scenario', () => {
+    const env = useEmulator(() => ({
+      ...QUIET,
+      scenario: [
+        { atMs: 300, userId: ALICE, status: 'Offline' },
+        { atMs: 600, userId: ALICE, status: 'Available' },
+      ],
+    }));
+
+    it('moves agents between statuses at the given offsets', async () => {
+      const { connect, instanceId } = env();
+      const status = async () =>
+        (
+          await connect.send(
+            new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
+          )
+        ).UserDataList?.[0]?.Status?.StatusName;
+      assert.equal(await status(), 'Available');
+      await eventually(async () => assert.equal(await status(), 'Offline'), 500);
+      await eventually(async () => assert.equal(await status(), 'Available'));
+    });
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Shared setup for the emulator conformance tests: each test starts its own emulator on a free
+ * port and drives it only through the real AWS SDK client and the admin HTTP API.
+ */
+import assert from 'node:assert/strict';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import {
+  DEFAULT_CALL_CENTRE,
+  EmulatorConfig,
+  OPERATIONS,
+  RunningEmulator,
+  startEmulator,
+} from '../../../src/emulator';
+
+const agentId = (username: string): string => {
+  const agent = DEFAULT_CALL_CENTRE.agents.find((candidate) => candidate.username === username);
+  assert.ok(agent, `default call centre has no agent ${username}`);
+  return agent.id;
+};
+
+/** The default call centre's stable ids. */
+export const ALICE = agentId('alice'); // Billing agents, TASK concurrency 1
+export const CAROL = agentId('carol'); // Support agents, TASK concurrency 2
+export const ERIN = agentId('erin'); // Blended agents, TASK concurrency 3
+export const [BILLING_QUEUE, SUPPORT_QUEUE] = DEFAULT_CALL_CENTRE.queues.map((queue) => queue.id) as [
+  string,
+  string,
+];
+export const [BILLING_FLOW, SUPPORT_FLOW] = DEFAULT_CALL_CENTRE.contactFlows.map((flow) => flow.id) as [
+  string,
+  string,
+];
+export const [BILLING_PROFILE, SUPPORT_PROFILE, BLENDED_PROFILE] = DEFAULT_CALL_CENTRE.routingProfiles.map(
+  (profile) => profile.id,
+) as [string, string, string];
+
+/** No throttling and agents that never finish on their own, unless a test says otherwise. */
+export const QUIET: EmulatorConfig = {
+  handleTimeMs: null,
+  throttling: Object.fromEntries(OPERATIONS.map((operation) => [operation, null])),
+};
+
+export interface TestEmulator {
+  emulator: RunningEmulator;
+  connect: ConnectClient;
+  instanceId: string;
+  /** A call to the admin API; returns status and parsed JSON body. */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+}
+
+/** Starts an emulator for the current test and stops it afterwards (register in `beforeEach`). */
+export function useEmulator(config: () => EmulatorConfig = () => QUIET, seed = 7): () => TestEmulator {
+  let current: TestEmulator | undefined;
+  beforeEach(async () => {
+    const emulator = await startEmulator({ config: config(), seed });
+    current = {
+      emulator,
+      connect: connectClient(emulator.endpoint),
+      instanceId: emulator.instanceId,
+      async admin(method, path, body) {
+        const response = await fetch(`${emulator.endpoint}/_emulator/${path}`, {
+          method,
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        });
+        return { status: response.status, body: await response.json() };
+      },
+    };
+  });
+  afterEach(async () => {
+    current?.connect.destroy();
+    await current?.emulator.stop();
+    current = undefined;
+  });
+  return () => {
+    assert.ok(current, 'the emulator starts in beforeEach');
+    return current;
+  };
+}
+
+export function connectClient(endpoint: string): ConnectClient {
+  return new ConnectClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' },
+    maxAttempts: 1,
+  });
+}
+
+interface ExpectedConnectError {
+  name: string;
+  status: number;
+  /** The emulator's `Reason` value (the SDK surfaces it as `Reason.$unknown`). */
+  reason?: string;
+  message?: RegExp;
+}
+
+/** Asserts that a call fails with the given Connect error, as the SDK raises it. */
+export async function expectConnectError(
+  call: Promise<unknown>,
+  expected: ExpectedConnectError,
+): Promise<void> {
+  await assert.rejects(
+    call,
+    (error: Error & { $metadata?: { httpStatusCode?: number; requestId?: string }; Reason?: unknown }) => {
+      assert.equal(error.name, expected.name, error.message);
+      assert.equal(error.$metadata?.httpStatusCode, expected.status);
+      assert.match(error.$metadata?.requestId ?? '', /^[0-9a-f-]{36}$/);
+      if (expected.reason !== undefined)
+        assert.deepEqual(error.Reason, { $unknown: ['EmulatorReason', expected.reason] });
+      if (expected.message) assert.match(error.message, expected.message);
+      return true;
+    },
+  );
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` stops throwing, for effects that happen on the emulator's timers. */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(10);
+    }
+  }
+}

@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import {
+  AssociateContactWithUserCommand,
+  CreateContactCommand,
+  DescribeContactCommand,
+  GetCurrentUserDataCommand,
+  ListQueuesCommand,
+  ListRoutingProfileQueuesCommand,
+  ListRoutingProfilesCommand,
+  ListUsersCommand,
+  paginateGetCurrentUserData,
+  StartTaskContactCommand,
+  StopContactCommand,
+  UserData,
+} from '@aws-sdk/client-connect';
+import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import {
+  ALICE,
+  BILLING_FLOW,
+  BILLING_PROFILE,
+  BILLING_QUEUE,
+  BLENDED_PROFILE,
+  CAROL,
+  ERIN,
+  expectConnectError,
+  SUPPORT_QUEUE,
+  useEmulator,
+} from './harness';
+
+const ARN_PREFIX = `arn:aws:connect:us-east-1:123456789012:instance/${DEFAULT_CALL_CENTRE.instance.id}`;
+
+describe('Connect emulator: operation success shapes', () => {
+  const env = useEmulator();
+
+  it('CreateContact returns a ContactId and ContactArn; DescribeContact reports the waiting task', async () => {
+    const { connect, instanceId } = env();
+    const before = Date.now();
+    const created = await connect.send(
+      new CreateContactCommand({
+        InstanceId: instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+        Name: 'Call back Ada',
+        Description: 'About invoice 42',
+        Attributes: { customerId: 'c-1' },
+        References: { invoice: { Type: 'URL', Value: 'https://example.invalid/42' } },
+      }),
+    );
+    assert.match(
+      created.ContactId ?? '',
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.equal(created.ContactArn, `${ARN_PREFIX}/contact/${created.ContactId}`);
+    assert.equal(created.$metadata.httpStatusCode, 200);
+    assert.match(created.$metadata.requestId ?? '', /^[0-9a-f-]{36}$/);
+
+    const { Contact } = await connect.send(
+      new DescribeContactCommand({ InstanceId: instanceId, ContactId: created.ContactId }),
+    );
+    assert.ok(Contact);
+    assert.equal(Contact.Id, created.ContactId);
+    assert.equal(Contact.Arn, created.ContactArn);
+    assert.equal(Contact.Channel, 'TASK');
+    assert.equal(Contact.InitiationMethod, 'API');
+    assert.equal(Contact.Name, 'Call back Ada');
+    assert.equal(Contact.Description, 'About invoice 42');
+    assert.deepEqual(Contact.Attributes, { customerId: 'c-1' });
+    assert.ok(Contact.InitiationTimestamp instanceof Date);
+    assert.ok(Contact.InitiationTimestamp.getTime() >= before - 1);
+    assert.equal(Contact.QueueInfo, undefined, 'CreateContact puts a task in no queue');
+    assert.equal(Contact.AgentInfo, undefined);
+    assert.equal(Contact.DisconnectTimestamp, undefined);
+  });
+
+  it('AssociateContactWithUser connects the contact: empty 200 answer, AgentInfo in DescribeContact', async () => {
+    const { connect, instanceId } = env();
+    const { ContactId } = await connect.send(
+      new CreateContactCommand({
+        InstanceId: instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+        Name: 't',
+      }),
+    );
+    const answer = await connect.send(
+      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
+    );
+    assert.equal(answer.$metadata.httpStatusCode, 200);
+    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
+    assert.equal(Contact?.AgentInfo?.Id, ALICE);
+    assert.ok(Contact?.AgentInfo?.ConnectedToAgentTimestamp instanceof Date);
+  });
+
+  it('AssociateContactWithUser accepts the user ARN as well as the id', async () => {
+    const { connect, instanceId } = env();
+    const { ContactId } = await connect.send(
+      new CreateContactCommand({
+        InstanceId: instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+        Name: 't',
+      }),
+    );
+    await connect.send(
+      new AssociateContactWithUserCommand({
+        InstanceId: instanceId,
+        ContactId,
+        UserId: `${ARN_PREFIX}/agent/${CAROL}`,
+      }),
+    );
+    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
+    assert.equal(Contact?.AgentInfo?.Id, CAROL);
+  });
+
+  it('StartTaskContact queues the task in the queue its flow maps to', async () => {
+    const { connect, instanceId } = env();
+    const started = await connect.send(
+      new StartTaskContactCommand({
+        InstanceId: instanceId,
+        Name: 'Review claim',
+        ContactFlowId: BILLING_FLOW,
+      }),
+    );
+    assert.match(started.ContactId ?? '', /^[0-9a-f-]{36}$/);
+    const { Contact } = await connect.send(
+      new DescribeContactCommand({ InstanceId: instanceId, ContactId: started.ContactId }),
+    );
+    assert.equal(Contact?.QueueInfo?.Id, BILLING_QUEUE);
+    assert.ok(Contact?.QueueInfo?.EnqueueTimestamp instanceof Date);
+    assert.equal(Contact?.Channel, 'TASK');
+    assert.equal(Contact?.InitiationMethod, 'API');
+  });
+
+  it('GetCurrentUserData reports status, slots by channel, contacts and routing profile', async () => {
+    const { connect, instanceId } = env();
+    const { ContactId } = await connect.send(
+      new StartTaskContactCommand({ InstanceId: instanceId, Name: 'x', ContactFlowId: BILLING_FLOW }),
+    );
+    await connect.send(
+      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ERIN }),
+    );
+    const answer = await connect.send(
+      new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ERIN, ALICE] } }),
+    );
+    assert.equal(answer.ApproximateTotalCount, 2);
+    assert.equal(answer.NextToken, undefined);
+    const erin = answer.UserDataList?.find((data) => data.User?.Id === ERIN);
+    assert.ok(erin);
+    assert.equal(erin.User?.Arn, `${ARN_PREFIX}/agent/${ERIN}`);
+    assert.deepEqual(erin.RoutingProfile, {
+      Id: BLENDED_PROFILE,
+      Arn: `${ARN_PREFIX}/routing-profile/${BLENDED_PROFILE}`,
+    });
+    assert.equal(erin.Status?.StatusName, 'Available');
+    assert.match(erin.Status?.StatusArn ?? '', new RegExp(`^${ARN_PREFIX}/agent-state/`));
+    assert.ok(erin.Status?.StatusStartTimestamp instanceof Date);
+    assert.deepEqual(erin.MaxSlotsByChannel, { TASK: 3 });
+    assert.deepEqual(erin.ActiveSlotsByChannel, { TASK: 1 });
+    assert.deepEqual(erin.AvailableSlotsByChannel, { TASK: 2 });
+    assert.equal(erin.Contacts?.length, 1);
+    const [contact] = erin.Contacts ?? [];
+    assert.equal(contact?.ContactId, ContactId);
+    assert.equal(contact?.Channel, 'TASK');
+    assert.equal(contact?.InitiationMethod, 'API');
+    assert.equal(contact?.AgentContactState, 'CONNECTED');
+    assert.ok(contact?.ConnectedToAgentTimestamp instanceof Date);
+    assert.ok(contact?.StateStartTimestamp instanceof Date);
+    assert.deepEqual(contact?.Queue, { Id: BILLING_QUEUE, Arn: `${ARN_PREFIX}/queue/${BILLING_QUEUE}` });
+  });
+
+  it('GetCurrentUserData filters by queue, routing profile and contact state', async () => {
+    const { connect, instanceId } = env();
+    const usernamesFor = async (Filters: object) => {
+      const answer = await connect.send(new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters }));
+      return (answer.UserDataList ?? []).map((data) => data.User?.Id);
+    };
+    const agents = DEFAULT_CALL_CENTRE.agents;
+    const withProfile = (...profiles: string[]) =>
+      agents.filter((agent) => profiles.includes(agent.routingProfileId)).map((agent) => agent.id);
+    assert.deepEqual(
+      await usernamesFor({ Queues: [SUPPORT_QUEUE] }),
+      withProfile(DEFAULT_CALL_CENTRE.routingProfiles[1]!.id, BLENDED_PROFILE),
+    );
+    assert.deepEqual(
+      await usernamesFor({ Queues: [`${ARN_PREFIX}/queue/${BILLING_QUEUE}`] }),
+      withProfile(BILLING_PROFILE, BLENDED_PROFILE),
+    );
+    assert.deepEqual(
+      await usernamesFor({ RoutingProfiles: [BILLING_PROFILE] }),
+      withProfile(BILLING_PROFILE),
+    );
+    assert.deepEqual(await usernamesFor({ ContactFilter: { ContactStates: ['CONNECTED'] } }), []);
+
+    const { ContactId } = await connect.send(
+      new CreateContactCommand({
+        InstanceId: instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+        Name: 't',
+      }),
+    );
+    await connect.send(
+      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: CAROL }),
+    );
+    assert.deepEqual(
+      await usernamesFor({ Queues: [SUPPORT_QUEUE], ContactFilter: { ContactStates: ['CONNECTED'] } }),
+      [CAROL],
+    );
+  });
+
+  it('GetCurrentUserData pages with MaxResults and NextToken, with ApproximateTotalCount on every page', async () => {
+    const { connect, instanceId } = env();
+    const pages: { ids: (string | undefined)[]; total?: number; next?: string }[] = [];
+    for await (const page of paginateGetCurrentUserData(
+      { client: connect, pageSize: 4 },
+      { InstanceId: instanceId, Filters: { Queues: [BILLING_QUEUE, SUPPORT_QUEUE] } },
+    )) {
+      pages.push({
+        ids: (page.UserDataList ?? []).map((data: UserData) => data.User?.Id),
+        total: page.ApproximateTotalCount,
+        next: page.NextToken,
+      });
+    }
+    assert.equal(pages.length, 2);
+    assert.deepEqual(
+      pages.map((page) => page.ids.length),
+      [4, 2],
+    );
+    assert.deepEqual(
+      pages.map((page) => page.total),
+      [6, 6],
+    );
+    assert.ok(pages[0]?.next);
+    assert.equal(pages[1]?.next, undefined);
+    assert.deepEqual(
+      pages.flatMap((page) => page.ids),
+      DEFAULT_CALL_CENTRE.agents.map((agent) => agent.id),
+    );
+  });
+
+  it('GetCurrentUserData refuses a NextToken it did not issue', async () => {
+    const { connect, instanceId } = env();
+    await expectConnectError(
+      connect.send(
+        new GetCurrentUserDataCommand({
+          InstanceId: instanceId,
+          Filters: { Agents: [ALICE] },
+          NextToken: 'bogus',
+        }),
+      ),
+      { name: 'InvalidParameterException', status: 400, message: /NextToken/ },
+    );
+  });
+
+  it('StopContact ends the contact with DisconnectReason API and frees the agent slot', async () => {
+    const { connect, instanceId } = env();
+    const { ContactId } = await connect.send(
+      new CreateContactCommand({
+        InstanceId: instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+        Name: 't',
+      }),
+    );
+    await connect.send(
+      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
+    );
+    const answer = await connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId }));
+    assert.equal(answer.$metadata.httpStatusCode, 200);
+    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
+    assert.ok(Contact?.DisconnectTimestamp instanceof Date);
+    assert.equal(Contact?.DisconnectReason, 'API');
+    const { UserDataList } = await connect.send(
+      new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
+    );
+    assert.deepEqual(UserDataList?.[0]?.AvailableSlotsByChannel, { TASK: 1 });
+    await expectConnectError(connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId })), {
+      name: 'ContactNotFoundException',
+      status: 410,
+    });
+  });
+
+  it('ListQueues, ListUsers, ListRoutingProfiles and ListRoutingProfileQueues let a user discover ids, with paging', async () => {
+    const { connect, instanceId } = env();
+    const queues = await connect.send(new ListQueuesCommand({ InstanceId: instanceId }));
+    assert.deepEqual(
+      queues.QueueSummaryList?.map(({ Id, Name, QueueType, Arn }) => ({ Id, Name, QueueType, Arn })),
+      DEFAULT_CALL_CENTRE.queues.map((queue) => ({
+        Id: queue.id,
+        Name: queue.name,
+        QueueType: 'STANDARD',
+        Arn: `${ARN_PREFIX}/queue/${queue.id}`,
+      })),
+    );
+    const agentQueues = await connect.send(
+      new ListQueuesCommand({ InstanceId: instanceId, QueueTypes: ['AGENT'] }),
+    );
+    assert.deepEqual(agentQueues.QueueSummaryList, []);
+
+    const firstUsers = await connect.send(new ListUsersCommand({ InstanceId: instanceId, MaxResults: 5 }));
+    assert.equal(firstUsers.UserSummaryList?.length, 5);
+    assert.ok(firstUsers.NextToken);
+    const restUsers = await connect.send(
+      new ListUsersCommand({ InstanceId: instanceId, NextToken: firstUsers.NextToken }),
+    );
+    assert.deepEqual(
+      [...(firstUsers.UserSummaryList ?? []), ...(restUsers.UserSummaryList ?? [])].map(
+        ({ Id, Username }) => ({ Id, Username }),
+      ),
+      DEFAULT_CALL_CENTRE.agents.map((agent) => ({ Id: agent.id, Username: agent.username })),
+    );
+    assert.equal(restUsers.NextToken, undefined);
+
+    const profiles = await connect.send(new ListRoutingProfilesCommand({ InstanceId: instanceId }));
+    assert.deepEqual(
+      profiles.RoutingProfileSummaryList?.map(({ Id, Name }) => ({ Id, Name })),
+      DEFAULT_CALL_CENTRE.routingProfiles.map((profile) => ({ Id: profile.id, Name: profile.name })),
+    );
+    const blended = DEFAULT_CALL_CENTRE.routingProfiles[2];
+    const firstQueue = await connect.send(
+      new ListRoutingProfileQueuesCommand({
+        InstanceId: instanceId,
+        RoutingProfileId: blended.id,
+        MaxResults: 1,
+      }),
+    );
+    const restQueues = await connect.send(
+      new ListRoutingProfileQueuesCommand({
+        InstanceId: instanceId,
+        RoutingProfileId: blended.id,
+        NextToken: firstQueue.NextToken,
+      }),
+    );
+    assert.deepEqual(
+      [
+        ...(firstQueue.RoutingProfileQueueConfigSummaryList ?? []),
+        ...(restQueues.RoutingProfileQueueConfigSummaryList ?? []),
+      ].map(({ QueueId, Channel }) => ({ QueueId, Channel })),
+      blended.queueIds.map((QueueId) => ({ QueueId, Channel: 'TASK' })),
+    );
+    await expectConnectError(
+      connect.send(new ListRoutingProfileQueuesCommand({ InstanceId: instanceId, RoutingProfileId: 'nope' })),
+      { name: 'ResourceNotFoundException', status: 404 },
+    );
+    await expectConnectError(
+      connect.send(new ListUsersCommand({ InstanceId: instanceId, MaxResults: 1001 })),
+      {
+        name: 'InvalidParameterException',
+        status: 400,
+      },
+    );
+  });
+});
