@@ -36,6 +36,14 @@ export interface RoundOutcome {
   nextDeadline?: number;
 }
 
+export interface TaskExplanation {
+  taskId: string;
+  state: 'waiting' | 'offered' | 'unknown';
+  /** 1-based place in the line, when waiting. */
+  position?: number;
+  waitingCount: number;
+}
+
 export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
 
 /** A pushed agent state change: newer than the last poll, it replaces that agent's figures. */
@@ -75,6 +83,10 @@ export class DispatcherBook {
     return this.reservations.size;
   }
 
+  get agentCount(): number {
+    return this.agents.size;
+  }
+
   /** Queues with waiting tasks: the only ones worth polling. */
   queuesToWatch(): string[] {
     return [...new Set([...this.line.values()].map((task) => task.queueId))].sort();
@@ -84,6 +96,11 @@ export class DispatcherBook {
   unknownRoutingProfiles(): string[] {
     const profiles = [...this.agents.values()].map((agent) => agent.routingProfileId);
     return [...new Set(profiles)].filter((id) => !(id in this.queuesByRoutingProfile)).sort();
+  }
+
+  /** Routing profiles change rarely but do change: forgetting them makes the next round re-read them. */
+  forgetRoutingProfiles(): void {
+    this.queuesByRoutingProfile = {};
   }
 
   setRoutingProfileQueues(routingProfileId: string, queueIds: string[]): void {
@@ -147,7 +164,7 @@ export class DispatcherBook {
   /** A pushed agent event: applied only when it is newer than what the last poll said. */
   applyAgentUpdate(update: AgentUpdate): void {
     if (this.snapshotTakenAt !== undefined && update.observedAt < this.snapshotTakenAt) return;
-    const { observedAt: _observedAt, ...agent } = update;
+    const { observedAt, ...agent } = update;
     this.agents.set(update.userId, agent);
   }
 
@@ -234,17 +251,18 @@ export class DispatcherBook {
     return notices;
   }
 
-  /** Where a task stands now: for the dispatcher's `explain` query. */
-  position(taskId: string): { position: number; waitingCount: number } | undefined {
+  /** Where a task stands now: for the dispatcher's `explainTask` query. */
+  explain(taskId: string): TaskExplanation {
     const task = this.line.get(taskId);
-    if (!task) return undefined;
+    if (!task)
+      return {
+        taskId,
+        state: this.offered.has(taskId) ? 'offered' : 'unknown',
+        waitingCount: this.line.size,
+      };
     let ahead = 0;
     for (const other of this.line.values()) if (compareWaitingTasks(other, task) < 0) ahead += 1;
-    return { position: ahead + 1, waitingCount: this.line.size };
-  }
-
-  reservationFor(taskId: string): Reservation | undefined {
-    return [...this.reservations.values()].find((reservation) => reservation.taskId === taskId);
+    return { taskId, state: 'waiting', position: ahead + 1, waitingCount: this.line.size };
   }
 
   /** A compact, JSON-safe form: strings interned once, tasks as tuples (10,000 tasks stay far below 2 MB). */

@@ -1,0 +1,210 @@
+/**
+ * The routeTask input: language-neutral JSON, validated identically by the typed client (before
+ * starting) and by the workflow (first thing), so that a caller from any SDK or the `temporal` CLI
+ * gets the same clear, field-naming error. Contact limits come from the Connect validator itself.
+ */
+import { z } from 'zod';
+import {
+  type ConnectValidationIssue,
+  REFERENCE_TYPES,
+  validateCreateContactRequest,
+  validateStartTaskContactRequest,
+  validateWithSchema,
+} from './connect-validation';
+import {
+  type StartTaskContactFields,
+  toCreateContactRequest,
+  toStartTaskContactRequest,
+  type TaskContactFields,
+} from './contact-requests';
+import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
+
+export const ROUTING_STRATEGIES = [
+  'create-then-associate',
+  'create-connected',
+  'start-task-contact',
+] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+export const ROUTE_TASK_LIMITS = {
+  priority: { min: 1, max: 1000, default: 5 },
+  agentList: { max: 100 },
+  allowedStatuses: { min: 1, max: 20, default: ['Available'] },
+  widenAfterSeconds: { max: 7 * 24 * 3600, default: 60 },
+  deadlineSeconds: { min: 1, max: 90 * 24 * 3600 },
+  queueId: { min: 1, max: 500 },
+} as const;
+
+const agentIds = z.array(z.string().min(1).max(256)).max(ROUTE_TASK_LIMITS.agentList.max);
+
+const contactSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    attributes: z.record(z.string(), z.string()).optional(),
+    references: z
+      .record(z.string(), z.object({ type: z.enum(REFERENCE_TYPES), value: z.string() }))
+      .optional(),
+    expiryDurationInMinutes: z.int().optional(),
+    segmentAttributes: z.record(z.string(), z.any()).optional(),
+    relatedContactId: z.string().optional(),
+  })
+  .strict();
+
+export const routeTaskInputSchema = z
+  .object({
+    instanceId: z.string(),
+    queueId: z.string().min(ROUTE_TASK_LIMITS.queueId.min).max(ROUTE_TASK_LIMITS.queueId.max),
+    contact: contactSchema,
+    priority: z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max).optional(),
+    preferredAgentIds: agentIds.optional(),
+    widenAfterSeconds: z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max).optional(),
+    excludedAgentIds: agentIds.optional(),
+    allowedStatuses: z
+      .array(z.string().min(1).max(127))
+      .min(ROUTE_TASK_LIMITS.allowedStatuses.min)
+      .max(ROUTE_TASK_LIMITS.allowedStatuses.max)
+      .optional(),
+    strategy: z.enum(ROUTING_STRATEGIES).optional(),
+    /** start-task-contact: the flow that queues the task in Connect. */
+    contactFlowId: z.string().optional(),
+    /** start-task-contact: when Connect should start the task (ISO 8601). */
+    scheduledTime: z.iso.datetime({ offset: true }).optional(),
+    deadlineSeconds: z
+      .int()
+      .min(ROUTE_TASK_LIMITS.deadlineSeconds.min)
+      .max(ROUTE_TASK_LIMITS.deadlineSeconds.max)
+      .optional(),
+    errorPolicy: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  })
+  .strict();
+
+export type RouteTaskInput = z.input<typeof routeTaskInputSchema>;
+
+/** The input with every default applied: what the workflow works with. */
+export interface RouteTaskRequest {
+  instanceId: string;
+  queueId: string;
+  contact: TaskContactFields & { name: string };
+  priority: number;
+  preferredAgentIds: string[];
+  widenAfterSeconds: number;
+  excludedAgentIds: string[];
+  allowedStatuses: string[];
+  strategy: RoutingStrategy;
+  contactFlowId?: string;
+  scheduledTime?: string;
+  deadlineSeconds?: number;
+  errorPolicy?: ErrorPolicyOverrides;
+}
+
+export type RouteTaskValidation =
+  { ok: true; request: RouteTaskRequest } | { ok: false; issues: ConnectValidationIssue[] };
+
+/** Validates a routeTask input and applies defaults; `now` bounds `scheduledTime` (workflow time in a workflow). */
+export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidation {
+  const issues = validateWithSchema(raw, routeTaskInputSchema, (fields) => crossFieldIssues(fields, now));
+  if (issues.length > 0) return { ok: false, issues };
+  const input = routeTaskInputSchema.parse(raw);
+  return {
+    ok: true,
+    request: {
+      instanceId: input.instanceId,
+      queueId: input.queueId,
+      contact: input.contact,
+      priority: input.priority ?? ROUTE_TASK_LIMITS.priority.default,
+      preferredAgentIds: input.preferredAgentIds ?? [],
+      widenAfterSeconds: input.widenAfterSeconds ?? ROUTE_TASK_LIMITS.widenAfterSeconds.default,
+      excludedAgentIds: input.excludedAgentIds ?? [],
+      allowedStatuses: input.allowedStatuses ?? [...ROUTE_TASK_LIMITS.allowedStatuses.default],
+      strategy: input.strategy ?? 'create-then-associate',
+      contactFlowId: input.contactFlowId,
+      scheduledTime: input.scheduledTime,
+      deadlineSeconds: input.deadlineSeconds,
+      errorPolicy: input.errorPolicy as ErrorPolicyOverrides | undefined,
+    },
+  };
+}
+
+/** Rules across fields, and the Connect limits of the contact, reported with routeTask's field names. */
+function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectValidationIssue[] {
+  const issues: ConnectValidationIssue[] = [];
+  const invalid = (field: string, message: string) =>
+    issues.push({ field, message, exception: 'InvalidParameterException' });
+  const strategy = fields.strategy ?? 'create-then-associate';
+
+  if (strategy === 'start-task-contact' && fields.contactFlowId === undefined) {
+    invalid('contactFlowId', 'contactFlowId is required when strategy is start-task-contact');
+  }
+  for (const field of ['contactFlowId', 'scheduledTime'] as const) {
+    if (fields[field] !== undefined && strategy !== 'start-task-contact') {
+      invalid(
+        field,
+        `${field} is only used with strategy start-task-contact (strategy is ${String(strategy)})`,
+      );
+    }
+  }
+  const preferred = Array.isArray(fields.preferredAgentIds) ? fields.preferredAgentIds : [];
+  const excluded = new Set(Array.isArray(fields.excludedAgentIds) ? fields.excludedAgentIds : []);
+  const both = preferred.filter((id) => excluded.has(id));
+  if (both.length > 0) {
+    invalid(
+      'preferredAgentIds',
+      `preferredAgentIds and excludedAgentIds must not share agents (both list ${both.join(', ')})`,
+    );
+  }
+  if (fields.errorPolicy !== undefined) {
+    try {
+      resolveErrorPolicy(fields.errorPolicy as ErrorPolicyOverrides);
+    } catch (error) {
+      invalid('errorPolicy', `errorPolicy: ${(error as Error).message}`);
+    }
+  }
+
+  const contact = fields.contact;
+  if (typeof contact === 'object' && contact !== null && typeof fields.instanceId === 'string') {
+    // Unvalidated input: the Connect validator reports whatever these fields hold.
+    const contactFields = contact as StartTaskContactFields;
+    const connectIssues =
+      strategy === 'start-task-contact'
+        ? validateStartTaskContactRequest(
+            toStartTaskContactRequest(fields.instanceId, {
+              ...contactFields,
+              contactFlowId: fields.contactFlowId as string | undefined,
+              scheduledTime: fields.scheduledTime as string | undefined,
+            }),
+            { now },
+          )
+        : validateCreateContactRequest(toCreateContactRequest(fields.instanceId, contactFields));
+    issues.push(...connectIssues.map((issue) => ({ ...issue, field: connectFieldName(issue.field) })));
+  } else if (typeof fields.instanceId === 'string') {
+    issues.push(
+      ...validateCreateContactRequest({
+        InstanceId: fields.instanceId,
+        Channel: 'TASK',
+        InitiationMethod: 'API',
+      }),
+    );
+  }
+  return issues;
+}
+
+const CONNECT_TO_ROUTE_TASK_FIELDS: Record<string, string> = {
+  InstanceId: 'instanceId',
+  Name: 'contact.name',
+  Description: 'contact.description',
+  Attributes: 'contact.attributes',
+  References: 'contact.references',
+  ExpiryDurationInMinutes: 'contact.expiryDurationInMinutes',
+  SegmentAttributes: 'contact.segmentAttributes',
+  RelatedContactId: 'contact.relatedContactId',
+  ContactFlowId: 'contactFlowId',
+  ScheduledTime: 'scheduledTime',
+};
+
+/** `Attributes.key` → `contact.attributes.key`: where the caller put it. */
+function connectFieldName(field: string): string {
+  const [head, ...rest] = field.split('.');
+  const mapped = CONNECT_TO_ROUTE_TASK_FIELDS[head];
+  return mapped ? [mapped, ...rest].join('.') : field;
+}

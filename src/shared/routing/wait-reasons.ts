@@ -1,0 +1,26 @@
+import type { WaitNotice } from './dispatcher-book';
+
+/** Why a task still waits, in words a supervisor reads in the Temporal UI. */
+export function describeWait(
+  notice: WaitNotice,
+  context: { queueId: string; allowedStatuses: string[] },
+): string {
+  const { reason, candidateCount } = notice.decision;
+  const place = `position ${notice.position} of ${notice.waitingCount} waiting`;
+  switch (reason) {
+    case 'no-agent-data-yet':
+      return 'The dispatcher has not read agent states from Connect yet.';
+    case 'no-agent-serves-queue':
+      return `No logged-in agent has a routing profile that serves queue ${context.queueId}.`;
+    case 'no-agent-in-allowed-status':
+      return `No agent serving the queue is in an allowed status (${context.allowedStatuses.join(', ')}).`;
+    case 'all-eligible-agents-excluded':
+      return 'Every agent who could take the task is excluded for it.';
+    case 'waiting-for-preferred-agents':
+      return `Waiting for a preferred agent to have a free TASK slot (${candidateCount} preferred agent(s) eligible; ${place}).`;
+    case 'no-free-slot':
+      return `All ${candidateCount} eligible agent(s) are at their TASK capacity (${place}).`;
+    case 'behind-tasks-ahead-in-line':
+      return `Free slots went to tasks ahead in line (${place}; ${candidateCount} eligible agent(s)).`;
+  }
+}
