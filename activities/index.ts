@@ -10,6 +10,7 @@ import { makeCreateContact } from './create-contact';
 import { makeDescribeContact } from './describe-contact';
 import { makeGetCurrentUserData } from './get-current-user-data';
 import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
+import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './register-with-dispatcher';
 import { makeStartTaskContact } from './start-task-contact';
 import { makeStopContact } from './stop-contact';
 
@@ -45,6 +46,15 @@ function reportingAttempt<I, R extends object>(
 }
 
 export type ConnectActivities = ReturnType<typeof createConnectActivities>;
+
+/** Activities that talk to Temporal itself rather than to Connect. */
+export function createDispatcherActivities(deps: DispatcherActivityDeps) {
+  return { registerWithDispatcher: reportingAttempt(makeRegisterWithDispatcher(deps)) };
+}
+
+/** Everything the routing workflows call. */
+export type RoutingActivities = ConnectActivities & ReturnType<typeof createDispatcherActivities>;
+export type { DispatcherActivityDeps } from './register-with-dispatcher';
 
 export type {
   AssociateContactWithUserInput,

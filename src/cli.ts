@@ -2,6 +2,7 @@
  * `connect-task-router`: the worker, the Connect emulator, and server setup.
  */
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { registerEmulatorCommand } from './emulator/cli-command';
 import { ALL_SEARCH_ATTRIBUTES } from './shared/search-attributes';
@@ -24,10 +25,12 @@ export function buildProgram(): Command {
     )
     .action(async (options: { taskQueue: string }) => {
       const { connection, namespace } = await connectWorkerToTemporal();
-      const worker = await createWorker({ connection, namespace, taskQueue: options.taskQueue });
+      const client = await connectClientToTemporal();
+      const temporal = new Client({ connection: client.connection, namespace });
+      const worker = await createWorker({ connection, temporal, namespace, taskQueue: options.taskQueue });
       console.log(`Worker polling task queue "${options.taskQueue}" in namespace "${namespace}".`);
       await worker.run();
-      await connection.close();
+      await Promise.all([connection.close(), client.connection.close()]);
     });
 
   program

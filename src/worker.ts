@@ -1,19 +1,27 @@
 /**
- * The worker: runs the package's workflows and its Connect activities on one task queue.
- * The Connect client is built once here and injected into the activities.
+ * The worker: runs the package's workflows and its activities on one task queue. The Connect client
+ * and the Temporal client are built once here and injected into the activities.
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createConnectActivities } from '../activities';
+import {
+  createConnectActivities,
+  createDispatcherActivities,
+  type DispatcherActivityDeps,
+} from '../activities';
 import { createConnectClient } from './connect-client';
 import { DEFAULT_TASK_QUEUE } from './shared/task-queues';
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
+  /** Used by activities that start or signal workflows (the dispatcher). */
+  temporal: Client;
   namespace?: string;
   taskQueue?: string;
   /** Defaults to a client built from the AWS default chain (or AWS_ENDPOINT_URL_CONNECT for the emulator). */
   connect?: ConnectClient;
+  dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
 }
 
 export function createWorker(options: ConnectTaskRouterWorkerOptions): Promise<Worker> {
@@ -23,6 +31,12 @@ export function createWorker(options: ConnectTaskRouterWorkerOptions): Promise<W
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
     workflowsPath: require.resolve('../workflows'),
-    activities: createConnectActivities({ connect: options.connect ?? createConnectClient() }),
+    activities: {
+      ...createConnectActivities({ connect: options.connect ?? createConnectClient() }),
+      ...createDispatcherActivities({
+        temporal: options.temporal,
+        dispatcherSettings: options.dispatcherSettings,
+      }),
+    },
   });
 }

@@ -1,0 +1,48 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { WaitingTask } from '../src/shared/routing/types';
+import { ConnectInstanceId } from '../src/shared/search-attributes';
+import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
+import type { DispatcherWorkflowSettings } from '../workflows/dispatcher';
+import { dispatcherWorkflowId, enqueueTaskSignal } from '../workflows/dispatcher-protocol';
+
+export interface DispatcherActivityDeps {
+  temporal: Client;
+  /** Where dispatchers run; default: the task queue of the worker running this activity. */
+  dispatcherTaskQueue?: string;
+  /** Settings a dispatcher starts with (polling budget, reservation TTL, continue-as-new threshold...). */
+  dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+}
+
+export interface RegisterWithDispatcherInput {
+  instanceId: string;
+  task: WaitingTask;
+  errorPolicy?: ErrorPolicyOverrides;
+}
+
+/**
+ * Puts a task in its instance's line, starting the dispatcher if none runs (signal-with-start, so
+ * there is never more than one per instance). Registering again is harmless: the task keeps its place.
+ */
+export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
+  return async function registerWithDispatcher(
+    input: RegisterWithDispatcherInput,
+  ): Promise<{ dispatcherId: string }> {
+    const workflowId = dispatcherWorkflowId(input.instanceId);
+    await deps.temporal.workflow.signalWithStart('connectDispatcher', {
+      workflowId,
+      taskQueue: deps.dispatcherTaskQueue ?? Context.current().info.taskQueue,
+      args: [
+        { instanceId: input.instanceId, settings: deps.dispatcherSettings, errorPolicy: input.errorPolicy },
+      ],
+      signal: enqueueTaskSignal,
+      signalArgs: [input.task],
+      typedSearchAttributes: [{ key: ConnectInstanceId, value: input.instanceId }],
+      staticSummary: `Dispatcher for Connect instance ${input.instanceId}`,
+      staticDetails:
+        'Polls GetCurrentUserData for the queues with waiting tasks, within a fixed budget, and hands ' +
+        'each free TASK slot to one waiting task. Query `status` for the line, `explainTask` for one task.',
+    });
+    return { dispatcherId: workflowId };
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * A whole routing deployment for one test: a Connect emulator with an instance of its own (so each
+ * test has its own dispatcher on the shared dev server), a worker on its own task queue, and the
+ * Temporal client. Everything goes through the real SDKs.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import {
+  DEFAULT_CALL_CENTRE,
+  type EmulatorConfig,
+  type RunningEmulator,
+  startEmulator,
+} from '../../../src/emulator';
+import { createConnectClient } from '../../../src/connect-client';
+import type { RouteTaskInput } from '../../../src/shared/route-task-input';
+import { createWorker } from '../../../src/worker';
+import type { DispatcherWorkflowSettings } from '../../../workflows/dispatcher';
+import {
+  type DispatcherStatus,
+  dispatcherStatusQuery,
+  dispatcherWorkflowId,
+} from '../../../workflows/dispatcher-protocol';
+import { routeTask } from '../../../workflows/route-task';
+import { routeTaskStatusQuery, type RouteTaskStatus } from '../../../workflows/route-task-protocol';
+import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
+
+const agentId = (username: string) =>
+  DEFAULT_CALL_CENTRE.agents.find((agent) => agent.username === username)!.id;
+export const [ALICE, BOB, CAROL, DAVE, ERIN, FRANK] = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map(
+  agentId,
+);
+export const [BILLING_QUEUE, SUPPORT_QUEUE] = DEFAULT_CALL_CENTRE.queues.map((queue) => queue.id);
+
+/** Fast enough for tests, and still within GetCurrentUserData's default 2/s quota. */
+export const TEST_DISPATCHER_SETTINGS: Partial<DispatcherWorkflowSettings> = {
+  pollIntervalMs: 500,
+  reservationTtlMs: 30_000,
+  catchUpMs: 5_000,
+};
+
+let instanceCounter = 0;
+
+export interface RoutingStack {
+  emulator: RunningEmulator;
+  instanceId: string;
+  client: Client;
+  taskQueue: string;
+  startTask(
+    name: string,
+    input: Omit<RouteTaskInput, 'instanceId'>,
+  ): Promise<WorkflowHandle<typeof routeTask>>;
+  dispatcherStatus(): Promise<DispatcherStatus>;
+  /** Polls a task's `status` query until `predicate` holds (bounded by `timeoutMs`). */
+  waitForStatus(
+    handle: WorkflowHandle<typeof routeTask>,
+    predicate: (status: RouteTaskStatus) => boolean,
+    timeoutMs?: number,
+  ): Promise<RouteTaskStatus>;
+  stop(): Promise<void>;
+}
+
+export async function startRoutingStack(
+  options: { config?: EmulatorConfig; seed?: number; dispatcher?: Partial<DispatcherWorkflowSettings> } = {},
+): Promise<RoutingStack> {
+  const env = await sharedTestEnv();
+  instanceCounter += 1;
+  const instanceId = `routing-test-${process.pid}-${instanceCounter}-${Date.now().toString(36)}`;
+  const emulator = await startEmulator({
+    config: {
+      ...options.config,
+      instance: { id: instanceId, accountId: '123456789012', region: 'us-east-1' },
+    },
+    seed: options.seed ?? 11,
+  });
+  const taskQueue = uniqueTaskQueue('routing');
+  const worker: Worker = await createWorker({
+    connection: env.nativeConnection,
+    temporal: env.client,
+    taskQueue,
+    connect: createConnectClient({
+      endpoint: emulator.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+    dispatcherSettings: { ...TEST_DISPATCHER_SETTINGS, ...options.dispatcher },
+  });
+  const running = worker.run();
+  const dispatcher = env.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
+
+  return {
+    emulator,
+    instanceId,
+    client: env.client,
+    taskQueue,
+    startTask: (name, input) =>
+      env.client.workflow.start(routeTask, {
+        workflowId: `route-task/${instanceId}/${name}`,
+        taskQueue,
+        args: [{ instanceId, ...input }],
+      }),
+    dispatcherStatus: () => dispatcher.query(dispatcherStatusQuery),
+    async waitForStatus(handle, predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const status = await handle.query(routeTaskStatusQuery);
+        if (predicate(status)) return status;
+        if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(status)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop() {
+      await dispatcher.terminate('test finished').catch(() => undefined);
+      worker.shutdown();
+      await running;
+      await emulator.stop();
+    },
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * connectDispatcher: one long-running workflow per Connect instance. It polls GetCurrentUserData
+ * for the queues that have waiting tasks at a fixed budget (never more often because more tasks
+ * wait), matches free TASK slots to the line, and hands out reservations so that no two tasks are
+ * given the same slot. An `agentAvailable` signal (the push path) triggers a round at once.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RoutingActivities } from '../activities';
+import {
+  activityRetryPolicy,
+  type ErrorPolicyOverrides,
+  resolveErrorPolicy,
+} from '../src/shared/error-policy';
+import {
+  DispatcherBook,
+  type DispatcherSettings,
+  type EncodedDispatcherBook,
+} from '../src/shared/routing/dispatcher-book';
+import type { AgentState } from '../src/shared/routing/types';
+import { ConnectInstanceId } from '../src/shared/search-attributes';
+import {
+  agentAvailableSignal,
+  type DispatcherStatus,
+  dispatcherStatusQuery,
+  enqueueTaskSignal,
+  explainTaskQuery,
+  leaveLineSignal,
+  reservationOfferedSignal,
+  settleReservationSignal,
+  updateTaskSignal,
+  waitNoticeSignal,
+} from './dispatcher-protocol';
+
+export interface DispatcherWorkflowSettings extends DispatcherSettings {
+  /** One GetCurrentUserData call per this many ms at most: Connect's default quota is 2/s per account. */
+  pollIntervalMs: number;
+  /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
+  continueAsNewAfterEvents: number;
+  /** With nothing waiting and nothing reserved for this long, the dispatcher ends; the next task restarts it. */
+  idleShutdownMs: number;
+  /** How often the routing-profile → queues map is re-read from Connect. */
+  routingProfileRefreshMs: number;
+  /** After a failed poll, wait this many poll intervals before the next one. */
+  pollFailureBackoffIntervals: number;
+}
+
+export const DEFAULT_DISPATCHER_SETTINGS: DispatcherWorkflowSettings = {
+  pollIntervalMs: 1_000,
+  reservationTtlMs: 120_000,
+  catchUpMs: 15_000,
+  maxWaitNoticesPerRound: 20,
+  continueAsNewAfterEvents: 4_000,
+  idleShutdownMs: 10 * 60_000,
+  routingProfileRefreshMs: 5 * 60_000,
+  pollFailureBackoffIntervals: 5,
+};
+
+export interface DispatcherInput {
+  instanceId: string;
+  settings?: Partial<DispatcherWorkflowSettings>;
+  errorPolicy?: ErrorPolicyOverrides;
+  /** State carried across continue-as-new. */
+  carried?: {
+    book: EncodedDispatcherBook;
+    pollCount: number;
+    getCurrentUserDataCalls: number;
+    runsSoFar: number;
+  };
+}
+
+export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
+  const settings: DispatcherWorkflowSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...input.settings };
+  const book = input.carried
+    ? DispatcherBook.decode(settings, input.carried.book)
+    : new DispatcherBook(settings);
+  const counters = {
+    pollCount: input.carried?.pollCount ?? 0,
+    getCurrentUserDataCalls: input.carried?.getCurrentUserDataCalls ?? 0,
+    runsSoFar: (input.carried?.runsSoFar ?? 0) + 1,
+  };
+  const { getCurrentUserData, listRoutingProfileQueues } = proxyActivities<RoutingActivities>({
+    startToCloseTimeout: '30 seconds',
+    // A poll that cannot succeed within this long is given up; the next one is due soon anyway.
+    scheduleToCloseTimeout: '2 minutes',
+    retry: activityRetryPolicy(resolveErrorPolicy(input.errorPolicy)),
+  });
+  upsertSearchAttributes([{ key: ConnectInstanceId, value: input.instanceId }]);
+
+  let roundRequested = true;
+  let lastPollAt: number | undefined;
+  let nextPollAt = 0;
+  let nextDeadline: number | undefined;
+  let routingProfilesReadAt = Date.now();
+  let busySince = Date.now();
+
+  setHandler(enqueueTaskSignal, (task) => {
+    book.enqueue(task);
+    roundRequested = true;
+  });
+  setHandler(leaveLineSignal, ({ taskId }) => book.leave(taskId));
+  setHandler(updateTaskSignal, ({ taskId, ...change }) => {
+    roundRequested = book.update(taskId, change) || roundRequested;
+  });
+  setHandler(settleReservationSignal, ({ reservationId, outcome, contactId }) => {
+    book.settle(reservationId, outcome, Date.now(), contactId);
+    roundRequested = true;
+  });
+  setHandler(agentAvailableSignal, (update) => {
+    book.applyAgentUpdate(update);
+    roundRequested = true;
+  });
+  setHandler(dispatcherStatusQuery, () => statusNow());
+  setHandler(explainTaskQuery, (taskId) => book.explain(taskId));
+
+  async function poll(): Promise<void> {
+    const startedAt = Date.now();
+    lastPollAt = startedAt;
+    counters.pollCount += 1;
+    try {
+      const result = await getCurrentUserData.executeWithOptions(
+        { summary: `Poll agents of ${book.queuesToWatch().length} queue(s)` },
+        [{ instanceId: input.instanceId, queueIds: book.queuesToWatch(), errorPolicy: input.errorPolicy }],
+      );
+      counters.getCurrentUserDataCalls += result.requestCount;
+      // The data is at least as new as the moment the poll began: the safe time to stamp it with.
+      book.applySnapshot(result.agents.flatMap(toAgentState), startedAt);
+      nextPollAt = startedAt + Math.max(1, result.requestCount) * settings.pollIntervalMs;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn('GetCurrentUserData failed; polling again after a back-off', { error: error.cause?.message });
+      nextPollAt = startedAt + settings.pollFailureBackoffIntervals * settings.pollIntervalMs;
+    }
+  }
+
+  async function learnRoutingProfiles(): Promise<void> {
+    if (Date.now() - routingProfilesReadAt >= settings.routingProfileRefreshMs) {
+      book.forgetRoutingProfiles();
+      routingProfilesReadAt = Date.now();
+    }
+    await Promise.all(
+      book.unknownRoutingProfiles().map(async (routingProfileId) => {
+        try {
+          const { queueIds } = await listRoutingProfileQueues({
+            instanceId: input.instanceId,
+            routingProfileId,
+            errorPolicy: input.errorPolicy,
+          });
+          book.setRoutingProfileQueues(routingProfileId, queueIds);
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          log.warn('ListRoutingProfileQueues failed; its agents wait for the next round', {
+            routingProfileId,
+          });
+        }
+      }),
+    );
+  }
+
+  async function dispatchRound(): Promise<void> {
+    const outcome = book.round(Date.now());
+    nextDeadline = outcome.nextDeadline;
+    await Promise.all([
+      ...outcome.offers.map(async (offer) => {
+        try {
+          await getExternalWorkflowHandle(offer.taskId).signal(reservationOfferedSignal, offer);
+        } catch {
+          // The task's workflow is gone: free the slot and forget the task.
+          book.leave(offer.taskId);
+        }
+      }),
+      ...outcome.notices.map((notice) =>
+        getExternalWorkflowHandle(notice.taskId)
+          .signal(waitNoticeSignal, notice)
+          .catch(() => book.leave(notice.taskId)),
+      ),
+    ]);
+  }
+
+  for (;;) {
+    const idle = book.waitingCount === 0 && book.reservationCount === 0;
+    if (!idle) busySince = Date.now();
+    const wakeAt = Math.min(
+      book.waitingCount > 0 ? nextPollAt : Infinity,
+      nextDeadline ?? Infinity,
+      idle ? busySince + settings.idleShutdownMs : Infinity,
+    );
+    if (!roundRequested) {
+      if (wakeAt === Infinity) await condition(() => roundRequested);
+      else await condition(() => roundRequested, Math.max(1, wakeAt - Date.now()));
+    }
+    roundRequested = false;
+
+    if (
+      book.waitingCount === 0 &&
+      book.reservationCount === 0 &&
+      Date.now() >= busySince + settings.idleShutdownMs
+    ) {
+      await condition(allHandlersFinished);
+      if (!roundRequested) return statusNow();
+    }
+    if (book.waitingCount > 0 && Date.now() >= nextPollAt) await poll();
+    await learnRoutingProfiles();
+    await dispatchRound();
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof connectDispatcher>({
+        ...input,
+        carried: { book: book.encode(), ...counters },
+      });
+    }
+  }
+
+  function statusNow(): DispatcherStatus {
+    return {
+      instanceId: input.instanceId,
+      waitingCount: book.waitingCount,
+      reservationCount: book.reservationCount,
+      watchedQueues: book.queuesToWatch(),
+      pollCount: counters.pollCount,
+      getCurrentUserDataCalls: counters.getCurrentUserDataCalls,
+      lastPollAt: lastPollAt === undefined ? undefined : new Date(lastPollAt).toISOString(),
+      agentsKnown: book.agentCount,
+      runsSoFar: counters.runsSoFar,
+    };
+  }
+}
+
+function toAgentState(agent: {
+  userId: string;
+  routingProfileId?: string;
+  statusName?: string;
+  statusStartTimestamp?: string;
+  availableTaskSlots: number;
+  contactIds: string[];
+}): AgentState[] {
+  if (agent.routingProfileId === undefined || agent.statusName === undefined) return [];
+  return [
+    {
+      userId: agent.userId,
+      routingProfileId: agent.routingProfileId,
+      statusName: agent.statusName,
+      statusSince: agent.statusStartTimestamp === undefined ? 0 : Date.parse(agent.statusStartTimestamp),
+      freeTaskSlots: agent.availableTaskSlots,
+      contactIds: agent.contactIds,
+    },
+  ];
+}

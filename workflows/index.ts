@@ -1,0 +1,3 @@
+/** The workflows the worker registers; other services start them by these type names. */
+export { connectDispatcher } from './dispatcher';
+export { routeTask } from './route-task';
