@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { parseRouteTaskInput, ROUTE_TASK_LIMITS } from '../../src/shared/route-task-input';
+
+const NOW = new Date('2026-03-02T10:00:00Z');
+const valid = {
+  instanceId: '12345678-aaaa-bbbb-cccc-1234567890ab',
+  queueId: 'billing',
+  contact: { name: 'Call back Mrs Example' },
+};
+
+function issuesOf(input: unknown): { field: string; message: string }[] {
+  const parsed = parseRouteTaskInput(input, NOW);
+  assert.equal(parsed.ok, false, 'expected the input to be rejected');
+  return parsed.ok ? [] : parsed.issues;
+}
+
+describe('parseRouteTaskInput', () => {
+  it('applies the documented defaults to a minimal input', () => {
+    const parsed = parseRouteTaskInput(valid, NOW);
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.request, {
+      ...valid,
+      priority: ROUTE_TASK_LIMITS.priority.default,
+      preferredAgentIds: [],
+      widenAfterSeconds: ROUTE_TASK_LIMITS.widenAfterSeconds.default,
+      excludedAgentIds: [],
+      allowedStatuses: ['Available'],
+      strategy: 'create-then-associate',
+      contactFlowId: undefined,
+      scheduledTime: undefined,
+      deadlineSeconds: undefined,
+      errorPolicy: undefined,
+    });
+  });
+
+  const rejected: [string, unknown, string, RegExp][] = [
+    ['priority below 1', { ...valid, priority: 0 }, 'priority', /priority.*1/],
+    ['priority above 1000', { ...valid, priority: 1001 }, 'priority', /priority.*1,?000/],
+    ['a fractional priority', { ...valid, priority: 2.5 }, 'priority', /priority/],
+    ['an unknown strategy', { ...valid, strategy: 'round-robin' }, 'strategy', /strategy/],
+    ['an unknown top-level field', { ...valid, queue: 'x' }, '', /queue/],
+    ['no queue', { ...valid, queueId: undefined }, 'queueId', /queueId/],
+    ['an empty status list', { ...valid, allowedStatuses: [] }, 'allowedStatuses', /allowedStatuses/],
+    ['a zero deadline', { ...valid, deadlineSeconds: 0 }, 'deadlineSeconds', /deadlineSeconds/],
+    [
+      'start-task-contact without a flow',
+      { ...valid, strategy: 'start-task-contact' },
+      'contactFlowId',
+      /contactFlowId is required/,
+    ],
+    [
+      'a flow with create-then-associate',
+      { ...valid, contactFlowId: 'flow' },
+      'contactFlowId',
+      /only used with strategy start-task-contact/,
+    ],
+    [
+      'an agent both preferred and excluded',
+      { ...valid, preferredAgentIds: ['a', 'b'], excludedAgentIds: ['b'] },
+      'preferredAgentIds',
+      /both list b/,
+    ],
+    [
+      'a contact name over 1,024 characters',
+      { ...valid, contact: { name: 'x'.repeat(1025) } },
+      'contact.name',
+      /contact\.name|Name/,
+    ],
+    [
+      'an attribute key with a space',
+      { ...valid, contact: { name: 'n', attributes: { 'bad key': 'v' } } },
+      'contact.attributes',
+      /attributes/i,
+    ],
+    [
+      'an unknown error-policy row',
+      { ...valid, errorPolicy: { NoSuchError: { maximumAttempts: 2 } } },
+      'errorPolicy',
+      /NoSuchError/,
+    ],
+  ];
+  for (const [what, input, field, message] of rejected) {
+    it(`rejects ${what}, naming ${field || 'the field'}`, () => {
+      const issues = issuesOf(input);
+      const issue = issues.find((candidate) => candidate.field.startsWith(field));
+      assert.ok(issue, `no issue on ${field}: ${JSON.stringify(issues)}`);
+      assert.match(issue.message, message);
+    });
+  }
+});
