@@ -5,6 +5,8 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { registerEmulatorCommand } from './emulator/cli-command';
+import { AgentEventForwarder } from './push/agent-event-forwarder';
+import { followEmulatorEvents } from './push/follow-emulator-events';
 import { ALL_SEARCH_ATTRIBUTES } from './shared/search-attributes';
 import { DEFAULT_TASK_QUEUE } from './shared/task-queues';
 import { connectClientToTemporal, connectWorkerToTemporal } from './temporal-connection';
@@ -23,13 +25,28 @@ export function buildProgram(): Command {
       'task queue to poll',
       process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     )
-    .action(async (options: { taskQueue: string }) => {
+    .option(
+      '--follow-emulator-events <endpoint>',
+      "also forward the Connect emulator's agent events (the push path) to the dispatchers",
+    )
+    .action(async (options: { taskQueue: string; followEmulatorEvents?: string }) => {
       const { connection, namespace } = await connectWorkerToTemporal();
       const client = await connectClientToTemporal();
       const temporal = new Client({ connection: client.connection, namespace });
       const worker = await createWorker({ connection, temporal, namespace, taskQueue: options.taskQueue });
-      console.log(`Worker polling task queue "${options.taskQueue}" in namespace "${namespace}".`);
+      const follower =
+        options.followEmulatorEvents === undefined
+          ? undefined
+          : followEmulatorEvents({
+              endpoint: options.followEmulatorEvents,
+              forwarder: new AgentEventForwarder(temporal),
+            });
+      console.log(
+        `Worker polling task queue "${options.taskQueue}" in namespace "${namespace}"` +
+          (follower ? `, forwarding agent events from ${options.followEmulatorEvents}.` : '.'),
+      );
       await worker.run();
+      await follower?.stop();
       await Promise.all([connection.close(), client.connection.close()]);
     });
 
