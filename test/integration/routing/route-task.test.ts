@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
 import {
   ConnectAgentId,
   ConnectContactId,
   RoutingStage,
   TaskPriority,
 } from '../../../src/shared/search-attributes';
+import { EVERYONE_OFFLINE } from './everyone-offline';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
-
-/** Every agent Offline: tasks wait until a test makes someone Available. */
-const EVERYONE_OFFLINE = {
-  handleTimeMs: null,
-  agents: DEFAULT_CALL_CENTRE.agents.map((agent) => ({ ...agent, status: 'Offline' })),
-};
 
 describe('routeTask against the Connect emulator', () => {
   let stack: RoutingStack;

@@ -4,7 +4,6 @@
  * Temporal client. Everything goes through the real SDKs.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import {
   DEFAULT_CALL_CENTRE,
   type EmulatorConfig,
@@ -12,6 +11,9 @@ import {
   startEmulator,
 } from '../../../src/emulator';
 import { createConnectClient } from '../../../src/connect-client';
+import { AgentEventForwarder } from '../../../src/push/agent-event-forwarder';
+import { followEmulatorEvents } from '../../../src/push/follow-emulator-events';
+import { startRouteTask } from '../../../src/route-task-client';
 import type { RouteTaskInput } from '../../../src/shared/route-task-input';
 import { createWorker } from '../../../src/worker';
 import type { DispatcherWorkflowSettings } from '../../../workflows/dispatcher';
@@ -56,11 +58,19 @@ export interface RoutingStack {
     predicate: (status: RouteTaskStatus) => boolean,
     timeoutMs?: number,
   ): Promise<RouteTaskStatus>;
+  /** Shuts the worker down and starts a fresh one (empty workflow cache) on the same task queue. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startRoutingStack(
-  options: { config?: EmulatorConfig; seed?: number; dispatcher?: Partial<DispatcherWorkflowSettings> } = {},
+  options: {
+    config?: EmulatorConfig;
+    seed?: number;
+    dispatcher?: Partial<DispatcherWorkflowSettings>;
+    /** Forward the emulator's agent events to the dispatcher (the push path). */
+    push?: boolean;
+  } = {},
 ): Promise<RoutingStack> {
   const env = await sharedTestEnv();
   instanceCounter += 1;
@@ -73,18 +83,29 @@ export async function startRoutingStack(
     seed: options.seed ?? 11,
   });
   const taskQueue = uniqueTaskQueue('routing');
-  const worker: Worker = await createWorker({
-    connection: env.nativeConnection,
-    temporal: env.client,
-    taskQueue,
-    connect: createConnectClient({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    }),
-    dispatcherSettings: { ...TEST_DISPATCHER_SETTINGS, ...options.dispatcher },
-  });
-  const running = worker.run();
+  const startWorker = async () => {
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      temporal: env.client,
+      taskQueue,
+      connect: createConnectClient({
+        endpoint: emulator.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      dispatcherSettings: { ...TEST_DISPATCHER_SETTINGS, ...options.dispatcher },
+    });
+    return { worker, running: worker.run() };
+  };
+  let current = await startWorker();
+  const stopWorker = async () => {
+    current.worker.shutdown();
+    await current.running;
+  };
+  const follower = options.push
+    ? followEmulatorEvents({ endpoint: emulator.endpoint, forwarder: new AgentEventForwarder(env.client) })
+    : undefined;
+  await follower?.connected;
   const dispatcher = env.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
 
   return {
@@ -93,11 +114,11 @@ export async function startRoutingStack(
     client: env.client,
     taskQueue,
     startTask: (name, input) =>
-      env.client.workflow.start(routeTask, {
-        workflowId: `route-task/${instanceId}/${name}`,
-        taskQueue,
-        args: [{ instanceId, ...input }],
-      }),
+      startRouteTask(
+        env.client,
+        { instanceId, ...input },
+        { workflowId: `route-task/${instanceId}/${name}`, taskQueue },
+      ),
     dispatcherStatus: () => dispatcher.query(dispatcherStatusQuery),
     async waitForStatus(handle, predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -108,10 +129,14 @@ export async function startRoutingStack(
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+    async restartWorker() {
+      await stopWorker();
+      current = await startWorker();
+    },
     async stop() {
+      await follower?.stop();
       await dispatcher.terminate('test finished').catch(() => undefined);
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await emulator.stop();
     },
   };

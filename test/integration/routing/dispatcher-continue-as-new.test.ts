@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import { EVERYONE_OFFLINE } from './everyone-offline';
+import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+
+describe('connectDispatcher continue-as-new', () => {
+  let stack: RoutingStack;
+  afterEach(() => stack?.stop());
+
+  it('carries its waiting tasks across runs and worker restarts: none lost, none assigned twice', async () => {
+    const tasks = 20;
+    // A few dozen events per run: with tasks waiting and polls every 500 ms, it continues-as-new every few seconds.
+    stack = await startRoutingStack({
+      config: { ...EVERYONE_OFFLINE, handleTimeMs: { min: 100, max: 400 } },
+      dispatcher: { continueAsNewAfterEvents: 40 },
+    });
+    const handles = await Promise.all(
+      Array.from({ length: tasks }, (_, i) =>
+        stack.startTask(`carried-${i}`, {
+          queueId: i % 2 === 0 ? BILLING_QUEUE : SUPPORT_QUEUE,
+          priority: 1 + (i % 3),
+          contact: { name: `Carried ${i}` },
+        }),
+      ),
+    );
+    const deadline = Date.now() + 60_000;
+    const waitUntil = async (what: string, predicate: () => Promise<boolean>) => {
+      while (!(await predicate().catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    await waitUntil('all tasks to wait', async () => (await stack.dispatcherStatus()).waitingCount === tasks);
+    const runsBefore = (await stack.dispatcherStatus()).runsSoFar;
+    await stack.restartWorker();
+    await waitUntil(
+      'two more runs',
+      async () => (await stack.dispatcherStatus()).runsSoFar >= runsBefore + 2,
+    );
+    const carried = await stack.dispatcherStatus();
+    assert.equal(carried.waitingCount, tasks, 'every task still waits after continue-as-new and a restart');
+
+    for (const agent of DEFAULT_CALL_CENTRE.agents) stack.emulator.setAgentStatus(agent.id, 'Available');
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+
+    assert.ok(results.every((result) => result.outcome === 'assigned'));
+    const ledger = stack.emulator.ledger();
+    assert.equal(ledger.contactsCreated, tasks);
+    assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, tasks);
+    assert.equal(ledger.assignments.length, tasks);
+    assert.equal(ledger.overCapacityAssignments, 0);
+    assert.equal(ledger.doubleAssignments, 0);
+    const finalStatus = await stack.dispatcherStatus();
+    assert.ok(finalStatus.runsSoFar >= 3, `only ${finalStatus.runsSoFar} runs`);
+    assert.equal(finalStatus.waitingCount, 0);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
+import type { Faults, Ledger } from '../../../src/emulator';
+import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+
+/** Retries in milliseconds rather than seconds, so that a test full of faults stays short. */
+const FAST_RETRIES = { initialInterval: 50, maximumInterval: 400 };
+const FAST_ERROR_POLICY: ErrorPolicyOverrides = {
+  ThrottlingException: FAST_RETRIES,
+  InternalServiceException: { ...FAST_RETRIES, maximumAttempts: 20 },
+  ServiceUnavailable: { ...FAST_RETRIES, maximumAttempts: 20 },
+  NetworkError: { ...FAST_RETRIES, maximumAttempts: 20 },
+};
+const TASKS = 12;
+
+describe('routeTask under Connect faults', () => {
+  let stack: RoutingStack;
+  afterEach(() => stack?.stop());
+
+  async function routeAll(faults: Faults): Promise<Ledger> {
+    stack = await startRoutingStack({ config: { handleTimeMs: { min: 200, max: 800 }, faults }, seed: 7 });
+    const handles = await Promise.all(
+      Array.from({ length: TASKS }, (_, i) =>
+        stack.startTask(`faulty-${i}`, {
+          queueId: i % 2 === 0 ? BILLING_QUEUE : SUPPORT_QUEUE,
+          contact: { name: `Task ${i}`, attributes: { item: String(i) } },
+          errorPolicy: FAST_ERROR_POLICY,
+        }),
+      ),
+    );
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+    assert.deepEqual(
+      results.map((result) => result.outcome),
+      results.map(() => 'assigned'),
+    );
+    const ledger = stack.emulator.ledger();
+    assert.equal(ledger.contactsCreated, TASKS, 'one contact per task');
+    assert.equal(ledger.duplicateCreations, 0);
+    assert.equal(ledger.doubleAssignments, 0);
+    assert.equal(ledger.overCapacityAssignments, 0);
+    const assignedContacts = ledger.assignments.map((assignment) => assignment.contactId);
+    assert.equal(new Set(assignedContacts).size, TASKS, 'every contact assigned once');
+    for (const result of results) {
+      const assignment = ledger.assignments.find(({ contactId }) => contactId === result.contactId);
+      assert.equal(
+        assignment?.userId,
+        result.userId,
+        `${result.contactId} is with the agent the task reports`,
+      );
+    }
+    return ledger;
+  }
+
+  it('assigns every task exactly once when every operation throttles and fails with 5xx', async () => {
+    const transient = {
+      errorRates: {
+        ThrottlingException: 0.15,
+        InternalServiceException: 0.1,
+        ServiceUnavailableException: 0.05,
+      },
+    };
+    const ledger = await routeAll({
+      CreateContact: transient,
+      AssociateContactWithUser: transient,
+      DescribeContact: transient,
+      GetCurrentUserData: transient,
+      ListRoutingProfileQueues: transient,
+    });
+    for (const operation of ['CreateContact', 'AssociateContactWithUser', 'DescribeContact'] as const) {
+      assert.ok(ledger.faultsInjected[operation], `no fault was injected into ${operation}`);
+    }
+  });
+
+  it('assigns every task exactly once when create and associate commit, then fail or drop the connection', async () => {
+    const commitThenFail = { commitThenFail: { errorRate: 0.25, dropRate: 0.25 } };
+    const ledger = await routeAll({
+      CreateContact: commitThenFail,
+      AssociateContactWithUser: commitThenFail,
+    });
+    assert.ok(ledger.clientTokenReplays > 0, 'a retried create reused its ClientToken');
+    assert.ok(ledger.faultsInjected.AssociateContactWithUser, 'an association was committed, then failed');
+  });
+});
