@@ -77,14 +77,18 @@ export interface AgentStatusRecord {
   type: AgentStatusType;
 }
 
-/** An agent as seen at one moment (what GetCurrentUserData and the event feed report). */
-export interface AgentView {
+/** Who an agent is and which status it is in: what the model keeps and what a view reports alike. */
+export interface AgentRecord {
   id: string;
   arn: string;
   username: string;
   routingProfile: RoutingProfileRecord;
   status: AgentStatusRecord;
   statusSince: number;
+}
+
+/** An agent as seen at one moment (what GetCurrentUserData and the event feed report). */
+export interface AgentView extends AgentRecord {
   /** Contacts connected to the agent, oldest first. */
   contacts: ContactRecord[];
   maxTaskSlots: number;
@@ -111,13 +115,7 @@ export interface UserDataFilter {
   contactStates?: string[];
 }
 
-interface Agent {
-  id: string;
-  arn: string;
-  username: string;
-  routingProfile: RoutingProfileRecord;
-  status: AgentStatusRecord;
-  statusSince: number;
+interface Agent extends AgentRecord {
   contactIds: string[];
 }
 
@@ -613,17 +611,12 @@ export class CallCentre {
     this.contactTimers.delete(contact.id);
   }
 
-  private view(agent: Agent): AgentView {
-    const contacts = agent.contactIds.map((id) => ({ ...this.contact(id) }));
-    const maxTaskSlots = agent.routingProfile.taskConcurrency;
+  private view({ contactIds, ...record }: Agent): AgentView {
+    const contacts = contactIds.map((id) => ({ ...this.contact(id) }));
+    const maxTaskSlots = record.routingProfile.taskConcurrency;
     const activeTaskSlots = contacts.filter((contact) => contact.channel === 'TASK').length;
     return {
-      id: agent.id,
-      arn: agent.arn,
-      username: agent.username,
-      routingProfile: agent.routingProfile,
-      status: agent.status,
-      statusSince: agent.statusSince,
+      ...record,
       contacts,
       maxTaskSlots,
       activeTaskSlots,

@@ -130,16 +130,10 @@ const OPERATION_ROUTES: readonly OperationRoute[] = [
         queueTypes.length === 0 || queueTypes.includes('STANDARD')
           ? centre.listQueues(labels.InstanceId)
           : [];
-      const page = paginate(queues, listMaxResults(query), query.get('nextToken') ?? undefined);
-      return {
-        QueueSummaryList: page.items.map((queue) => ({
-          Id: queue.id,
-          Arn: queue.arn,
-          Name: queue.name,
-          QueueType: 'STANDARD',
-        })),
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
+      return listAnswer(query, 'QueueSummaryList', queues, (queue) => ({
+        ...summary(queue),
+        QueueType: 'STANDARD',
+      }));
     },
   },
   {
@@ -147,19 +141,11 @@ const OPERATION_ROUTES: readonly OperationRoute[] = [
     method: 'GET',
     path: /^\/users-summary\/(?<InstanceId>[^/]+)$/,
     handle({ labels, query }, centre) {
-      const page = paginate(
-        centre.listUsers(labels.InstanceId),
-        listMaxResults(query),
-        query.get('nextToken') ?? undefined,
-      );
-      return {
-        UserSummaryList: page.items.map((agent) => ({
-          Id: agent.id,
-          Arn: agent.arn,
-          Username: agent.username,
-        })),
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
+      return listAnswer(query, 'UserSummaryList', centre.listUsers(labels.InstanceId), (agent) => ({
+        Id: agent.id,
+        Arn: agent.arn,
+        Username: agent.username,
+      }));
     },
   },
   {
@@ -167,19 +153,12 @@ const OPERATION_ROUTES: readonly OperationRoute[] = [
     method: 'GET',
     path: /^\/routing-profiles-summary\/(?<InstanceId>[^/]+)$/,
     handle({ labels, query }, centre) {
-      const page = paginate(
+      return listAnswer(
+        query,
+        'RoutingProfileSummaryList',
         centre.listRoutingProfiles(labels.InstanceId),
-        listMaxResults(query),
-        query.get('nextToken') ?? undefined,
+        summary,
       );
-      return {
-        RoutingProfileSummaryList: page.items.map((profile) => ({
-          Id: profile.id,
-          Arn: profile.arn,
-          Name: profile.name,
-        })),
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
     },
   },
   {
@@ -188,19 +167,15 @@ const OPERATION_ROUTES: readonly OperationRoute[] = [
     path: /^\/routing-profiles\/(?<InstanceId>[^/]+)\/(?<RoutingProfileId>[^/]+)\/queues$/,
     handle({ labels, query }, centre) {
       const profile = centre.routingProfileQueues(labels.InstanceId, labels.RoutingProfileId);
-      const page = paginate(profile.queues, listMaxResults(query), query.get('nextToken') ?? undefined);
       // Every emulated queue serves the TASK channel only, at priority 1 with no delay.
-      return {
-        RoutingProfileQueueConfigSummaryList: page.items.map((queue) => ({
-          QueueId: queue.id,
-          QueueArn: queue.arn,
-          QueueName: queue.name,
-          Priority: 1,
-          Delay: 0,
-          Channel: 'TASK',
-        })),
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
+      return listAnswer(query, 'RoutingProfileQueueConfigSummaryList', profile.queues, (queue) => ({
+        QueueId: queue.id,
+        QueueArn: queue.arn,
+        QueueName: queue.name,
+        Priority: 1,
+        Delay: 0,
+        Channel: 'TASK',
+      }));
     },
   },
 ];
@@ -230,6 +205,28 @@ function requireValid(issues: ConnectValidationIssue[]): void {
   if (!first) return;
   const sameKind = issues.filter((issue) => issue.exception === first.exception);
   throw new ConnectError(first.exception, formatValidationIssues(sameKind), first.reason);
+}
+
+/**
+ * A List* answer: one page of `items` (MaxResults and NextToken from the query string), each shaped
+ * by `shape`, under `listName`, and the NextToken for the next page when there is one.
+ */
+function listAnswer<T>(
+  query: URLSearchParams,
+  listName: string,
+  items: readonly T[],
+  shape: (item: T) => object,
+): object {
+  const page = paginate(items, listMaxResults(query), query.get('nextToken') ?? undefined);
+  return {
+    [listName]: page.items.map(shape),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+}
+
+/** The Id, Arn and Name that Connect's queue and routing profile summaries share. */
+function summary(resource: { id: string; arn: string; name: string }): object {
+  return { Id: resource.id, Arn: resource.arn, Name: resource.name };
 }
 
 function listMaxResults(query: URLSearchParams): number {

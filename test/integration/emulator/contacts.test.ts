@@ -1,43 +1,25 @@
 import assert from 'node:assert/strict';
-import {
-  AssociateContactWithUserCommand,
-  ConnectClient,
-  CreateContactCommand,
-  DescribeContactCommand,
-  GetCurrentUserDataCommand,
-  StartTaskContactCommand,
-} from '@aws-sdk/client-connect';
+import { StartTaskContactCommand } from '@aws-sdk/client-connect';
 import { EmulatorConfig } from '../../../src/emulator';
 import {
   ALICE,
+  assignTask,
   BILLING_FLOW,
   BILLING_QUEUE,
   CAROL,
+  createTask,
+  describeContact,
   ERIN,
   eventually,
   expectConnectError,
+  INVALID_REQUEST,
   QUIET,
   sleep,
+  taskSlots,
   useEmulator,
 } from './harness';
 
-const TASK = { Channel: 'TASK', InitiationMethod: 'API', Name: 'task' } as const;
-
-async function createTask(connect: ConnectClient, instanceId: string, fields: object = {}): Promise<string> {
-  const { ContactId } = await connect.send(
-    new CreateContactCommand({ InstanceId: instanceId, ...TASK, ...fields }),
-  );
-  assert.ok(ContactId);
-  return ContactId;
-}
-
-async function taskSlots(connect: ConnectClient, instanceId: string, userId: string) {
-  const { UserDataList } = await connect.send(
-    new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [userId] } }),
-  );
-  const data = UserDataList?.[0];
-  return { active: data?.ActiveSlotsByChannel?.TASK, available: data?.AvailableSlotsByChannel?.TASK };
-}
+const CONTACT_ENDED = { ...INVALID_REQUEST, reason: 'CONTACT_ENDED' };
 
 describe('Connect emulator: contacts, agents and the ledger', () => {
   describe('with agents that never finish on their own', () => {
@@ -49,10 +31,8 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
         InitiateAs: 'CONNECTED_TO_USER',
         UserInfo: { UserId: CAROL },
       });
-      const { Contact } = await connect.send(
-        new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
-      );
-      assert.equal(Contact?.AgentInfo?.Id, CAROL);
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.equal(contact?.AgentInfo?.Id, CAROL);
       assert.deepEqual(await taskSlots(connect, instanceId, CAROL), { active: 1, available: 1 });
       assert.deepEqual(
         emulator.ledger().assignments.map(({ contactId: id, userId, via, overCapacity }) => ({
@@ -68,33 +48,18 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('InitiateAs COMPLETED creates an ended task that does not count as active', async () => {
       const { connect, instanceId, emulator } = env();
       const contactId = await createTask(connect, instanceId, { InitiateAs: 'COMPLETED' });
-      const { Contact } = await connect.send(
-        new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
-      );
-      assert.ok(Contact?.DisconnectTimestamp instanceof Date);
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.ok(contact?.DisconnectTimestamp instanceof Date);
       assert.equal(emulator.snapshot().activeTaskContacts, 0);
-      await expectConnectError(
-        connect.send(
-          new AssociateContactWithUserCommand({
-            InstanceId: instanceId,
-            ContactId: contactId,
-            UserId: ALICE,
-          }),
-        ),
-        { name: 'InvalidRequestException', status: 400, reason: 'CONTACT_ENDED' },
-      );
+      await expectConnectError(assignTask(connect, instanceId, contactId, ALICE), CONTACT_ENDED);
     });
 
     it('assigns to a busy agent like Connect does, and records it as over capacity', async () => {
       const { connect, instanceId, emulator } = env();
       const first = await createTask(connect, instanceId);
       const second = await createTask(connect, instanceId);
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: first, UserId: ALICE }),
-      );
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: second, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, first, ALICE);
+      await assignTask(connect, instanceId, second, ALICE);
       assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 2, available: 0 });
       const ledger = emulator.ledger();
       assert.equal(ledger.overCapacityAssignments, 1);
@@ -117,9 +82,7 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
       const { connect, instanceId, emulator, admin } = env();
       assert.equal((await admin('PUT', `agents/${ERIN}/status`, { status: 'Lunch' })).status, 200);
       const contactId = await createTask(connect, instanceId);
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: ERIN }),
-      );
+      await assignTask(connect, instanceId, contactId, ERIN);
       const [assignment] = emulator.ledger().assignments;
       assert.equal(assignment?.overCapacity, true);
       assert.deepEqual(assignment?.overCapacityReasons, ['AGENT_NOT_ROUTABLE']);
@@ -129,21 +92,10 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('refuses to assign a connected contact again, telling a repeat from a double assignment', async () => {
       const { connect, instanceId, emulator } = env();
       const contactId = await createTask(connect, instanceId);
-      const associate = (UserId: string) =>
-        connect.send(
-          new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId }),
-        );
-      await associate(ALICE);
-      await expectConnectError(associate(ALICE), {
-        name: 'InvalidRequestException',
-        status: 400,
-        reason: 'CONTACT_ALREADY_CONNECTED',
-      });
-      await expectConnectError(associate(CAROL), {
-        name: 'InvalidRequestException',
-        status: 400,
-        reason: 'CONTACT_ALREADY_CONNECTED',
-      });
+      const alreadyConnected = { ...INVALID_REQUEST, reason: 'CONTACT_ALREADY_CONNECTED' };
+      await assignTask(connect, instanceId, contactId, ALICE);
+      await expectConnectError(assignTask(connect, instanceId, contactId, ALICE), alreadyConnected);
+      await expectConnectError(assignTask(connect, instanceId, contactId, CAROL), alreadyConnected);
       const ledger = emulator.ledger();
       assert.equal(ledger.repeatedAssignments, 1);
       assert.equal(ledger.doubleAssignments, 1);
@@ -152,12 +104,9 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
 
     it('replays a ClientToken: same ContactId, one contact, counted as a replay', async () => {
       const { connect, instanceId, emulator } = env();
-      const request = { ...TASK, Attributes: { order: '42' }, ClientToken: 'wf-1/create' };
+      const request = { Attributes: { order: '42' }, ClientToken: 'wf-1/create' };
       const first = await createTask(connect, instanceId, request);
-      const again = await createTask(connect, instanceId, {
-        Attributes: { order: '42' },
-        ClientToken: 'wf-1/create',
-      });
+      const again = await createTask(connect, instanceId, request);
       assert.equal(again, first);
       const ledger = emulator.ledger();
       assert.equal(ledger.contactsCreated, 1);
@@ -213,14 +162,10 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('POST /_emulator/contacts/{id}/complete ends a connected contact and frees the slot', async () => {
       const { connect, instanceId, admin } = env();
       const contactId = await createTask(connect, instanceId);
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, contactId, ALICE);
       assert.equal((await admin('POST', `contacts/${contactId}/complete`)).status, 200);
-      const { Contact } = await connect.send(
-        new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
-      );
-      assert.equal(Contact?.DisconnectReason, 'AGENT_DISCONNECT');
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.equal(contact?.DisconnectReason, 'AGENT_DISCONNECT');
       assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 0, available: 1 });
       const again = await admin('POST', `contacts/${contactId}/complete`);
       assert.equal(again.status, 400);
@@ -238,24 +183,20 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
           ScheduledTime: scheduledTime,
         }),
       );
-      const describe = () => connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
-      const scheduled = (await describe()).Contact;
+      assert.ok(ContactId);
+      const scheduled = await describeContact(connect, instanceId, ContactId);
       assert.equal(scheduled?.ScheduledTimestamp?.getTime(), scheduledTime.getTime());
       assert.equal(scheduled?.QueueInfo?.EnqueueTimestamp, undefined);
-      await expectConnectError(
-        connect.send(
-          new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
-        ),
-        { name: 'InvalidRequestException', status: 400, reason: 'CONTACT_NOT_YET_QUEUED' },
-      );
+      await expectConnectError(assignTask(connect, instanceId, ContactId, ALICE), {
+        ...INVALID_REQUEST,
+        reason: 'CONTACT_NOT_YET_QUEUED',
+      });
       await eventually(async () => {
-        const queued = (await describe()).Contact;
+        const queued = await describeContact(connect, instanceId, ContactId);
         assert.equal(queued?.QueueInfo?.Id, BILLING_QUEUE);
         assert.ok((queued?.QueueInfo?.EnqueueTimestamp?.getTime() ?? 0) >= scheduledTime.getTime() - 5);
       });
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, ContactId, ALICE);
     });
   });
 
@@ -265,20 +206,16 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('an agent completes a connected task after the handle time, which frees the slot', async () => {
       const { connect, instanceId } = env();
       const contactId = await createTask(connect, instanceId);
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, contactId, ALICE);
       assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 1, available: 0 });
       await eventually(async () =>
         assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 0, available: 1 }),
       );
-      const { Contact } = await connect.send(
-        new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
-      );
-      assert.equal(Contact?.DisconnectReason, 'AGENT_DISCONNECT');
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.equal(contact?.DisconnectReason, 'AGENT_DISCONNECT');
       const handledMs =
-        (Contact?.DisconnectTimestamp?.getTime() ?? 0) -
-        (Contact?.AgentInfo?.ConnectedToAgentTimestamp?.getTime() ?? 0);
+        (contact?.DisconnectTimestamp?.getTime() ?? 0) -
+        (contact?.AgentInfo?.ConnectedToAgentTimestamp?.getTime() ?? 0);
       assert.ok(handledMs >= 55, `handled for ${handledMs} ms`);
     });
   });
@@ -290,20 +227,10 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('ends a waiting contact when ExpiryDurationInMinutes elapses', async () => {
       const { connect, instanceId } = env();
       const contactId = await createTask(connect, instanceId, { ExpiryDurationInMinutes: 1 });
-      const describe = () =>
-        connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }));
-      assert.equal((await describe()).Contact?.DisconnectTimestamp, undefined);
-      await eventually(async () => assert.equal((await describe()).Contact?.DisconnectReason, 'EXPIRED'));
-      await expectConnectError(
-        connect.send(
-          new AssociateContactWithUserCommand({
-            InstanceId: instanceId,
-            ContactId: contactId,
-            UserId: ALICE,
-          }),
-        ),
-        { name: 'InvalidRequestException', status: 400, reason: 'CONTACT_ENDED' },
-      );
+      const describe = () => describeContact(connect, instanceId, contactId);
+      assert.equal((await describe())?.DisconnectTimestamp, undefined);
+      await eventually(async () => assert.equal((await describe())?.DisconnectReason, 'EXPIRED'));
+      await expectConnectError(assignTask(connect, instanceId, contactId, ALICE), CONTACT_ENDED);
     });
 
     it('takes the expiry from SegmentAttributes connect:ContactExpiry, or the default', async () => {
@@ -326,14 +253,10 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('does not expire a contact once an agent has it', async () => {
       const { connect, instanceId } = env();
       const contactId = await createTask(connect, instanceId, { ExpiryDurationInMinutes: 1 });
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, contactId, ALICE);
       await sleep(80);
-      const { Contact } = await connect.send(
-        new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
-      );
-      assert.equal(Contact?.DisconnectTimestamp, undefined);
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.equal(contact?.DisconnectTimestamp, undefined);
     });
   });
 
@@ -360,9 +283,7 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
       await createTask(connect, instanceId, { InitiateAs: 'COMPLETED' });
       assert.equal(emulator.ledger().quotaRejections, 2);
 
-      await connect.send(
-        new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: first, UserId: ALICE }),
-      );
+      await assignTask(connect, instanceId, first, ALICE);
       await admin('POST', `contacts/${first}/complete`);
       await createTask(connect, instanceId);
     });

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import {
-  AssociateContactWithUserCommand,
-  CreateContactCommand,
-  GetCurrentUserDataCommand,
-} from '@aws-sdk/client-connect';
 import { AgentEventRecord, DEFAULT_CALL_CENTRE } from '../../../src/emulator';
-import { ALICE, BILLING_PROFILE, BILLING_QUEUE, eventually, QUIET, useEmulator } from './harness';
+import {
+  ALICE,
+  assignTask,
+  BILLING_PROFILE,
+  BILLING_QUEUE,
+  createTask,
+  currentUserData,
+  eventually,
+  QUIET,
+  useEmulator,
+} from './harness';
 
 /** Follows GET /_emulator/events and collects the records it sends. */
 async function followEvents(endpoint: string) {
@@ -57,18 +62,8 @@ describe('Connect emulator: agent event feed and admin API', () => {
       try {
         await admin('PUT', `agents/${ALICE}/status`, { status: 'Offline' });
         emulator.setAgentStatus(ALICE, 'Available');
-        const { ContactId } = await connect.send(
-          new CreateContactCommand({
-            InstanceId: instanceId,
-            Channel: 'TASK',
-            InitiationMethod: 'API',
-            Name: 't',
-          }),
-        );
-        contactId = ContactId ?? '';
-        await connect.send(
-          new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
-        );
+        contactId = await createTask(connect, instanceId);
+        await assignTask(connect, instanceId, contactId, ALICE);
         emulator.completeContact(contactId);
         await eventually(() => assert.equal(feed.records.length, 4));
       } finally {
@@ -117,14 +112,7 @@ describe('Connect emulator: agent event feed and admin API', () => {
 
     it('GET /_emulator/ledger and /_emulator/state report the ledger and the call centre', async () => {
       const { connect, instanceId, admin, emulator } = env();
-      await connect.send(
-        new CreateContactCommand({
-          InstanceId: instanceId,
-          Channel: 'TASK',
-          InitiationMethod: 'API',
-          Name: 't',
-        }),
-      );
+      await createTask(connect, instanceId);
       const ledger = await admin('GET', 'ledger');
       assert.equal(ledger.status, 200);
       assert.deepEqual(ledger.body, emulator.ledger());
@@ -140,10 +128,7 @@ describe('Connect emulator: agent event feed and admin API', () => {
     it('PUT /_emulator/agents/{userId}/status changes the status GetCurrentUserData reports', async () => {
       const { connect, instanceId, admin } = env();
       assert.equal((await admin('PUT', `agents/${ALICE}/status`, { status: 'Lunch' })).status, 200);
-      const { UserDataList } = await connect.send(
-        new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
-      );
-      assert.equal(UserDataList?.[0]?.Status?.StatusName, 'Lunch');
+      assert.equal((await currentUserData(connect, instanceId, ALICE))?.Status?.StatusName, 'Lunch');
       assert.equal((await admin('PUT', `agents/${ALICE}/status`, { status: 'Napping' })).status, 400);
       assert.equal((await admin('PUT', 'agents/no-such-user/status', { status: 'Available' })).status, 404);
       assert.equal((await admin('PUT', `agents/${ALICE}/status`, {})).status, 400);
@@ -162,12 +147,7 @@ describe('Connect emulator: agent event feed and admin API', () => {
 
     it('moves agents between statuses at the given offsets', async () => {
       const { connect, instanceId } = env();
-      const status = async () =>
-        (
-          await connect.send(
-            new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
-          )
-        ).UserDataList?.[0]?.Status?.StatusName;
+      const status = async () => (await currentUserData(connect, instanceId, ALICE))?.Status?.StatusName;
       assert.equal(await status(), 'Available');
       await eventually(async () => assert.equal(await status(), 'Offline'), 500);
       await eventually(async () => assert.equal(await status(), 'Available'));

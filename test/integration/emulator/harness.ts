@@ -3,7 +3,16 @@
  * port and drives it only through the real AWS SDK client and the admin HTTP API.
  */
 import assert from 'node:assert/strict';
-import { ConnectClient } from '@aws-sdk/client-connect';
+import {
+  AssociateContactWithUserCommand,
+  ConnectClient,
+  Contact,
+  CreateContactCommand,
+  CreateContactCommandInput,
+  DescribeContactCommand,
+  GetCurrentUserDataCommand,
+  UserData,
+} from '@aws-sdk/client-connect';
 import {
   DEFAULT_CALL_CENTRE,
   EmulatorConfig,
@@ -87,6 +96,64 @@ export function connectClient(endpoint: string): ConnectClient {
     maxAttempts: 1,
   });
 }
+
+/** What a task made with CreateContact carries unless a test says otherwise. */
+export const TASK = { Channel: 'TASK', InitiationMethod: 'API', Name: 'task' } as const;
+
+/** Creates a task with CreateContact (so in no queue), with `fields` over TASK; returns its ContactId. */
+export async function createTask(
+  connect: ConnectClient,
+  instanceId: string,
+  fields: Partial<CreateContactCommandInput> = {},
+): Promise<string> {
+  const { ContactId } = await connect.send(
+    new CreateContactCommand({ InstanceId: instanceId, ...TASK, ...fields }),
+  );
+  assert.ok(ContactId);
+  return ContactId;
+}
+
+/** Connects a contact to an agent with AssociateContactWithUser. */
+export function assignTask(connect: ConnectClient, instanceId: string, contactId: string, userId: string) {
+  return connect.send(
+    new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: userId }),
+  );
+}
+
+/** The contact as DescribeContact reports it. */
+export async function describeContact(
+  connect: ConnectClient,
+  instanceId: string,
+  contactId: string | undefined,
+): Promise<Contact | undefined> {
+  const { Contact } = await connect.send(
+    new DescribeContactCommand({ InstanceId: instanceId, ContactId: contactId }),
+  );
+  return Contact;
+}
+
+/** One agent's GetCurrentUserData entry. */
+export async function currentUserData(
+  connect: ConnectClient,
+  instanceId: string,
+  userId: string,
+): Promise<UserData | undefined> {
+  const { UserDataList } = await connect.send(
+    new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [userId] } }),
+  );
+  return UserDataList?.[0];
+}
+
+/** One agent's active and available TASK slots, as GetCurrentUserData reports them. */
+export async function taskSlots(connect: ConnectClient, instanceId: string, userId: string) {
+  const data = await currentUserData(connect, instanceId, userId);
+  return { active: data?.ActiveSlotsByChannel?.TASK, available: data?.AvailableSlotsByChannel?.TASK };
+}
+
+/** Connect errors the tests expect, to spread into `expectConnectError`'s second argument. */
+export const INVALID_PARAMETER = { name: 'InvalidParameterException', status: 400 };
+export const INVALID_REQUEST = { name: 'InvalidRequestException', status: 400 };
+export const NOT_FOUND = { name: 'ResourceNotFoundException', status: 404 };
 
 interface ExpectedConnectError {
   name: string;

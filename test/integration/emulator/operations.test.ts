@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import {
-  AssociateContactWithUserCommand,
   CreateContactCommand,
   DescribeContactCommand,
   GetCurrentUserDataCommand,
@@ -16,13 +15,19 @@ import {
 import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
 import {
   ALICE,
+  assignTask,
   BILLING_FLOW,
   BILLING_PROFILE,
   BILLING_QUEUE,
   BLENDED_PROFILE,
   CAROL,
+  createTask,
+  currentUserData,
+  describeContact,
   ERIN,
   expectConnectError,
+  INVALID_PARAMETER,
+  NOT_FOUND,
   SUPPORT_QUEUE,
   useEmulator,
 } from './harness';
@@ -74,42 +79,19 @@ describe('Connect emulator: operation success shapes', () => {
 
   it('AssociateContactWithUser connects the contact: empty 200 answer, AgentInfo in DescribeContact', async () => {
     const { connect, instanceId } = env();
-    const { ContactId } = await connect.send(
-      new CreateContactCommand({
-        InstanceId: instanceId,
-        Channel: 'TASK',
-        InitiationMethod: 'API',
-        Name: 't',
-      }),
-    );
-    const answer = await connect.send(
-      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
-    );
+    const contactId = await createTask(connect, instanceId);
+    const answer = await assignTask(connect, instanceId, contactId, ALICE);
     assert.equal(answer.$metadata.httpStatusCode, 200);
-    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
-    assert.equal(Contact?.AgentInfo?.Id, ALICE);
-    assert.ok(Contact?.AgentInfo?.ConnectedToAgentTimestamp instanceof Date);
+    const contact = await describeContact(connect, instanceId, contactId);
+    assert.equal(contact?.AgentInfo?.Id, ALICE);
+    assert.ok(contact?.AgentInfo?.ConnectedToAgentTimestamp instanceof Date);
   });
 
   it('AssociateContactWithUser accepts the user ARN as well as the id', async () => {
     const { connect, instanceId } = env();
-    const { ContactId } = await connect.send(
-      new CreateContactCommand({
-        InstanceId: instanceId,
-        Channel: 'TASK',
-        InitiationMethod: 'API',
-        Name: 't',
-      }),
-    );
-    await connect.send(
-      new AssociateContactWithUserCommand({
-        InstanceId: instanceId,
-        ContactId,
-        UserId: `${ARN_PREFIX}/agent/${CAROL}`,
-      }),
-    );
-    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
-    assert.equal(Contact?.AgentInfo?.Id, CAROL);
+    const contactId = await createTask(connect, instanceId);
+    await assignTask(connect, instanceId, contactId, `${ARN_PREFIX}/agent/${CAROL}`);
+    assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo?.Id, CAROL);
   });
 
   it('StartTaskContact queues the task in the queue its flow maps to', async () => {
@@ -122,13 +104,11 @@ describe('Connect emulator: operation success shapes', () => {
       }),
     );
     assert.match(started.ContactId ?? '', /^[0-9a-f-]{36}$/);
-    const { Contact } = await connect.send(
-      new DescribeContactCommand({ InstanceId: instanceId, ContactId: started.ContactId }),
-    );
-    assert.equal(Contact?.QueueInfo?.Id, BILLING_QUEUE);
-    assert.ok(Contact?.QueueInfo?.EnqueueTimestamp instanceof Date);
-    assert.equal(Contact?.Channel, 'TASK');
-    assert.equal(Contact?.InitiationMethod, 'API');
+    const contact = await describeContact(connect, instanceId, started.ContactId);
+    assert.equal(contact?.QueueInfo?.Id, BILLING_QUEUE);
+    assert.ok(contact?.QueueInfo?.EnqueueTimestamp instanceof Date);
+    assert.equal(contact?.Channel, 'TASK');
+    assert.equal(contact?.InitiationMethod, 'API');
   });
 
   it('GetCurrentUserData reports status, slots by channel, contacts and routing profile', async () => {
@@ -136,9 +116,8 @@ describe('Connect emulator: operation success shapes', () => {
     const { ContactId } = await connect.send(
       new StartTaskContactCommand({ InstanceId: instanceId, Name: 'x', ContactFlowId: BILLING_FLOW }),
     );
-    await connect.send(
-      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ERIN }),
-    );
+    assert.ok(ContactId);
+    await assignTask(connect, instanceId, ContactId, ERIN);
     const answer = await connect.send(
       new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ERIN, ALICE] } }),
     );
@@ -191,17 +170,8 @@ describe('Connect emulator: operation success shapes', () => {
     );
     assert.deepEqual(await usernamesFor({ ContactFilter: { ContactStates: ['CONNECTED'] } }), []);
 
-    const { ContactId } = await connect.send(
-      new CreateContactCommand({
-        InstanceId: instanceId,
-        Channel: 'TASK',
-        InitiationMethod: 'API',
-        Name: 't',
-      }),
-    );
-    await connect.send(
-      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: CAROL }),
-    );
+    const contactId = await createTask(connect, instanceId);
+    await assignTask(connect, instanceId, contactId, CAROL);
     assert.deepEqual(
       await usernamesFor({ Queues: [SUPPORT_QUEUE], ContactFilter: { ContactStates: ['CONNECTED'] } }),
       [CAROL],
@@ -238,46 +208,19 @@ describe('Connect emulator: operation success shapes', () => {
     );
   });
 
-  it('GetCurrentUserData refuses a NextToken it did not issue', async () => {
-    const { connect, instanceId } = env();
-    await expectConnectError(
-      connect.send(
-        new GetCurrentUserDataCommand({
-          InstanceId: instanceId,
-          Filters: { Agents: [ALICE] },
-          NextToken: 'bogus',
-        }),
-      ),
-      { name: 'InvalidParameterException', status: 400, message: /NextToken/ },
-    );
-  });
-
   it('StopContact ends the contact with DisconnectReason API and frees the agent slot', async () => {
     const { connect, instanceId } = env();
-    const { ContactId } = await connect.send(
-      new CreateContactCommand({
-        InstanceId: instanceId,
-        Channel: 'TASK',
-        InitiationMethod: 'API',
-        Name: 't',
-      }),
-    );
-    await connect.send(
-      new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE }),
-    );
-    const answer = await connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId }));
-    assert.equal(answer.$metadata.httpStatusCode, 200);
-    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
-    assert.ok(Contact?.DisconnectTimestamp instanceof Date);
-    assert.equal(Contact?.DisconnectReason, 'API');
-    const { UserDataList } = await connect.send(
-      new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ALICE] } }),
-    );
-    assert.deepEqual(UserDataList?.[0]?.AvailableSlotsByChannel, { TASK: 1 });
-    await expectConnectError(connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId })), {
-      name: 'ContactNotFoundException',
-      status: 410,
+    const contactId = await createTask(connect, instanceId);
+    await assignTask(connect, instanceId, contactId, ALICE);
+    const stop = () => connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId: contactId }));
+    assert.equal((await stop()).$metadata.httpStatusCode, 200);
+    const contact = await describeContact(connect, instanceId, contactId);
+    assert.ok(contact?.DisconnectTimestamp instanceof Date);
+    assert.equal(contact?.DisconnectReason, 'API');
+    assert.deepEqual((await currentUserData(connect, instanceId, ALICE))?.AvailableSlotsByChannel, {
+      TASK: 1,
     });
+    await expectConnectError(stop(), { name: 'ContactNotFoundException', status: 410 });
   });
 
   it('ListQueues, ListUsers, ListRoutingProfiles and ListRoutingProfileQueues let a user discover ids, with paging', async () => {
@@ -340,14 +283,11 @@ describe('Connect emulator: operation success shapes', () => {
     );
     await expectConnectError(
       connect.send(new ListRoutingProfileQueuesCommand({ InstanceId: instanceId, RoutingProfileId: 'nope' })),
-      { name: 'ResourceNotFoundException', status: 404 },
+      NOT_FOUND,
     );
     await expectConnectError(
       connect.send(new ListUsersCommand({ InstanceId: instanceId, MaxResults: 1001 })),
-      {
-        name: 'InvalidParameterException',
-        status: 400,
-      },
+      INVALID_PARAMETER,
     );
   });
 });

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
+import { GetCurrentUserDataCommand } from '@aws-sdk/client-connect';
 import {
-  AssociateContactWithUserCommand,
-  CreateContactCommand,
-  DescribeContactCommand,
-  GetCurrentUserDataCommand,
-} from '@aws-sdk/client-connect';
-import { connectClient, ALICE, expectConnectError, QUIET, useEmulator } from './harness';
+  connectClient,
+  ALICE,
+  assignTask,
+  createTask,
+  describeContact,
+  expectConnectError,
+  QUIET,
+  useEmulator,
+} from './harness';
 import { startEmulator } from '../../../src/emulator';
-
-const TASK = { Channel: 'TASK', InitiationMethod: 'API', Name: 'task' } as const;
 
 describe('Connect emulator: throttling', () => {
   describe('with a configured CreateContact bucket', () => {
@@ -20,9 +22,7 @@ describe('Connect emulator: throttling', () => {
     it('lets a burst through up to the bucket size and throttles the rest with 429', async () => {
       const { connect, instanceId, emulator } = env();
       const results = await Promise.allSettled(
-        Array.from({ length: 6 }, () =>
-          connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK })),
-        ),
+        Array.from({ length: 6 }, () => createTask(connect, instanceId)),
       );
       const throttled = results.filter((result) => result.status === 'rejected');
       assert.equal(results.length - throttled.length, 3);
@@ -63,12 +63,12 @@ describe('Connect emulator: fault injection', () => {
   it('answers an injected error without applying the request', async () => {
     const { connect, instanceId, emulator } = env();
     emulator.setFaults({ CreateContact: { errorRates: { InternalServiceException: 1 } } });
-    await expectConnectError(connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK })), {
+    await expectConnectError(createTask(connect, instanceId), {
       name: 'InternalServiceException',
       status: 500,
     });
     emulator.setFaults({ CreateContact: { errorRates: { ServiceUnavailableException: 1 } } });
-    await expectConnectError(connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK })), {
+    await expectConnectError(createTask(connect, instanceId), {
       name: 'ServiceUnavailableException',
       status: 503,
     });
@@ -84,9 +84,9 @@ describe('Connect emulator: fault injection', () => {
   it('adds latency', async () => {
     const { connect, instanceId, emulator } = env();
     emulator.setFaults({ DescribeContact: { latencyMs: { min: 120, max: 150 } } });
-    const { ContactId } = await connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK }));
+    const contactId = await createTask(connect, instanceId);
     const started = Date.now();
-    await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
+    await describeContact(connect, instanceId, contactId);
     assert.ok(Date.now() - started >= 115, `took ${Date.now() - started} ms`);
     assert.equal(emulator.ledger().faultsInjected.DescribeContact?.delayed, 1);
   });
@@ -94,16 +94,13 @@ describe('Connect emulator: fault injection', () => {
   it('drops the connection without applying the request', async () => {
     const { connect, instanceId, emulator } = env();
     emulator.setFaults({ CreateContact: { dropRate: 1 } });
-    await assert.rejects(
-      connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK })),
-      (error: Error & { $metadata?: unknown }) => {
-        assert.match(
-          `${error.name} ${error.message} ${(error as { code?: string }).code}`,
-          /ECONNRESET|socket hang up/,
-        );
-        return true;
-      },
-    );
+    await assert.rejects(createTask(connect, instanceId), (error: Error & { $metadata?: unknown }) => {
+      assert.match(
+        `${error.name} ${error.message} ${(error as { code?: string }).code}`,
+        /ECONNRESET|socket hang up/,
+      );
+      return true;
+    });
     assert.equal(emulator.ledger().contactsCreated, 0);
     assert.equal(emulator.ledger().faultsInjected.CreateContact?.drops, 1);
   });
@@ -111,8 +108,8 @@ describe('Connect emulator: fault injection', () => {
   it('commit-then-fail (500): the contact exists, and a retry with the same ClientToken gets it back', async () => {
     const { connect, instanceId, emulator } = env();
     emulator.setFaults({ CreateContact: { commitThenFail: { errorRate: 1 } } });
-    const request = { InstanceId: instanceId, ...TASK, ClientToken: 'wf-9/create' };
-    await expectConnectError(connect.send(new CreateContactCommand(request)), {
+    const request = { ClientToken: 'wf-9/create' };
+    await expectConnectError(createTask(connect, instanceId, request), {
       name: 'InternalServiceException',
       status: 500,
     });
@@ -120,8 +117,7 @@ describe('Connect emulator: fault injection', () => {
     assert.ok(created, 'the change was applied before the 500');
 
     emulator.setFaults({});
-    const retried = await connect.send(new CreateContactCommand(request));
-    assert.equal(retried.ContactId, created.id);
+    assert.equal(await createTask(connect, instanceId, request), created.id);
     const ledger = emulator.ledger();
     assert.equal(ledger.contactsCreated, 1);
     assert.equal(ledger.clientTokenReplays, 1);
@@ -130,13 +126,11 @@ describe('Connect emulator: fault injection', () => {
 
   it('commit-then-fail (dropped connection): the assignment is applied though the caller sees a network error', async () => {
     const { connect, instanceId, emulator } = env();
-    const { ContactId } = await connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK }));
+    const contactId = await createTask(connect, instanceId);
     emulator.setFaults({ AssociateContactWithUser: { commitThenFail: { dropRate: 1 } } });
-    await assert.rejects(
-      connect.send(new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId, UserId: ALICE })),
-    );
-    const { Contact } = await connect.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId }));
-    assert.equal(Contact?.AgentInfo?.Id, ALICE, 'DescribeContact resolves the ambiguous outcome');
+    await assert.rejects(assignTask(connect, instanceId, contactId, ALICE));
+    const contact = await describeContact(connect, instanceId, contactId);
+    assert.equal(contact?.AgentInfo?.Id, ALICE, 'DescribeContact resolves the ambiguous outcome');
     assert.equal(emulator.ledger().faultsInjected.AssociateContactWithUser?.commitThenDrop, 1);
   });
 
@@ -145,7 +139,7 @@ describe('Connect emulator: fault injection', () => {
     const plan = { CreateContact: { errorRates: { ThrottlingException: 1 } } };
     assert.deepEqual(await admin('PUT', 'faults', plan), { status: 200, body: plan });
     assert.deepEqual((await admin('GET', 'faults')).body, plan);
-    await expectConnectError(connect.send(new CreateContactCommand({ InstanceId: instanceId, ...TASK })), {
+    await expectConnectError(createTask(connect, instanceId), {
       name: 'ThrottlingException',
       status: 429,
     });
@@ -174,10 +168,7 @@ describe('Connect emulator: determinism under a seed', () => {
       const outcomes: string[] = [];
       for (let index = 0; index < 12; index += 1) {
         try {
-          const { ContactId } = await connect.send(
-            new CreateContactCommand({ InstanceId: emulator.instanceId, ...TASK }),
-          );
-          outcomes.push(ContactId ?? '');
+          outcomes.push(await createTask(connect, emulator.instanceId));
         } catch (error) {
           outcomes.push((error as Error).name);
         }
