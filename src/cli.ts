@@ -4,6 +4,7 @@
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { Client } from '@temporalio/client';
 import { Command } from 'commander';
+import { registerDemoCommand } from './demo/cli-command';
 import { registerEmulatorCommand } from './emulator/cli-command';
 import { AgentEventForwarder } from './push/agent-event-forwarder';
 import { followEmulatorEvents } from './push/follow-emulator-events';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
     });
 
   registerEmulatorCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -1,18 +1,9 @@
 /** `connect-task-router emulator`: runs the Connect emulator until SIGINT or SIGTERM. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integerOption } from '../cli-options';
 import { startEmulator } from './index';
 
 const DEFAULT_PORT = 8787;
-
-function integerOption(name: string, min: number, max: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-    }
-    return value;
-  };
-}
 
 export function registerEmulatorCommand(program: Command): void {
   program
