@@ -46,6 +46,8 @@ export interface RoutingStack {
   emulator: RunningEmulator;
   instanceId: string;
   client: Client;
+  /** host:port of the dev server's frontend. */
+  temporalAddress: string;
   taskQueue: string;
   startTask(
     name: string,
@@ -70,6 +72,8 @@ export async function startRoutingStack(
     dispatcher?: Partial<DispatcherWorkflowSettings>;
     /** Forward the emulator's agent events to the dispatcher (the push path). */
     push?: boolean;
+    /** `false`: the test runs its own workers (e.g. in child processes) on `taskQueue`. */
+    inProcessWorker?: boolean;
   } = {},
 ): Promise<RoutingStack> {
   const env = await sharedTestEnv();
@@ -97,10 +101,10 @@ export async function startRoutingStack(
     });
     return { worker, running: worker.run() };
   };
-  let current = await startWorker();
+  let current = options.inProcessWorker === false ? undefined : await startWorker();
   const stopWorker = async () => {
-    current.worker.shutdown();
-    await current.running;
+    current?.worker.shutdown();
+    await current?.running;
   };
   const follower = options.push
     ? followEmulatorEvents({ endpoint: emulator.endpoint, forwarder: new AgentEventForwarder(env.client) })
@@ -112,6 +116,7 @@ export async function startRoutingStack(
     emulator,
     instanceId,
     client: env.client,
+    temporalAddress: env.address,
     taskQueue,
     startTask: (name, input) =>
       startRouteTask(

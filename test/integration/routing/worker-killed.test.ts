@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+
+describe('routeTask when its worker is killed mid-run', () => {
+  let stack: RoutingStack;
+  const workers: WorkerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.kill()));
+    await stack?.stop();
+  });
+
+  it('creates and assigns every task exactly once after SIGKILL and a fresh worker', async () => {
+    const tasks = 24;
+    // Slow Connect answers keep calls in flight, so the kill lands in the middle of some of them.
+    const slow = { latencyMs: { min: 200, max: 700 } };
+    stack = await startRoutingStack({
+      inProcessWorker: false,
+      config: {
+        handleTimeMs: { min: 300, max: 900 },
+        faults: { CreateContact: slow, AssociateContactWithUser: slow, DescribeContact: slow },
+      },
+    });
+    const startWorker = async () => {
+      const worker = await startWorkerProcess({
+        temporalAddress: stack.temporalAddress,
+        taskQueue: stack.taskQueue,
+        connectEndpoint: stack.emulator.endpoint,
+      });
+      workers.push(worker);
+      return worker;
+    };
+
+    const first = await startWorker();
+    const handles = await Promise.all(
+      Array.from({ length: tasks }, (_, i) =>
+        stack.startTask(`killed-${i}`, {
+          queueId: i % 2 === 0 ? BILLING_QUEUE : SUPPORT_QUEUE,
+          contact: { name: `Survivor ${i}`, attributes: { item: String(i) } },
+        }),
+      ),
+    );
+    const deadline = Date.now() + 60_000;
+    while (stack.emulator.ledger().assignments.length < 3) {
+      if (Date.now() > deadline) throw new Error('no assignment before the kill');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await first.kill();
+    const atKill = stack.emulator.ledger();
+    assert.ok(atKill.assignments.length < tasks, 'the kill came before the work was done');
+
+    await startWorker();
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+
+    assert.ok(results.every((result) => result.outcome === 'assigned'));
+    const ledger = stack.emulator.ledger();
+    assert.equal(ledger.contactsCreated, tasks, 'one contact per task');
+    assert.equal(ledger.duplicateCreations, 0);
+    assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, tasks);
+    assert.equal(ledger.overCapacityAssignments, 0);
+    assert.equal(ledger.doubleAssignments, 0);
+    for (const result of results) {
+      const assignment = ledger.assignments.find(({ contactId }) => contactId === result.contactId);
+      assert.equal(assignment?.userId, result.userId);
+    }
+  });
+});
