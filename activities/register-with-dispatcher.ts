@@ -12,12 +12,13 @@ export interface DispatcherActivityDeps {
   dispatcherTaskQueue?: string;
   /** Settings a dispatcher starts with (polling budget, reservation TTL, continue-as-new threshold...). */
   dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  /** Error-policy overrides for the dispatcher's own Connect calls (a task's overrides are its own). */
+  dispatcherErrorPolicy?: ErrorPolicyOverrides;
 }
 
 export interface RegisterWithDispatcherInput {
   instanceId: string;
   task: WaitingTask;
-  errorPolicy?: ErrorPolicyOverrides;
 }
 
 /**
@@ -33,7 +34,11 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
       workflowId,
       taskQueue: deps.dispatcherTaskQueue ?? Context.current().info.taskQueue,
       args: [
-        { instanceId: input.instanceId, settings: deps.dispatcherSettings, errorPolicy: input.errorPolicy },
+        {
+          instanceId: input.instanceId,
+          settings: deps.dispatcherSettings,
+          errorPolicy: deps.dispatcherErrorPolicy,
+        },
       ],
       signal: enqueueTaskSignal,
       signalArgs: [input.task],

@@ -22,6 +22,7 @@ export interface ConnectTaskRouterWorkerOptions {
   /** Defaults to a client built from the AWS default chain (or AWS_ENDPOINT_URL_CONNECT for the emulator). */
   connect?: ConnectClient;
   dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
+  dispatcherErrorPolicy?: DispatcherActivityDeps['dispatcherErrorPolicy'];
 }
 
 export function createWorker(options: ConnectTaskRouterWorkerOptions): Promise<Worker> {
@@ -36,6 +37,7 @@ export function createWorker(options: ConnectTaskRouterWorkerOptions): Promise<W
       ...createDispatcherActivities({
         temporal: options.temporal,
         dispatcherSettings: options.dispatcherSettings,
+        dispatcherErrorPolicy: options.dispatcherErrorPolicy,
       }),
     },
   });

@@ -343,7 +343,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
       'registerWithDispatcher',
       activities.registerWithDispatcher.executeWithOptions(
         { summary: `Join the line for queue ${queueId}` },
-        [{ instanceId, task: waitingTask(), errorPolicy }],
+        [{ instanceId, task: waitingTask() }],
       ),
     );
     registered = true;

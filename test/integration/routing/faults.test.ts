@@ -18,7 +18,11 @@ describe('routeTask under Connect faults', () => {
   afterEach(() => stack?.stop());
 
   async function routeAll(faults: Faults): Promise<Ledger> {
-    stack = await startRoutingStack({ config: { handleTimeMs: { min: 200, max: 800 }, faults }, seed: 7 });
+    stack = await startRoutingStack({
+      config: { handleTimeMs: { min: 200, max: 800 }, faults },
+      seed: 7,
+      dispatcherErrorPolicy: FAST_ERROR_POLICY,
+    });
     const handles = await Promise.all(
       Array.from({ length: TASKS }, (_, i) =>
         stack.startTask(`faulty-${i}`, {

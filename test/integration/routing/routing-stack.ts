@@ -14,6 +14,7 @@ import { createConnectClient } from '../../../src/connect-client';
 import { AgentEventForwarder } from '../../../src/push/agent-event-forwarder';
 import { followEmulatorEvents } from '../../../src/push/follow-emulator-events';
 import { startRouteTask } from '../../../src/route-task-client';
+import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
 import type { RouteTaskInput } from '../../../src/shared/route-task-input';
 import { createWorker } from '../../../src/worker';
 import type { DispatcherWorkflowSettings } from '../../../workflows/dispatcher';
@@ -70,6 +71,7 @@ export async function startRoutingStack(
     config?: EmulatorConfig;
     seed?: number;
     dispatcher?: Partial<DispatcherWorkflowSettings>;
+    dispatcherErrorPolicy?: ErrorPolicyOverrides;
     /** Forward the emulator's agent events to the dispatcher (the push path). */
     push?: boolean;
     /** `false`: the test runs its own workers (e.g. in child processes) on `taskQueue`. */
@@ -98,6 +100,7 @@ export async function startRoutingStack(
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       }),
       dispatcherSettings: { ...TEST_DISPATCHER_SETTINGS, ...options.dispatcher },
+      dispatcherErrorPolicy: options.dispatcherErrorPolicy,
     });
     return { worker, running: worker.run() };
   };
