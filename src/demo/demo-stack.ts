@@ -75,7 +75,7 @@ export async function startDemoStack(options: {
     });
     const workerRun = worker.run();
     stopSteps.unshift(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown();
       await workerRun;
     });
 
