@@ -243,9 +243,10 @@ export class DispatcherBook {
       const taskId = ordered[index].taskId;
       const decision = waiting.get(taskId);
       if (!decision) continue;
-      const key = `${decision.reason}:${decision.candidateCount}`;
-      if (this.told.get(taskId) === key) continue;
-      this.told.set(taskId, key);
+      // Only a new reason is news: candidate counts change with every agent event, and each notice
+      // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
+      if (this.told.get(taskId) === decision.reason) continue;
+      this.told.set(taskId, decision.reason);
       notices.push({ taskId, decision, position: index + 1, waitingCount: ordered.length });
     }
     return notices;

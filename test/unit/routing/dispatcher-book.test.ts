@@ -135,6 +135,9 @@ describe('DispatcherBook', () => {
       ['d', 'e'],
     );
     assert.deepEqual(book.round(T0 + 2).notices, []);
+    // More busy agents change the candidate count, not the reason: nobody is told again.
+    book.applySnapshot([agent('u1', 0), agent('u2', 0)], T0 + 3);
+    assert.deepEqual(book.round(T0 + 3).notices, []);
   });
 
   it('survives continue-as-new: the encoded book decides exactly as the original', () => {
