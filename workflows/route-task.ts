@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { RoutingActivities } from '../activities';
 import { formatValidationIssues } from '../src/shared/connect-validation';
 import {
@@ -113,9 +114,23 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     }
   }
 
+  /**
+   * Search attributes wait here and go out with the next stage change, in one upsert of only what
+   * changed: each upsert is an action that Temporal Cloud bills.
+   */
+  let pendingAttributes: SearchAttributeUpdatePair[] = [];
+  function noteAttribute(pair: SearchAttributeUpdatePair): void {
+    pendingAttributes.push(pair);
+  }
+
   function enterStage(next: RoutingStage): void {
     stage = next;
-    upsertSearchAttributes([{ key: RoutingStageAttribute, value: next }]);
+    const current = workflowInfo().typedSearchAttributes;
+    const changed = [...pendingAttributes, { key: RoutingStageAttribute, value: next }].filter(
+      (pair) => current.get(pair.key) !== pair.value,
+    );
+    pendingAttributes = [];
+    if (changed.length > 0) upsertSearchAttributes(changed);
     setCurrentDetails(currentDetails());
   }
 
@@ -266,11 +281,10 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     reservationsTried,
   }));
 
-  upsertSearchAttributes([
-    { key: ConnectInstanceId, value: instanceId },
-    { key: ConnectQueueId, value: queueId },
-    { key: TaskPriority, value: priority },
-  ]);
+  // Already set when started through startRouteTask; a start from another SDK or the CLI gets them here.
+  noteAttribute({ key: ConnectInstanceId, value: instanceId });
+  noteAttribute({ key: ConnectQueueId, value: queueId });
+  noteAttribute({ key: TaskPriority, value: priority });
   enterStage('creating');
 
   function interruption(): Interruption | undefined {
@@ -333,7 +347,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     contactCreatedAt = created.createdAt;
     const expiryMinutes = contactExpiryMinutes(contact);
     if (expiryMinutes !== undefined) expiresAt = Date.parse(created.createdAt) + expiryMinutes * 60_000;
-    upsertSearchAttributes([{ key: ConnectContactId, value: created.contactId }]);
+    noteAttribute({ key: ConnectContactId, value: created.contactId });
   }
 
   async function joinLine(): Promise<void> {
@@ -399,7 +413,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
 
   async function finishAssigned(offer: Offer): Promise<RouteTaskResult> {
     const assignedAt = Date.now();
-    upsertSearchAttributes([{ key: ConnectAgentId, value: offer.userId }]);
+    noteAttribute({ key: ConnectAgentId, value: offer.userId });
     enterStage('confirming');
     const seen = await counted(
       'describeContact',
