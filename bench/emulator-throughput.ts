@@ -5,14 +5,11 @@
  */
 import { ConnectClient, CreateContactCommand } from '@aws-sdk/client-connect';
 import { OPERATIONS, startEmulator } from '../src/emulator';
+import { percentile } from './stats';
 
 const MAX_REQUESTS = 20_000;
 const MAX_DURATION_MS = 20_000;
 const CONCURRENCY = 32;
-
-function percentile(sortedMs: number[], fraction: number): number {
-  return sortedMs[Math.min(sortedMs.length - 1, Math.floor(fraction * sortedMs.length))] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const emulator = await startEmulator({

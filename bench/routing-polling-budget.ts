@@ -1,0 +1,520 @@
+/**
+ * The polling budget: GetCurrentUserData calls per second while N tasks wait (every agent Offline),
+ * for several N. The design's promise is one call per poll interval (1 s by default) however many
+ * tasks wait. Also: how fast N tasks get in line, the dispatcher's continue-as-new count and health
+ * (workflow task queueing and failures, read from its histories), its billable actions per second
+ * while the line stands still, the worker process's memory, and the size of the book carried across
+ * continue-as-new. When N tasks never all get in line (timeout, or the worker process dies), what was
+ * reached is reported instead of the window's figures.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import type { Ledger } from '../src/emulator';
+import { DEFAULT_DISPATCHER_SETTINGS } from '../workflows/dispatcher';
+import type { DispatcherStatus } from '../workflows/dispatcher-protocol';
+import { addCounts, countActions, type DispatcherRun, dispatcherRuns, emptyCount } from './routing-actions';
+import {
+  BILLING_QUEUE,
+  type BenchServer,
+  type Deployment,
+  everyoneOffline,
+  roomForTasks,
+  runBounded,
+  startDeployment,
+  SUPPORT_QUEUE,
+  waitUntil,
+} from './routing-stack';
+import type { WorkerStats } from './routing-worker';
+import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+export interface PollingBudgetOptions {
+  waiting: number[];
+  windowSeconds: number;
+  startConcurrency: number;
+  /** Starts per second at most (0: as fast as `startConcurrency` allows). */
+  startRate: number;
+  /** Give up getting N tasks in line after this long. */
+  fillTimeoutSeconds: number;
+}
+
+/** How the dispatcher's poll loop actually ran between two moments, read from its histories. */
+interface PollCycle {
+  /** getCurrentUserData activities scheduled in the period. */
+  polls: number;
+  /** From the period's start to the first poll activity's start (the first GetCurrentUserData call). */
+  firstStartMs: number;
+  /** Between consecutive poll activities being scheduled. */
+  gapMs: Summary;
+  /** Scheduled → picked up by the worker: time in the task queue, behind other activities. */
+  scheduleToStartMs: Summary;
+  /** How late the loop's timers fired after their set duration. */
+  timerLateMs: Summary;
+}
+
+/** The dispatcher's runs as a whole: how its workflow tasks fared. */
+interface DispatcherHealth {
+  runs: number;
+  largestRunEvents: number;
+  largestRunSignals: number;
+  /** Workflow task scheduled → started (waiting in the sticky or the normal task queue). */
+  workflowTaskQueuedMs: Summary;
+  workflowTaskFailures: Record<string, number>;
+  workflowTaskTimeouts: number;
+  latestBook?: { bytes: number; tasks: number };
+  largestBook?: { bytes: number; tasks: number };
+}
+
+interface WindowFigures {
+  windowMs: number;
+  ledgerCalls: number;
+  ledgerThrottled: number;
+  dispatcherCalls: number;
+  polls: number;
+  actions: number;
+  actionsByKind: Record<string, number>;
+  signalsSent: number;
+  cycle: PollCycle;
+}
+
+interface BudgetResult {
+  waiting: number;
+  /** Why N never all got in line; the window was not measured. */
+  failure?: string;
+  startMs: number;
+  /** Until N waited, or until the benchmark gave up. */
+  fillMs: number;
+  /** At the end of the fill: in the dispatcher's line (its `status`), and past registration (visibility). */
+  reachedWaiting?: number;
+  registered: number;
+  runsSoFar?: number;
+  gcudDuringFill: number;
+  fillCycle: PollCycle;
+  window?: WindowFigures;
+  health: DispatcherHealth;
+  worker?: WorkerStats;
+  workerAtStart: WorkerStats;
+  maxCachedWorkflows: number;
+  ledgerErrors: Ledger['errors'];
+  queryTimeouts: number;
+}
+
+const delta = (after: number | undefined, before: number | undefined) => (after ?? 0) - (before ?? 0);
+
+function pollCycle(runs: readonly DispatcherRun[], fromMs: number, toMs: number): PollCycle {
+  const scheduled: number[] = [];
+  const queued: number[] = [];
+  const late: number[] = [];
+  let firstStart = Infinity;
+  for (const { events } of runs) {
+    const pollScheduledAt = new Map<string, number>();
+    const timers = new Map<string, { at: number; durationMs: number }>();
+    for (const event of events) {
+      const at = tsToMs(event.eventTime);
+      const id = String(event.eventId);
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'getCurrentUserData') {
+        pollScheduledAt.set(id, at);
+        if (at >= fromMs && at < toMs) scheduled.push(at);
+      }
+      const startedFor = event.activityTaskStartedEventAttributes?.scheduledEventId;
+      const scheduledAt = startedFor == null ? undefined : pollScheduledAt.get(String(startedFor));
+      if (scheduledAt !== undefined && scheduledAt >= fromMs && scheduledAt < toMs) {
+        queued.push(at - scheduledAt);
+        firstStart = Math.min(firstStart, at);
+      }
+      const timer = event.timerStartedEventAttributes;
+      if (timer) timers.set(id, { at, durationMs: tsToMs(timer.startToFireTimeout) });
+      const firedFor = event.timerFiredEventAttributes?.startedEventId;
+      const started = firedFor == null ? undefined : timers.get(String(firedFor));
+      if (started && at >= fromMs && at < toMs) late.push(at - started.at - started.durationMs);
+    }
+  }
+  scheduled.sort((a, b) => a - b);
+  return {
+    polls: scheduled.length,
+    firstStartMs: firstStart - fromMs,
+    gapMs: summarize(scheduled.slice(1).map((at, index) => at - scheduled[index])),
+    scheduleToStartMs: summarize(queued),
+    timerLateMs: summarize(late),
+  };
+}
+
+function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
+  const queued: number[] = [];
+  const failures: Record<string, number> = {};
+  let timeouts = 0;
+  for (const { events } of runs) {
+    const scheduledAt = new Map<string, number>();
+    for (const event of events) {
+      const at = tsToMs(event.eventTime);
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+        scheduledAt.set(String(event.eventId), at);
+      const startedFor = event.workflowTaskStartedEventAttributes?.scheduledEventId;
+      const scheduled = startedFor == null ? undefined : scheduledAt.get(String(startedFor));
+      if (scheduled !== undefined) queued.push(at - scheduled);
+      const failed = event.workflowTaskFailedEventAttributes;
+      if (failed) {
+        const cause =
+          temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0] ?? String(failed.cause);
+        const key = cause.replace('WORKFLOW_TASK_FAILED_CAUSE_', '');
+        failures[key] = (failures[key] ?? 0) + 1;
+      }
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) timeouts += 1;
+    }
+  }
+  const carried = runs.filter((run) => run.carriedTasks > 0);
+  const latest = carried[carried.length - 1];
+  const largest = [...carried].sort((a, b) => b.inputBytes - a.inputBytes)[0];
+  const signals = (run: DispatcherRun) =>
+    run.events.filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).length;
+  return {
+    runs: runs.length,
+    largestRunEvents: Math.max(0, ...runs.map((run) => run.events.length)),
+    largestRunSignals: Math.max(0, ...runs.map(signals)),
+    workflowTaskQueuedMs: summarize(queued),
+    workflowTaskFailures: failures,
+    workflowTaskTimeouts: timeouts,
+    latestBook: latest && { bytes: latest.inputBytes, tasks: latest.carriedTasks },
+    largestBook: largest && { bytes: largest.inputBytes, tasks: largest.carriedTasks },
+  };
+}
+
+/** routeTask runs of this deployment that have registered with the dispatcher (visibility; eventually consistent). */
+async function registeredCount(server: BenchServer, deployment: Deployment): Promise<number> {
+  const { count } = await server.client.workflow.count(
+    `WorkflowId STARTS_WITH "route-task/${deployment.instanceId}/" AND RoutingStage = "waiting-for-agent"`,
+  );
+  return count;
+}
+
+async function measure(
+  server: BenchServer,
+  waiting: number,
+  options: PollingBudgetOptions,
+  log: (line: string) => void,
+): Promise<BudgetResult> {
+  const deployment = await startDeployment(server, {
+    label: `budget-${waiting}`,
+    config: { ...everyoneOffline(), ...roomForTasks(waiting) },
+  });
+  const say = (line: string) => log(`budget ${fmt(waiting)}: ${line}`);
+  try {
+    const began = Date.now();
+    let started = 0;
+    let lastLog = began;
+    let lastStatus: DispatcherStatus | undefined;
+    const progress = (status?: DispatcherStatus) => {
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      say(
+        `${seconds(Date.now() - began)} — started ${fmt(started)}, in line ${fmt(status?.waitingCount ?? 0)}, ` +
+          `dispatcher run ${status?.runsSoFar ?? '-'}, GetCurrentUserData ` +
+          `${fmt(deployment.emulator.ledger().calls.GetCurrentUserData ?? 0)}`,
+      );
+    };
+    const workerAlive = () => {
+      const exit = deployment.worker.exitReason();
+      if (exit !== undefined) throw new Error(`the worker process ended (${exit})`);
+    };
+
+    let failure: string | undefined;
+    let startMs = NaN;
+    try {
+      await runBounded(waiting, options.startConcurrency, async (index) => {
+        if (options.startRate > 0) {
+          const due = began + (index * 1000) / options.startRate;
+          if (due > Date.now()) await sleep(due - Date.now());
+        }
+        workerAlive();
+        await deployment.startTask(index, {
+          queueId: index % 2 === 0 ? BILLING_QUEUE : SUPPORT_QUEUE,
+          contact: { name: `budget bench task ${index}` },
+        });
+        started += 1;
+        progress();
+      });
+      startMs = Date.now() - began;
+      await waitUntil(
+        `${waiting} tasks waiting`,
+        async () => {
+          workerAlive();
+          const status = await deployment.status().catch((error: unknown) => {
+            say(`status query failed (${(error as Error).message}); asking again`);
+            return undefined;
+          });
+          lastStatus = status ?? lastStatus;
+          progress(status);
+          return status?.waitingCount === waiting ? status : undefined;
+        },
+        {
+          timeoutMs: Math.max(1_000, options.fillTimeoutSeconds * 1000 - (Date.now() - began)),
+          everyMs: 1_000,
+        },
+      );
+    } catch (error) {
+      failure = (error as Error).message;
+      say(`gave up: ${failure}`);
+    }
+    const fillMs = Date.now() - began;
+    const ledgerAtFill = deployment.emulator.ledger();
+    const common = {
+      waiting,
+      failure,
+      startMs,
+      fillMs,
+      registered: await registeredCount(server, deployment).catch(() => NaN),
+      gcudDuringFill: ledgerAtFill.calls.GetCurrentUserData ?? 0,
+      workerAtStart: deployment.worker.atStart,
+      maxCachedWorkflows: deployment.worker.maxCachedWorkflows,
+    };
+
+    if (failure !== undefined) {
+      const runs = await dispatcherRuns(server.client, deployment.dispatcherId).catch(() => []);
+      return {
+        ...common,
+        reachedWaiting: lastStatus?.waitingCount,
+        runsSoFar: lastStatus?.runsSoFar,
+        fillCycle: pollCycle(runs, began, began + fillMs),
+        health: dispatcherHealth(runs),
+        worker: deployment.worker.exitReason()
+          ? undefined
+          : await deployment.worker.stats().catch(() => undefined),
+        ledgerErrors: ledgerAtFill.errors,
+        queryTimeouts: deployment.queryTimeouts(),
+      };
+    }
+
+    say(`all waiting after ${seconds(fillMs)}; measuring ${options.windowSeconds} s`);
+    const statusBefore = (await deployment.status())!;
+    const ledgerBefore = deployment.emulator.ledger();
+    const windowFrom = Date.now();
+    await sleep(options.windowSeconds * 1000);
+    const ledgerAfter = deployment.emulator.ledger();
+    const windowTo = Date.now();
+    const statusAfter = (await deployment.status())!;
+    const worker = await deployment.worker.stats();
+    if (statusAfter.waitingCount !== waiting) {
+      say(`warning — ${statusAfter.waitingCount} in line at the end of the window`);
+    }
+
+    const runs = await dispatcherRuns(server.client, deployment.dispatcherId);
+    const inWindow = runs
+      .map((run) => countActions(run.events, { fromMs: windowFrom, toMs: windowTo }))
+      .reduce(addCounts, emptyCount());
+    return {
+      ...common,
+      reachedWaiting: waiting,
+      runsSoFar: statusAfter.runsSoFar,
+      fillCycle: pollCycle(runs, began, began + fillMs),
+      window: {
+        windowMs: windowTo - windowFrom,
+        ledgerCalls: delta(ledgerAfter.calls.GetCurrentUserData, ledgerBefore.calls.GetCurrentUserData),
+        ledgerThrottled: delta(
+          ledgerAfter.throttledCalls.GetCurrentUserData,
+          ledgerBefore.throttledCalls.GetCurrentUserData,
+        ),
+        dispatcherCalls: statusAfter.getCurrentUserDataCalls - statusBefore.getCurrentUserDataCalls,
+        polls: statusAfter.pollCount - statusBefore.pollCount,
+        actions: inWindow.total,
+        actionsByKind: Object.fromEntries(Object.entries(inWindow.byKind).filter(([, n]) => n > 0)),
+        signalsSent: inWindow.signalsSent,
+        cycle: pollCycle(runs, windowFrom, windowTo),
+      },
+      health: dispatcherHealth(runs),
+      worker,
+      ledgerErrors: ledgerAfter.errors,
+      queryTimeouts: deployment.queryTimeouts(),
+    };
+  } finally {
+    await deployment.stop();
+  }
+}
+
+export async function runPollingBudgetScenario(
+  server: BenchServer,
+  options: PollingBudgetOptions,
+  log: (line: string) => void,
+): Promise<string> {
+  const results: BudgetResult[] = [];
+  for (const waiting of options.waiting) results.push(await measure(server, waiting, options, log));
+  const measured = results.filter((r) => r.window !== undefined);
+  const perSecond = (n: number, ms: number) => fmt(n / (ms / 1000), 2);
+  const range = (s: Summary, unit = 'ms') => `${fmt(s.p50)} / ${fmt(s.max)} ${unit}`;
+  const book = (b?: { bytes: number; tasks: number }) =>
+    b ? `${fmt(b.bytes / 1024)} KiB / ${fmt(b.tasks)} tasks (${fmt(b.bytes / b.tasks)} B/task)` : 'none';
+  const logLines = results.flatMap((r) =>
+    Object.entries(r.worker?.logs ?? {}).map(([line, n]) => `- ${fmt(r.waiting)} waiting: ${n}× ${line}`),
+  );
+  const errorLines = results.flatMap((r) =>
+    Object.entries(r.ledgerErrors).map(
+      ([operation, errors]) => `- ${fmt(r.waiting)} waiting: ${operation} ${JSON.stringify(errors)}`,
+    ),
+  );
+  const failures = results
+    .filter((r) => r.failure !== undefined)
+    .map(
+      (r) =>
+        `- **${fmt(r.waiting)}: not all in line** — ${r.failure}. After ${seconds(r.fillMs)}: ` +
+        `${fmt(r.registered)} routeTask runs past registration (visibility), ` +
+        `${r.reachedWaiting === undefined ? 'unknown' : fmt(r.reachedWaiting)} in the dispatcher's line at its ` +
+        `last answer, ${fmt(r.gcudDuringFill)} GetCurrentUserData calls so far.`,
+    );
+
+  return [
+    '### Polling budget while tasks wait',
+    '',
+    `Every agent Offline, N routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in ` +
+      `flight${options.startRate > 0 ? `, at most ${options.startRate} starts/s` : ''}), default dispatcher settings ` +
+      `(pollIntervalMs ${DEFAULT_DISPATCHER_SETTINGS.pollIntervalMs}, continueAsNewAfterEvents ` +
+      `${DEFAULT_DISPATCHER_SETTINGS.continueAsNewAfterEvents}). Emulator: activeTaskQuota max(2,500, N + 100); ` +
+      'CreateContact, AssociateContactWithUser, DescribeContact and StopContact throttling off; GetCurrentUserData ' +
+      `at its default quota (2/s, burst 5). Once the dispatcher reports N waiting, the emulator's ledger is read over ` +
+      `a ${options.windowSeconds} s window.`,
+    '',
+    ...(measured.length === 0
+      ? ['No N got all its tasks in line: no window was measured.']
+      : [
+          formatTable(
+            [
+              'waiting',
+              'GetCurrentUserData /s (ledger)',
+              'dispatcher getCurrentUserDataCalls /s',
+              'polls /s',
+              'throttled',
+              'dispatcher actions /s (window)',
+            ],
+            measured.map((r) => {
+              const w = r.window!;
+              return [
+                fmt(r.waiting),
+                perSecond(w.ledgerCalls, w.windowMs),
+                perSecond(w.dispatcherCalls, w.windowMs),
+                perSecond(w.polls, w.windowMs),
+                fmt(w.ledgerThrottled),
+                `${perSecond(w.actions, w.windowMs)} (${Object.entries(w.actionsByKind)
+                  .map(([kind, n]) => `${kind} ${n}`)
+                  .join(', ')}; signals sent ${w.signalsSent})`,
+              ];
+            }),
+          ),
+        ]),
+    '',
+    formatTable(
+      [
+        'waiting',
+        'all started',
+        'all in line',
+        'tasks/s into line',
+        'GetCurrentUserData /s while filling',
+        'dispatcher runsSoFar',
+        'status queries timed out',
+      ],
+      results.map((r) => [
+        fmt(r.waiting),
+        Number.isNaN(r.startMs) ? 'not all' : seconds(r.startMs),
+        r.failure === undefined ? seconds(r.fillMs) : `not reached (gave up at ${seconds(r.fillMs)})`,
+        fmt((r.reachedWaiting ?? 0) / (r.fillMs / 1000), 1),
+        perSecond(r.gcudDuringFill, r.fillMs),
+        r.runsSoFar === undefined ? '?' : fmt(r.runsSoFar),
+        fmt(r.queryTimeouts),
+      ]),
+    ),
+    ...(failures.length > 0 ? ['', ...failures] : []),
+    '',
+    "The dispatcher's poll loop, from its histories (filling = from the first start until N wait; queued = " +
+      'getCurrentUserData scheduled → started by the worker; timer late = fired after its duration):',
+    '',
+    formatTable(
+      [
+        'waiting',
+        'period',
+        'polls',
+        'first call after',
+        'gap between polls p50 / max',
+        'queued p50 / max',
+        'timer late p50 / max',
+      ],
+      results.flatMap((r) =>
+        (
+          [
+            ['filling', r.fillCycle],
+            ['window', r.window?.cycle],
+          ] as const
+        ).flatMap(([period, cycle]) =>
+          cycle === undefined
+            ? []
+            : [
+                [
+                  fmt(r.waiting),
+                  period,
+                  fmt(cycle.polls),
+                  period === 'window' ? '' : seconds(cycle.firstStartMs),
+                  range(cycle.gapMs),
+                  range(cycle.scheduleToStartMs),
+                  range(cycle.timerLateMs),
+                ],
+              ],
+        ),
+      ),
+    ),
+    '',
+    "The dispatcher's workflow tasks over all its runs (queued = scheduled → started; a run's first task, and " +
+      "any task after an eviction or a failure, waits in the dispatchers' own task queue, not behind routeTask work):",
+    '',
+    formatTable(
+      [
+        'waiting',
+        'runs',
+        'largest run: events / signals',
+        'workflow task queued p50 / max',
+        'workflow task failures',
+        'timeouts',
+      ],
+      results.map((r) => [
+        fmt(r.waiting),
+        fmt(r.health.runs),
+        `${fmt(r.health.largestRunEvents)} / ${fmt(r.health.largestRunSignals)}`,
+        range(r.health.workflowTaskQueuedMs),
+        Object.entries(r.health.workflowTaskFailures)
+          .map(([cause, n]) => `${cause} ${n}`)
+          .join(', ') || 'none',
+        fmt(r.health.workflowTaskTimeouts),
+      ]),
+    ),
+    '',
+    'Worker process (a child process: worker only, no emulator or benchmark client) at the end of the window ' +
+      "(in brackets: right after it started). heapUsed is the main thread's V8 heap (activities, clients); " +
+      'workflows run in a worker thread with a V8 heap of its own, which only rss includes. Book: the JSON ' +
+      'input carried across continue-as-new (latest and largest run input).',
+    '',
+    formatTable(
+      [
+        'waiting',
+        'rss (at start)',
+        'heapUsed (at start)',
+        'heapTotal',
+        'external',
+        'maxCachedWorkflows',
+        'latest carried book',
+        'largest carried book',
+      ],
+      results.map((r) => [
+        fmt(r.waiting),
+        r.worker ? `${mib(r.worker.memory.rss)} (${mib(r.workerAtStart.memory.rss)})` : 'worker gone',
+        r.worker ? `${mib(r.worker.memory.heapUsed)} (${mib(r.workerAtStart.memory.heapUsed)})` : '',
+        r.worker ? mib(r.worker.memory.heapTotal) : '',
+        r.worker ? mib(r.worker.memory.external) : '',
+        fmt(r.maxCachedWorkflows),
+        book(r.health.latestBook),
+        book(r.health.largestBook),
+      ]),
+    ),
+    '',
+    logLines.length > 0 ? 'Worker warnings and errors:' : 'Worker warnings and errors: none.',
+    ...logLines,
+    errorLines.length > 0 ? 'Emulator error answers:' : 'Emulator error answers: none.',
+    ...errorLines,
+  ].join('\n');
+}

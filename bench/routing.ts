@@ -1,0 +1,193 @@
+/**
+ * The routing benchmark: routeTask + the dispatcher on a real Temporal dev server (started here, on
+ * 127.0.0.1) against the Connect emulator. Figures are printed as Markdown; nothing is asserted.
+ *
+ *   npm run bench:routing                                   # every scenario
+ *   npm run bench:routing -- --scenario polling-budget --waiting 10,1000,10000
+ *   npm run bench:routing -- --scenario latency --rounds 40 --latency-modes poll,push
+ *   npm run bench:routing -- --scenario actions --tasks 200 --actions-modes poll,push
+ *
+ * Scenarios: polling-budget (GetCurrentUserData/s while N tasks wait, time to get N in line,
+ * continue-as-new count, worker memory, carried book size), latency (agent Available →
+ * AssociateContactWithUser, polling only and with push), actions (Temporal Cloud billable actions
+ * per routed task). Every loop is bounded in count and time.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { integerOption } from '../src/cli-options';
+import { runActionsScenario } from './routing-actions';
+import { type LatencyMode, runLatencyScenario } from './routing-latency';
+import { runPollingBudgetScenario } from './routing-polling-budget';
+import { startBenchDevServer } from './routing-stack';
+import { seconds } from './stats';
+
+const SCENARIOS = ['polling-budget', 'latency', 'actions'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function listOf<T>(name: string, parseItem: (item: string) => T) {
+  return (text: string): T[] => {
+    const items = text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+    if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one value.`);
+    return items.map(parseItem);
+  };
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[]) {
+  return (item: string): T => {
+    if (!(allowed as readonly string[]).includes(item))
+      throw new InvalidArgumentError(`${name}: "${item}" is not one of ${allowed.join(', ')}.`);
+    return item as T;
+  };
+}
+
+const LATENCY_MODES: readonly LatencyMode[] = ['poll', 'push'];
+
+interface BenchOptions {
+  scenario: Scenario[];
+  waiting: number[];
+  window: number;
+  fillTimeout: number;
+  startRate: number;
+  startConcurrency: number;
+  rounds: number;
+  latencyModes: LatencyMode[];
+  pushPollInterval: number;
+  tasks: number;
+  actionsModes: LatencyMode[];
+}
+
+function parseOptions(): BenchOptions {
+  return new Command('bench:routing')
+    .description('Routing benchmark: Temporal dev server + Connect emulator, figures as Markdown.')
+    .option(
+      '--scenario <list>',
+      `comma-separated: ${SCENARIOS.join(', ')}`,
+      listOf('--scenario', oneOf('--scenario', SCENARIOS)),
+      [...SCENARIOS],
+    )
+    .option(
+      '--waiting <list>',
+      'polling-budget: tasks waiting per measurement',
+      listOf('--waiting', integerOption('--waiting', 1, 20_000)),
+      [10, 1_000, 10_000],
+    )
+    .option(
+      '--window <s>',
+      'polling-budget: measurement window in seconds',
+      integerOption('--window', 5, 300),
+      20,
+    )
+    .option(
+      '--fill-timeout <s>',
+      'polling-budget: give up getting N tasks in line after this many seconds',
+      integerOption('--fill-timeout', 10, 3_600),
+      1_200,
+    )
+    .option(
+      '--start-rate <r>',
+      'polling-budget: at most r routeTask starts per second (0: no limit)',
+      integerOption('--start-rate', 0, 10_000),
+      0,
+    )
+    .option(
+      '--start-concurrency <n>',
+      'routeTask starts in flight',
+      integerOption('--start-concurrency', 1, 200),
+      50,
+    )
+    .option('--rounds <k>', 'latency: rounds per mode', integerOption('--rounds', 1, 200), 40)
+    .option(
+      '--latency-modes <list>',
+      'latency: poll, push',
+      listOf('--latency-modes', oneOf('--latency-modes', LATENCY_MODES)),
+      [...LATENCY_MODES],
+    )
+    .option(
+      '--push-poll-interval <ms>',
+      "latency with push: the dispatcher's poll interval",
+      integerOption('--push-poll-interval', 1_000, 600_000),
+      10_000,
+    )
+    .option('--tasks <n>', 'actions: routeTask runs to route', integerOption('--tasks', 1, 5_000), 200)
+    .option(
+      '--actions-modes <list>',
+      'actions: poll, push',
+      listOf('--actions-modes', oneOf('--actions-modes', LATENCY_MODES)),
+      ['poll'],
+    )
+    .parse()
+    .opts<BenchOptions>();
+}
+
+async function runScenario(
+  scenario: Scenario,
+  options: BenchOptions,
+  server: Awaited<ReturnType<typeof startBenchDevServer>>,
+  log: (line: string) => void,
+): Promise<string> {
+  if (scenario === 'polling-budget') {
+    return runPollingBudgetScenario(
+      server,
+      {
+        waiting: options.waiting,
+        windowSeconds: options.window,
+        startConcurrency: options.startConcurrency,
+        fillTimeoutSeconds: options.fillTimeout,
+        startRate: options.startRate,
+      },
+      log,
+    );
+  }
+  if (scenario === 'latency') {
+    return runLatencyScenario(
+      server,
+      { rounds: options.rounds, modes: options.latencyModes, pushPollIntervalMs: options.pushPollInterval },
+      log,
+    );
+  }
+  const reports: string[] = [];
+  for (const mode of options.actionsModes) {
+    reports.push(
+      await runActionsScenario(
+        server,
+        { tasks: options.tasks, startConcurrency: options.startConcurrency, push: mode === 'push' },
+        log,
+      ),
+    );
+  }
+  return reports.join('\n\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const benchStarted = Date.now();
+  const server = await startBenchDevServer(log);
+  log(`Temporal dev server on ${server.address}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the dev server`);
+      void server.stop().finally(() => process.exit(130));
+    });
+  }
+  try {
+    for (const scenario of options.scenario) {
+      const began = Date.now();
+      log(`scenario ${scenario}...`);
+      const report = await runScenario(scenario, options, server, log);
+      const wall = `Wall time of scenario ${scenario}: ${seconds(Date.now() - began)}.`;
+      log(wall);
+      console.log(`${report}\n\n${wall}\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+  console.log(`Total wall time: ${seconds(Date.now() - benchStarted)} (dev server start included).`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
