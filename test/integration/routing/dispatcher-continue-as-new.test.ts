@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { EVERYONE_OFFLINE } from './everyone-offline';
 import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import { eventually } from '../../helpers/eventually';
 
 describe('connectDispatcher continue-as-new', () => {
   let stack: RoutingStack;
@@ -23,19 +24,18 @@ describe('connectDispatcher continue-as-new', () => {
         }),
       ),
     );
-    const deadline = Date.now() + 60_000;
-    const waitUntil = async (what: string, predicate: () => Promise<boolean>) => {
-      while (!(await predicate().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    };
-    await waitUntil('all tasks to wait', async () => (await stack.dispatcherStatus()).waitingCount === tasks);
+    await eventually(
+      'all tasks to wait',
+      async () => (await stack.dispatcherStatus()).waitingCount === tasks,
+    );
     const runsBefore = (await stack.dispatcherStatus()).runsSoFar;
     await stack.restartWorker();
-    await waitUntil(
+    await eventually(
       'two more runs',
       async () => (await stack.dispatcherStatus()).runsSoFar >= runsBefore + 2,
+      {
+        timeoutMs: 60_000,
+      },
     );
     const carried = await stack.dispatcherStatus();
     assert.equal(carried.waitingCount, tasks, 'every task still waits after continue-as-new and a restart');

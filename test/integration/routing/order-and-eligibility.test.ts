@@ -9,17 +9,17 @@ import {
   startRoutingStack,
 } from './routing-stack';
 import { EVERYONE_OFFLINE } from './everyone-offline';
+import { eventually } from '../../helpers/eventually';
 
 describe('routeTask: order and eligibility', () => {
   let stack: RoutingStack;
   afterEach(() => stack?.stop());
 
-  async function waitingInLine(names: string[]): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while ((await stack.dispatcherStatus().catch(() => undefined))?.waitingCount !== names.length) {
-      if (Date.now() > deadline) throw new Error(`${names.join(', ')} never all waited`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  function waitingInLine(names: string[]): Promise<void> {
+    return eventually(
+      `${names.join(', ')} all waiting`,
+      async () => (await stack.dispatcherStatus()).waitingCount === names.length,
+    );
   }
 
   it('gives a freed slot to the lowest priority number first, then to the oldest task', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { eventually } from '../../helpers/eventually';
 
 describe('routeTask when its worker is killed mid-run', () => {
   let stack: RoutingStack;
@@ -40,11 +41,14 @@ describe('routeTask when its worker is killed mid-run', () => {
         }),
       ),
     );
-    const deadline = Date.now() + 60_000;
-    while (stack.emulator.ledger().assignments.length < 3) {
-      if (Date.now() > deadline) throw new Error('no assignment before the kill');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      'three assignments before the kill',
+      () => stack.emulator.ledger().assignments.length >= 3,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      },
+    );
     await first.kill();
     const atKill = stack.emulator.ledger();
     assert.ok(atKill.assignments.length < tasks, 'the kill came before the work was done');
