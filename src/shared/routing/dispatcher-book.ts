@@ -1,6 +1,7 @@
 import { matchTasksToAgents } from './matching';
 import { pruneReservations } from './reservations';
 import type { AgentState, Reservation, WaitDecision, WaitingTask } from './types';
+import { waitNewsKey } from './wait-reasons';
 import { compareWaitingTasks } from './waiting-order';
 
 export interface DispatcherSettings {
@@ -42,6 +43,8 @@ export interface TaskExplanation {
   /** 1-based place in the line, when waiting. */
   position?: number;
   waitingCount: number;
+  /** Why it waits, as of the last matching round (not carried across continue-as-new). */
+  decision?: WaitDecision;
 }
 
 export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
@@ -68,6 +71,7 @@ export class DispatcherBook {
   private readonly reservations = new Map<string, Reservation>();
   /** The last decision each waiting task was told, so that only changes are sent. */
   private readonly told = new Map<string, string>();
+  private lastDecisions = new Map<string, WaitDecision>();
   private agents = new Map<string, AgentState>();
   private snapshotTakenAt: number | undefined;
   private queuesByRoutingProfile: Record<string, string[]> = {};
@@ -195,6 +199,7 @@ export class DispatcherBook {
       reservations: [...this.reservations.values()],
       now,
     });
+    this.lastDecisions = matching.waiting;
 
     const offers: Offer[] = matching.grants.map((grant) => {
       const task = this.line.get(grant.taskId)!;
@@ -245,8 +250,9 @@ export class DispatcherBook {
       if (!decision) continue;
       // Only a new reason is news: candidate counts change with every agent event, and each notice
       // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
-      if (this.told.get(taskId) === decision.reason) continue;
-      this.told.set(taskId, decision.reason);
+      const news = waitNewsKey(decision.reason);
+      if (this.told.get(taskId) === news) continue;
+      this.told.set(taskId, news);
       notices.push({ taskId, decision, position: index + 1, waitingCount: ordered.length });
     }
     return notices;
@@ -263,7 +269,13 @@ export class DispatcherBook {
       };
     let ahead = 0;
     for (const other of this.line.values()) if (compareWaitingTasks(other, task) < 0) ahead += 1;
-    return { taskId, state: 'waiting', position: ahead + 1, waitingCount: this.line.size };
+    return {
+      taskId,
+      state: 'waiting',
+      position: ahead + 1,
+      waitingCount: this.line.size,
+      decision: this.lastDecisions.get(taskId),
+    };
   }
 
   /** A compact, JSON-safe form: strings interned once, tasks as tuples (10,000 tasks stay far below 2 MB). */

@@ -137,6 +137,6 @@ function longestIdleWithFreeSlot(
 function decisionFor(set: CandidateSet): WaitDecision {
   const candidateCount = set.candidates.length;
   if (candidateCount === 0) return { reason: set.emptyReason, candidateCount };
-  if (set.hadFreeSlotAtStart) return { reason: 'behind-tasks-ahead-in-line', candidateCount };
-  return { reason: set.preferredOnly ? 'waiting-for-preferred-agents' : 'no-free-slot', candidateCount };
+  if (set.preferredOnly) return { reason: 'waiting-for-preferred-agents', candidateCount };
+  return { reason: set.hadFreeSlotAtStart ? 'behind-tasks-ahead-in-line' : 'no-free-slot', candidateCount };
 }

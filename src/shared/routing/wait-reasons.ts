@@ -1,4 +1,14 @@
 import type { WaitNotice } from './dispatcher-book';
+import type { WaitReason } from './types';
+
+/**
+ * What a waiting task is told about. In a busy line a task is "behind tasks ahead" in a round where a
+ * slot frees and "no free slot" in the next: both mean it waits its turn, so telling it each flip would
+ * cost a billed signal per round for no news (the dispatcher's explainTask query has the live reason).
+ */
+export function waitNewsKey(reason: WaitReason): WaitReason {
+  return reason === 'behind-tasks-ahead-in-line' ? 'no-free-slot' : reason;
+}
 
 /** Why a task still waits, in words a supervisor reads in the Temporal UI. */
 export function describeWait(

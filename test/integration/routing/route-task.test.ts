@@ -5,6 +5,7 @@ import {
   RoutingStage,
   TaskPriority,
 } from '../../../src/shared/search-attributes';
+import { dispatcherWorkflowId, explainTaskQuery } from '../../../workflows/dispatcher-protocol';
 import { EVERYONE_OFFLINE } from './everyone-offline';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 
@@ -29,6 +30,12 @@ describe('routeTask against the Connect emulator', () => {
     assert.equal(waitingAttributes.get(RoutingStage), 'waiting-for-agent');
     assert.equal(waitingAttributes.get(ConnectContactId), waiting.contactId);
     assert.equal(waitingAttributes.get(TaskPriority), 3);
+    const explained = await stack.client.workflow
+      .getHandle(dispatcherWorkflowId(stack.instanceId))
+      .query(explainTaskQuery, handle.workflowId);
+    assert.equal(explained.state, 'waiting');
+    assert.equal(explained.position, 1);
+    assert.equal(explained.decision?.reason, 'no-agent-in-allowed-status');
 
     const pollsBefore = (await stack.dispatcherStatus()).pollCount;
     stack.emulator.setAgentStatus(ALICE, 'Available');

@@ -140,6 +140,32 @@ describe('DispatcherBook', () => {
     assert.deepEqual(book.round(T0 + 3).notices, []);
   });
 
+  it('does not tell a task again when it flips between no free slot and behind tasks ahead', () => {
+    const book = bookWith(task('a', T0), task('b', T0 + 1));
+    book.applySnapshot([agent('u1', 0)], T0);
+    assert.deepEqual(
+      book.round(T0).notices.map((n) => [n.taskId, n.decision.reason]),
+      [
+        ['a', 'no-free-slot'],
+        ['b', 'no-free-slot'],
+      ],
+    );
+    book.applySnapshot([agent('u1', 1)], T0 + 1_000);
+    const busyRound = book.round(T0 + 1_000);
+    assert.deepEqual(
+      busyRound.offers.map((offer) => offer.taskId),
+      ['a'],
+    );
+    assert.equal(book.explain('b').decision?.reason, 'behind-tasks-ahead-in-line');
+    assert.deepEqual(busyRound.notices, []);
+    // A new kind of reason is news again.
+    book.applySnapshot([{ ...agent('u1', 1), statusName: 'Offline' }], T0 + 2_000);
+    assert.deepEqual(
+      book.round(T0 + 2_000).notices.map((n) => [n.taskId, n.decision.reason]),
+      [['b', 'no-agent-in-allowed-status']],
+    );
+  });
+
   it('survives continue-as-new: the encoded book decides exactly as the original', () => {
     const tasks = Array.from({ length: 40 }, (_, i) =>
       task(`t${i}`, T0 + i, {
