@@ -38,6 +38,8 @@ export interface PollingBudgetOptions {
   startRate: number;
   /** Give up getting N tasks in line after this long. */
   fillTimeoutSeconds: number;
+  /** The worker's routeTask workflow cache; unset: the SDK's default. */
+  maxCachedWorkflows?: number;
 }
 
 /** How the dispatcher's poll loop actually ran between two moments, read from its histories. */
@@ -198,6 +200,7 @@ async function measure(
   const deployment = await startDeployment(server, {
     label: `budget-${waiting}`,
     config: { ...everyoneOffline(), ...roomForTasks(waiting) },
+    maxCachedWorkflows: options.maxCachedWorkflows,
   });
   const say = (line: string) => log(`budget ${fmt(waiting)}: ${line}`);
   try {

@@ -180,6 +180,7 @@ export interface DeploymentOptions {
   config: EmulatorConfig;
   seed?: number;
   dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  maxCachedWorkflows?: number;
   /** Forward the emulator's agent events to the dispatcher (the push path). */
   push?: boolean;
 }
@@ -223,6 +224,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       taskQueue,
       emulatorEndpoint: emulator.endpoint,
       dispatcherSettings: options.dispatcherSettings,
+      maxCachedWorkflows: options.maxCachedWorkflows,
       label: options.label,
     });
   } catch (error) {

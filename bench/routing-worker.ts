@@ -19,6 +19,8 @@ export interface BenchWorkerConfig {
   taskQueue: string;
   emulatorEndpoint: string;
   dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  /** The routeTask worker's workflow cache; unset: the SDK's default for this machine's memory. */
+  maxCachedWorkflows?: number;
   /** Printed before each of this worker's log lines. */
   label: string;
 }
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     }),
     dispatcherSettings: config.dispatcherSettings,
+    taskWorkerOptions:
+      config.maxCachedWorkflows === undefined ? undefined : { maxCachedWorkflows: config.maxCachedWorkflows },
   });
   const running = worker.run();
 

@@ -49,6 +49,7 @@ interface BenchOptions {
   waiting: number[];
   window: number;
   fillTimeout: number;
+  maxCachedWorkflows?: number;
   startRate: number;
   startConcurrency: number;
   rounds: number;
@@ -84,6 +85,11 @@ function parseOptions(): BenchOptions {
       'polling-budget: give up getting N tasks in line after this many seconds',
       integerOption('--fill-timeout', 10, 3_600),
       1_200,
+    )
+    .option(
+      '--max-cached-workflows <n>',
+      "polling-budget: the worker's routeTask workflow cache (default: the SDK's, from the heap size)",
+      integerOption('--max-cached-workflows', 10, 100_000),
     )
     .option(
       '--start-rate <r>',
@@ -135,6 +141,7 @@ async function runScenario(
         windowSeconds: options.window,
         startConcurrency: options.startConcurrency,
         fillTimeoutSeconds: options.fillTimeout,
+        maxCachedWorkflows: options.maxCachedWorkflows,
         startRate: options.startRate,
       },
       log,
