@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { EVERYONE_OFFLINE } from './everyone-offline';
 import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
 import { eventually } from '../../helpers/eventually';
@@ -43,13 +44,7 @@ describe('connectDispatcher continue-as-new', () => {
     for (const agent of DEFAULT_CALL_CENTRE.agents) stack.emulator.setAgentStatus(agent.id, 'Available');
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
-    assert.ok(results.every((result) => result.outcome === 'assigned'));
-    const ledger = stack.emulator.ledger();
-    assert.equal(ledger.contactsCreated, tasks);
-    assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, tasks);
-    assert.equal(ledger.assignments.length, tasks);
-    assert.equal(ledger.overCapacityAssignments, 0);
-    assert.equal(ledger.doubleAssignments, 0);
+    assertEachTaskAssignedOnce(stack.emulator, results);
     const finalStatus = await stack.dispatcherStatus();
     assert.ok(finalStatus.runsSoFar >= 3, `only ${finalStatus.runsSoFar} runs`);
     assert.equal(finalStatus.waitingCount, 0);

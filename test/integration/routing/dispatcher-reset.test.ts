@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { EVERYONE_OFFLINE } from './everyone-offline';
 import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
 import { dispatcherWorkflowId } from '../../../workflows/dispatcher-protocol';
@@ -53,11 +54,6 @@ describe('connectDispatcher terminated by an operator', () => {
     for (const agent of DEFAULT_CALL_CENTRE.agents) stack.emulator.setAgentStatus(agent.id, 'Available');
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
-    assert.ok(results.every((result) => result.outcome === 'assigned'));
-    const ledger = stack.emulator.ledger();
-    assert.equal(ledger.contactsCreated, tasks);
-    assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, tasks);
-    assert.equal(ledger.overCapacityAssignments, 0);
-    assert.equal(ledger.doubleAssignments, 0);
+    assertEachTaskAssignedOnce(stack.emulator, results);
   });
 });

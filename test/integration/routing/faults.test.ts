@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
 import type { Faults, Ledger } from '../../../src/emulator';
+import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 
 /** Retries in milliseconds rather than seconds, so that a test full of faults stays short. */
@@ -33,26 +34,7 @@ describe('routeTask under Connect faults', () => {
       ),
     );
     const results = await Promise.all(handles.map((handle) => handle.result()));
-    assert.deepEqual(
-      results.map((result) => result.outcome),
-      results.map(() => 'assigned'),
-    );
-    const ledger = stack.emulator.ledger();
-    assert.equal(ledger.contactsCreated, TASKS, 'one contact per task');
-    assert.equal(ledger.duplicateCreations, 0);
-    assert.equal(ledger.doubleAssignments, 0);
-    assert.equal(ledger.overCapacityAssignments, 0);
-    const assignedContacts = ledger.assignments.map((assignment) => assignment.contactId);
-    assert.equal(new Set(assignedContacts).size, TASKS, 'every contact assigned once');
-    for (const result of results) {
-      const assignment = ledger.assignments.find(({ contactId }) => contactId === result.contactId);
-      assert.equal(
-        assignment?.userId,
-        result.userId,
-        `${result.contactId} is with the agent the task reports`,
-      );
-    }
-    return ledger;
+    return assertEachTaskAssignedOnce(stack.emulator, results);
   }
 
   it('assigns every task exactly once when every operation throttles and fails with 5xx', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { eventually } from '../../helpers/eventually';
 
@@ -56,16 +57,6 @@ describe('routeTask when its worker is killed mid-run', () => {
     await startWorker();
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
-    assert.ok(results.every((result) => result.outcome === 'assigned'));
-    const ledger = stack.emulator.ledger();
-    assert.equal(ledger.contactsCreated, tasks, 'one contact per task');
-    assert.equal(ledger.duplicateCreations, 0);
-    assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, tasks);
-    assert.equal(ledger.overCapacityAssignments, 0);
-    assert.equal(ledger.doubleAssignments, 0);
-    for (const result of results) {
-      const assignment = ledger.assignments.find(({ contactId }) => contactId === result.contactId);
-      assert.equal(assignment?.userId, result.userId);
-    }
+    assertEachTaskAssignedOnce(stack.emulator, results);
   });
 });
