@@ -40,6 +40,8 @@ export interface PollingBudgetOptions {
   fillTimeoutSeconds: number;
   /** The worker's routeTask workflow cache; unset: the SDK's default. */
   maxCachedWorkflows?: number;
+  /** The worker process's V8 old-space limit in MiB; unset: Node's default. */
+  heapLimitMb?: number;
 }
 
 /** How the dispatcher's poll loop actually ran between two moments, read from its histories. */
@@ -201,6 +203,7 @@ async function measure(
     label: `budget-${waiting}`,
     config: { ...everyoneOffline(), ...roomForTasks(waiting) },
     maxCachedWorkflows: options.maxCachedWorkflows,
+    heapLimitMb: options.heapLimitMb,
   });
   const say = (line: string) => log(`budget ${fmt(waiting)}: ${line}`);
   try {
@@ -489,8 +492,9 @@ export async function runPollingBudgetScenario(
     '',
     'Worker process (a child process: worker only, no emulator or benchmark client) at the end of the window ' +
       "(in brackets: right after it started). heapUsed is the main thread's V8 heap (activities, clients); " +
-      'workflows run in a worker thread with a V8 heap of its own, which only rss includes. Book: the JSON ' +
-      'input carried across continue-as-new (latest and largest run input).',
+      'workflows run in a worker thread with a V8 heap of its own, which only rss includes. V8 old-space limit: ' +
+      `${options.heapLimitMb === undefined ? "Node's default" : `${fmt(options.heapLimitMb)} MiB`} (V8 collects ` +
+      'lazily below it). Book: the JSON input carried across continue-as-new (latest and largest run input).',
     '',
     formatTable(
       [

@@ -101,10 +101,21 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** Forks bench/routing-worker.ts (through ts-node) and waits until its worker runs. */
-export async function startWorkerProcess(config: BenchWorkerConfig): Promise<WorkerProcess> {
+/**
+ * Forks bench/routing-worker.ts (through ts-node) and waits until its worker runs. `heapLimitMb` caps
+ * V8's old space (workflow threads included): V8 collects lazily below its limit, so rss alone shows
+ * the limit more than what the worker needs.
+ */
+export async function startWorkerProcess(
+  config: BenchWorkerConfig,
+  heapLimitMb?: number,
+): Promise<WorkerProcess> {
   const child: ChildProcess = fork(path.join(__dirname, 'routing-worker.ts'), [], {
-    execArgv: ['-r', 'ts-node/register'],
+    execArgv: [
+      '-r',
+      'ts-node/register',
+      ...(heapLimitMb === undefined ? [] : [`--max-old-space-size=${heapLimitMb}`]),
+    ],
     env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -181,6 +192,8 @@ export interface DeploymentOptions {
   seed?: number;
   dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
   maxCachedWorkflows?: number;
+  /** The worker process's V8 old-space limit (`--max-old-space-size`); unset: Node's default. */
+  heapLimitMb?: number;
   /** Forward the emulator's agent events to the dispatcher (the push path). */
   push?: boolean;
 }
@@ -218,15 +231,18 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
   });
   let worker: WorkerProcess;
   try {
-    worker = await startWorkerProcess({
-      address: server.address,
-      namespace: server.namespace,
-      taskQueue,
-      emulatorEndpoint: emulator.endpoint,
-      dispatcherSettings: options.dispatcherSettings,
-      maxCachedWorkflows: options.maxCachedWorkflows,
-      label: options.label,
-    });
+    worker = await startWorkerProcess(
+      {
+        address: server.address,
+        namespace: server.namespace,
+        taskQueue,
+        emulatorEndpoint: emulator.endpoint,
+        dispatcherSettings: options.dispatcherSettings,
+        maxCachedWorkflows: options.maxCachedWorkflows,
+        label: options.label,
+      },
+      options.heapLimitMb,
+    );
   } catch (error) {
     await emulator.stop();
     throw error;

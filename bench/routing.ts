@@ -50,6 +50,7 @@ interface BenchOptions {
   window: number;
   fillTimeout: number;
   maxCachedWorkflows?: number;
+  workerHeapMb?: number;
   startRate: number;
   startConcurrency: number;
   rounds: number;
@@ -90,6 +91,11 @@ function parseOptions(): BenchOptions {
       '--max-cached-workflows <n>',
       "polling-budget: the worker's routeTask workflow cache (default: the SDK's, from the heap size)",
       integerOption('--max-cached-workflows', 10, 100_000),
+    )
+    .option(
+      '--worker-heap-mb <n>',
+      "polling-budget: the worker process's V8 old-space limit (default: Node's, from the machine's memory)",
+      integerOption('--worker-heap-mb', 256, 65_536),
     )
     .option(
       '--start-rate <r>',
@@ -142,6 +148,7 @@ async function runScenario(
         startConcurrency: options.startConcurrency,
         fillTimeoutSeconds: options.fillTimeout,
         maxCachedWorkflows: options.maxCachedWorkflows,
+        heapLimitMb: options.workerHeapMb,
         startRate: options.startRate,
       },
       log,
