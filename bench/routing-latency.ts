@@ -8,13 +8,13 @@
  * by a poll that sees the contact, as in production.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EVERYONE_OFFLINE } from '../test/integration/routing/everyone-offline';
 import { DEFAULT_DISPATCHER_SETTINGS } from '../workflows/dispatcher';
 import {
   BILLING_AGENTS,
   BILLING_QUEUE,
   type BenchServer,
   type Deployment,
-  everyoneOffline,
   startDeployment,
   waitUntil,
   withTimeout,
@@ -138,7 +138,7 @@ export async function runLatencyScenario(
       mode === 'push' ? options.pushPollIntervalMs : DEFAULT_DISPATCHER_SETTINGS.pollIntervalMs;
     const deployment = await startDeployment(server, {
       label: `latency-${mode}`,
-      config: everyoneOffline(),
+      config: EVERYONE_OFFLINE,
       dispatcherSettings: { pollIntervalMs },
       push: mode === 'push',
     });

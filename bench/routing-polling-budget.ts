@@ -8,6 +8,7 @@
  * reached is reported instead of the window's figures.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EVERYONE_OFFLINE } from '../test/integration/routing/everyone-offline';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { Ledger } from '../src/emulator';
@@ -18,7 +19,6 @@ import {
   BILLING_QUEUE,
   type BenchServer,
   type Deployment,
-  everyoneOffline,
   roomForTasks,
   runBounded,
   startDeployment,
@@ -201,7 +201,7 @@ async function measure(
 ): Promise<BudgetResult> {
   const deployment = await startDeployment(server, {
     label: `budget-${waiting}`,
-    config: { ...everyoneOffline(), ...roomForTasks(waiting) },
+    config: { ...EVERYONE_OFFLINE, ...roomForTasks(waiting) },
     maxCachedWorkflows: options.maxCachedWorkflows,
     heapLimitMb: options.heapLimitMb,
   });

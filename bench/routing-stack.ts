@@ -9,9 +9,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
-  DEFAULT_CALL_CENTRE,
+  defaultAgentId,
+  defaultQueueId,
   type EmulatorConfig,
   type RunningEmulator,
   startEmulator,
@@ -20,8 +21,8 @@ import { AgentEventForwarder } from '../src/push/agent-event-forwarder';
 import { type EmulatorEventFollower, followEmulatorEvents } from '../src/push/follow-emulator-events';
 import { startRouteTask } from '../src/route-task-client';
 import type { RouteTaskInput } from '../src/shared/route-task-input';
-import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
-import { devServerExecutable, ensureTemporalCli } from '../src/temporal-cli';
+import { ensureTemporalCli } from '../src/temporal-cli';
+import { startDevServer } from '../test/helpers/temporal';
 import type { DispatcherWorkflowSettings } from '../workflows/dispatcher';
 import {
   type DispatcherStatus,
@@ -31,11 +32,9 @@ import {
 import type { routeTask } from '../workflows/route-task';
 import type { BenchWorkerConfig, FromWorker, ToWorker, WorkerStats } from './routing-worker';
 
-const agentId = (username: string) =>
-  DEFAULT_CALL_CENTRE.agents.find((agent) => agent.username === username)!.id;
 /** The agents of the default call centre whose routing profiles serve the Billing queue. */
-export const BILLING_AGENTS = ['alice', 'bob', 'erin', 'frank'].map(agentId);
-export const [BILLING_QUEUE, SUPPORT_QUEUE] = DEFAULT_CALL_CENTRE.queues.map((queue) => queue.id);
+export const BILLING_AGENTS = ['alice', 'bob', 'erin', 'frank'].map(defaultAgentId);
+export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
 
 export interface BenchServer {
   env: TestWorkflowEnvironment;
@@ -49,28 +48,13 @@ export interface BenchServer {
 export async function startBenchDevServer(log: (line: string) => void): Promise<BenchServer> {
   const cli = ensureTemporalCli(log);
   if (cli) log(`Temporal CLI (${cli.source}): ${cli.path}`);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: devServerExecutable(),
-      ip: '127.0.0.1',
-      searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+  const env = await startDevServer();
   return {
     env,
     client: env.client,
     address: env.address,
     namespace: env.namespace ?? 'default',
     stop: () => env.teardown(),
-  };
-}
-
-/** Every agent Offline, no handle time: tasks wait until the benchmark makes an agent free. */
-export function everyoneOffline(): Pick<EmulatorConfig, 'agents' | 'handleTimeMs'> {
-  return {
-    handleTimeMs: null,
-    agents: DEFAULT_CALL_CENTRE.agents.map((agent) => ({ ...agent, status: 'Offline' })),
   };
 }
 

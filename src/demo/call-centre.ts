@@ -3,13 +3,15 @@
  * (so a demo ends in well under a minute) and two agents who log in late (so tasks visibly wait for
  * a free agent), and a seeded mix of tasks across both queues, priorities and preferred agents.
  */
-import { DEFAULT_CALL_CENTRE, type EmulatorConfig, type RunningEmulator } from '../emulator';
+import {
+  DEFAULT_CALL_CENTRE,
+  defaultAgentId,
+  defaultQueueId,
+  type EmulatorConfig,
+  type RunningEmulator,
+} from '../emulator';
 import { SeededRandom } from '../emulator/random';
 import type { RouteTaskInput } from '../shared/route-task-input';
-
-const agentId = (username: string) =>
-  DEFAULT_CALL_CENTRE.agents.find((agent) => agent.username === username)!.id;
-const queueNamed = (name: string) => DEFAULT_CALL_CENTRE.queues.find((queue) => queue.name === name)!;
 
 /**
  * Agents who start Offline and log in this many ms after the first task starts. Only Offline →
@@ -40,7 +42,7 @@ export function demoCallCentre(instanceId: string): EmulatorConfig {
  */
 export function scheduleLateStarters(emulator: Pick<RunningEmulator, 'setAgentStatus'>): () => void {
   const timers = LATE_STARTERS.map(({ username, availableAfterMs }) =>
-    setTimeout(() => emulator.setAgentStatus(agentId(username), 'Available'), availableAfterMs),
+    setTimeout(() => emulator.setAgentStatus(defaultAgentId(username), 'Available'), availableAfterMs),
   );
   return () => timers.forEach(clearTimeout);
 }
@@ -77,12 +79,13 @@ export function demoTasks(options: {
     const reasons = REASONS[queueName];
     const reason = reasons[random.integerBetween(0, reasons.length - 1)];
     // Every sixth task asks for a blended agent first, and widens to the whole queue after 5 s.
-    const preferred = index % 6 === 5 ? { preferredAgentIds: [agentId('erin')], widenAfterSeconds: 5 } : {};
+    const preferred =
+      index % 6 === 5 ? { preferredAgentIds: [defaultAgentId('erin')], widenAfterSeconds: 5 } : {};
     return {
       workflowId: `demo/${options.runId}/task-${number}`,
       input: {
         instanceId: options.instanceId,
-        queueId: queueNamed(queueName).id,
+        queueId: defaultQueueId(queueName),
         priority: drawPriority(random),
         ...preferred,
         contact: {

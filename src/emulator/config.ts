@@ -94,6 +94,24 @@ export const DEFAULT_CALL_CENTRE = {
   scenario: [],
 };
 
+function findDefault<T extends { id: string }>(
+  items: readonly T[],
+  what: string,
+  matches: (item: T) => boolean,
+): string {
+  const found = items.find(matches);
+  if (!found) throw new Error(`the default call centre has no ${what}`);
+  return found.id;
+}
+
+/** The id of a default call-centre agent by username (`alice` … `frank`), for demos, tests and benchmarks. */
+export const defaultAgentId = (username: string): string =>
+  findDefault(DEFAULT_CALL_CENTRE.agents, `agent "${username}"`, (agent) => agent.username === username);
+
+/** The id of a default call-centre queue by name (`Billing`, `Support`). */
+export const defaultQueueId = (name: string): string =>
+  findDefault(DEFAULT_CALL_CENTRE.queues, `queue "${name}"`, (queue) => queue.name === name);
+
 export const emulatorConfigSchema = z
   .object({
     instance: z

@@ -8,7 +8,8 @@ import { devServerExecutable } from '../../src/temporal-cli';
 
 let shared: Promise<TestWorkflowEnvironment> | undefined;
 
-async function startDevServer(): Promise<TestWorkflowEnvironment> {
+/** A dev server on 127.0.0.1 with the package's search attributes (the benchmarks start theirs with it too). */
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   const executable = devServerExecutable();
   try {
     return await TestWorkflowEnvironment.createLocal({

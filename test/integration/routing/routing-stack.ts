@@ -5,7 +5,8 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import {
-  DEFAULT_CALL_CENTRE,
+  defaultAgentId,
+  defaultQueueId,
   type EmulatorConfig,
   type RunningEmulator,
   startEmulator,
@@ -27,12 +28,10 @@ import { routeTask } from '../../../workflows/route-task';
 import { routeTaskStatusQuery, type RouteTaskStatus } from '../../../workflows/route-task-protocol';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
-const agentId = (username: string) =>
-  DEFAULT_CALL_CENTRE.agents.find((agent) => agent.username === username)!.id;
 export const [ALICE, BOB, CAROL, DAVE, ERIN, FRANK] = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map(
-  agentId,
+  defaultAgentId,
 );
-export const [BILLING_QUEUE, SUPPORT_QUEUE] = DEFAULT_CALL_CENTRE.queues.map((queue) => queue.id);
+export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
 
 /** Fast enough for tests, and still within GetCurrentUserData's default 2/s quota. */
 export const TEST_DISPATCHER_SETTINGS: Partial<DispatcherWorkflowSettings> = {
