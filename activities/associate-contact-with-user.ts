@@ -12,7 +12,7 @@ import {
   currentAttempt,
   rejectInvalidInput,
 } from './connect-call';
-import { type ContactRefInput, makeDescribeContact } from './describe-contact';
+import { type ContactRefInput, describeOrUndefined, makeDescribeContact } from './describe-contact';
 
 export interface AssociateContactWithUserInput extends ContactRefInput {
   /** A user id or a user ARN (`arn:aws:connect:...:instance/{instanceId}/agent/{userId}`). */
@@ -59,7 +59,8 @@ export function makeAssociateContactWithUser(deps: ConnectActivityDeps) {
       });
       return { ...result, resolvedBy: 'associateContactWithUser' };
     } catch (failure) {
-      if (!isAmbiguous(failure) || !(await contactIsWithUser(describeContact, input))) throw failure;
+      const contact = isAmbiguous(failure) ? await describeOrUndefined(describeContact, input) : undefined;
+      if (contact?.agentId === undefined || !isSameUser(contact.agentId, input.userId)) throw failure;
       return { ...result, resolvedBy: 'describeContact' };
     }
   };
@@ -70,24 +71,6 @@ function isAmbiguous(failure: unknown): boolean {
   const details = failure.details?.[0] as ConnectFailureDetails | undefined;
   if (details && AMBIGUOUS_POLICY_KEYS.includes(details.policyKey)) return true;
   return failure.type === 'InvalidRequestException' && currentAttempt() > 1;
-}
-
-/** A failed check counts as "not with the user": the original failure then stands. */
-async function contactIsWithUser(
-  describeContact: ReturnType<typeof makeDescribeContact>,
-  input: AssociateContactWithUserInput,
-): Promise<boolean> {
-  try {
-    const contact = await describeContact({
-      instanceId: input.instanceId,
-      contactId: input.contactId,
-      contactCreatedAt: input.contactCreatedAt,
-      errorPolicy: input.errorPolicy,
-    });
-    return contact.agentId !== undefined && isSameUser(contact.agentId, input.userId);
-  } catch {
-    return false;
-  }
 }
 
 /** `userIdOrArn` is the id itself or a user ARN ending in `/agent/{id}`. */

@@ -69,3 +69,18 @@ export function makeDescribeContact(deps: ConnectActivityDeps) {
     };
   };
 }
+
+/**
+ * DescribeContact as a check after an unclear failure: undefined when the check fails too, so that
+ * the caller's original failure stands.
+ */
+export async function describeOrUndefined(
+  describeContact: ReturnType<typeof makeDescribeContact>,
+  contact: ContactRefInput,
+): Promise<ContactSummary | undefined> {
+  try {
+    return await describeContact(contact);
+  } catch {
+    return undefined;
+  }
+}

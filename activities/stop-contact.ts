@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { validateStopContactRequest } from '../src/shared/connect-validation';
 import { resolveErrorPolicy } from '../src/shared/error-policy';
 import { callConnect, type ConnectActivityDeps, contactMayBeNew, rejectInvalidInput } from './connect-call';
-import { type ContactRefInput, makeDescribeContact } from './describe-contact';
+import { type ContactRefInput, describeOrUndefined, makeDescribeContact } from './describe-contact';
 
 export interface StopContactInput extends ContactRefInput {
   /** `DisconnectReason.Code`. */
@@ -46,25 +46,9 @@ export function makeStopContact(deps: ConnectActivityDeps) {
     } catch (failure) {
       const notActive =
         failure instanceof ApplicationFailure && NOT_ACTIVE_FAILURE_TYPES.includes(failure.type ?? '');
-      if (!notActive || !(await hasEnded(describeContact, input))) throw failure;
+      const contact = notActive ? await describeOrUndefined(describeContact, input) : undefined;
+      if (contact?.disconnectedAt === undefined) throw failure;
       return { contactId: input.contactId, alreadyEnded: true };
     }
   };
-}
-
-/** A failed check counts as "not ended": the original failure then stands. */
-async function hasEnded(
-  describeContact: ReturnType<typeof makeDescribeContact>,
-  input: StopContactInput,
-): Promise<boolean> {
-  try {
-    const contact = await describeContact({
-      instanceId: input.instanceId,
-      contactId: input.contactId,
-      errorPolicy: input.errorPolicy,
-    });
-    return contact.disconnectedAt !== undefined;
-  } catch {
-    return false;
-  }
 }
