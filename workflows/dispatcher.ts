@@ -127,10 +127,11 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     const startedAt = Date.now();
     lastPollAt = startedAt;
     counters.pollCount += 1;
+    const queueIds = book.queuesToWatch();
     try {
       const result = await getCurrentUserData.executeWithOptions(
-        { summary: `Poll agents of ${book.queuesToWatch().length} queue(s)` },
-        [{ instanceId: input.instanceId, queueIds: book.queuesToWatch(), errorPolicy: input.errorPolicy }],
+        { summary: `Poll agents of ${queueIds.length} queue(s)` },
+        [{ instanceId: input.instanceId, queueIds, errorPolicy: input.errorPolicy }],
       );
       counters.getCurrentUserDataCalls += result.requestCount;
       // The data is at least as new as the moment the poll began: the safe time to stamp it with.

@@ -237,23 +237,19 @@ export class DispatcherBook {
     };
   }
 
+  /** `waiting` is in line order (matching walked the line sorted), so its order gives each position. */
   private changedDecisions(waiting: Map<string, WaitDecision>): WaitNotice[] {
-    const ordered = [...this.line.values()].sort(compareWaitingTasks);
     const notices: WaitNotice[] = [];
-    for (
-      let index = 0;
-      index < ordered.length && notices.length < this.settings.maxWaitNoticesPerRound;
-      index += 1
-    ) {
-      const taskId = ordered[index].taskId;
-      const decision = waiting.get(taskId);
-      if (!decision) continue;
+    let position = 0;
+    for (const [taskId, decision] of waiting) {
+      if (notices.length >= this.settings.maxWaitNoticesPerRound) break;
+      position += 1;
       // Only a new reason is news: candidate counts change with every agent event, and each notice
       // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
       const news = waitNewsKey(decision.reason);
       if (this.told.get(taskId) === news) continue;
       this.told.set(taskId, news);
-      notices.push({ taskId, decision, position: index + 1, waitingCount: ordered.length });
+      notices.push({ taskId, decision, position, waitingCount: waiting.size });
     }
     return notices;
   }

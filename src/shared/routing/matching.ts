@@ -13,7 +13,7 @@ export interface MatchingInput {
 
 export interface MatchingRound {
   grants: Grant[];
-  /** Why each task that got nothing still waits. */
+  /** Why each task that got nothing still waits, in line order (priority, then age). */
   waiting: Map<string, WaitDecision>;
   /** The earliest moment a task widens from its preferred agents to the whole queue, if any. */
   nextWidenAt?: number;
@@ -30,13 +30,19 @@ interface CandidateSet {
   preferredOnly: boolean;
 }
 
+/** Tasks are replaced, never changed in place, so a task's signatures can be computed once. */
+const signatures = new WeakMap<WaitingTask, { wide?: string; preferred?: string }>();
+
 function signature(task: WaitingTask, preferredOnly: boolean): string {
-  return JSON.stringify([
+  let known = signatures.get(task);
+  if (!known) signatures.set(task, (known = {}));
+  const slot = preferredOnly ? 'preferred' : 'wide';
+  return (known[slot] ??= JSON.stringify([
     task.queueId,
     task.allowedStatuses,
     task.excludedAgentIds,
     preferredOnly ? task.preferredAgentIds : null,
-  ]);
+  ]));
 }
 
 function buildCandidateSet(
