@@ -20,13 +20,22 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { RoutingActivities } from '../activities';
-import { formatValidationIssues } from '../src/shared/connect-validation';
+import {
+  type ConnectValidationIssue,
+  formatValidationIssues,
+  requestedExpiryMinutes,
+} from '../src/shared/connect-validation';
 import {
   activityRetryPolicy,
   INVALID_INPUT_FAILURE_TYPE,
   resolveErrorPolicy,
 } from '../src/shared/error-policy';
-import { parseRouteTaskInput, ROUTE_TASK_LIMITS, type RouteTaskInput } from '../src/shared/route-task-input';
+import {
+  parseRouteTaskInput,
+  reprioritizeIssues,
+  type RouteTaskInput,
+  setPreferredAgentsIssues,
+} from '../src/shared/route-task-input';
 import type { Offer, SettleOutcome, WaitNotice } from '../src/shared/routing/dispatcher-book';
 import type { WaitingTask } from '../src/shared/routing/types';
 import { describeWait } from '../src/shared/routing/wait-reasons';
@@ -86,6 +95,9 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   let stage: RoutingStage = 'creating';
   let priority = request.priority;
   let preferredAgentIds = request.preferredAgentIds;
+  /** A task with preferred agents keeps to them for `seconds` from `base`; one without is wide at once. */
+  const widenAtFrom = (base: number, seconds: number) =>
+    preferredAgentIds.length > 0 ? base + seconds * 1000 : base;
   let contactId: string | undefined;
   let contactCreatedAt: string | undefined;
   let expiresAt: number | undefined;
@@ -206,21 +218,13 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
       setCurrentDetails(currentDetails());
       return priority;
     },
-    {
-      validator: ({ priority: newPriority }) => {
-        const { min, max } = ROUTE_TASK_LIMITS.priority;
-        if (!Number.isInteger(newPriority) || newPriority < min || newPriority > max) {
-          throw new Error(`priority must be an integer from ${min} to ${max} (got ${newPriority})`);
-        }
-      },
-    },
+    { validator: (update) => rejectInvalidUpdate(reprioritizeIssues(update)) },
   );
   setHandler(
     setPreferredAgentsUpdate,
     async (update) => {
       preferredAgentIds = update.preferredAgentIds;
-      const widenAfterMs = (update.widenAfterSeconds ?? request.widenAfterSeconds) * 1000;
-      widenAt = preferredAgentIds.length > 0 ? Date.now() + widenAfterMs : Date.now();
+      widenAt = widenAtFrom(Date.now(), update.widenAfterSeconds ?? request.widenAfterSeconds);
       if (registered) {
         await tellDispatcher(
           () => dispatcher.signal(updateTaskSignal, { taskId, preferredAgentIds, widenAt }),
@@ -231,28 +235,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
       return { preferredAgentIds, widensAt: new Date(widenAt).toISOString() };
     },
     {
-      validator: ({ preferredAgentIds: ids, widenAfterSeconds }) => {
-        const max = ROUTE_TASK_LIMITS.agentList.max;
-        if (
-          !Array.isArray(ids) ||
-          ids.length > max ||
-          ids.some((id) => typeof id !== 'string' || id.length === 0)
-        ) {
-          throw new Error(`preferredAgentIds must be a list of at most ${max} non-empty user ids`);
-        }
-        const excluded = ids.filter((id) => request.excludedAgentIds.includes(id));
-        if (excluded.length > 0)
-          throw new Error(`preferredAgentIds must not list excluded agents (${excluded.join(', ')})`);
-        const widenMax = ROUTE_TASK_LIMITS.widenAfterSeconds.max;
-        if (
-          widenAfterSeconds !== undefined &&
-          !(Number.isInteger(widenAfterSeconds) && widenAfterSeconds >= 0 && widenAfterSeconds <= widenMax)
-        ) {
-          throw new Error(
-            `widenAfterSeconds must be an integer from 0 to ${widenMax} (got ${widenAfterSeconds})`,
-          );
-        }
-      },
+      validator: (update) => rejectInvalidUpdate(setPreferredAgentsIssues(update, request.excludedAgentIds)),
     },
   );
   setHandler(routeTaskStatusQuery, () => ({
@@ -345,14 +328,14 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
           );
     contactId = created.contactId;
     contactCreatedAt = created.createdAt;
-    const expiryMinutes = contactExpiryMinutes(contact);
+    const expiryMinutes = requestedExpiryMinutes(contact.expiryDurationInMinutes, contact.segmentAttributes);
     if (expiryMinutes !== undefined) expiresAt = Date.parse(created.createdAt) + expiryMinutes * 60_000;
     noteAttribute({ key: ConnectContactId, value: created.contactId });
   }
 
   async function joinLine(): Promise<void> {
     enqueuedAt ??= Date.now();
-    widenAt ??= preferredAgentIds.length > 0 ? enqueuedAt + request.widenAfterSeconds * 1000 : enqueuedAt;
+    widenAt ??= widenAtFrom(enqueuedAt, request.widenAfterSeconds);
     await counted(
       'registerWithDispatcher',
       activities.registerWithDispatcher.executeWithOptions(
@@ -500,13 +483,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   }
 }
 
-/** The expiry the caller set, through either of Connect's two ways of setting it. */
-function contactExpiryMinutes(contact: {
-  expiryDurationInMinutes?: number;
-  segmentAttributes?: Record<string, { ValueMap?: Record<string, { ValueInteger?: number }> }>;
-}): number | undefined {
-  return (
-    contact.expiryDurationInMinutes ??
-    contact.segmentAttributes?.['connect:ContactExpiry']?.ValueMap?.ExpiryDuration?.ValueInteger
-  );
+/** An update validator's verdict: throwing keeps an invalid update out of history. */
+function rejectInvalidUpdate(issues: ConnectValidationIssue[]): void {
+  if (issues.length > 0) throw new Error(formatValidationIssues(issues));
 }

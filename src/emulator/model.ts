@@ -12,7 +12,7 @@
  *   expiry of a WAITING/QUEUED/SCHEDULED contact → ENDED (EXPIRED)
  */
 import type { CreateContactRequest, Reference, StartTaskContactRequest } from '@aws-sdk/client-connect';
-import { CONTACT_EXPIRY_SEGMENT_ATTRIBUTE, SegmentAttributeValue } from '../shared/connect-validation';
+import { requestedExpiryMinutes, type SegmentAttributeValue } from '../shared/connect-validation';
 import { ResolvedEmulatorConfig } from './config';
 import { drawDurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
@@ -516,10 +516,12 @@ export class CallCentre {
     ExpiryDurationInMinutes?: number;
     SegmentAttributes?: Record<string, unknown>;
   }): number {
-    const segmentExpiry = (
-      request.SegmentAttributes?.[CONTACT_EXPIRY_SEGMENT_ATTRIBUTE] as SegmentAttributeValue
-    )?.ValueMap?.ExpiryDuration?.ValueInteger;
-    return request.ExpiryDurationInMinutes ?? segmentExpiry ?? this.config.defaultTaskExpiryMinutes;
+    return (
+      requestedExpiryMinutes(
+        request.ExpiryDurationInMinutes,
+        request.SegmentAttributes as Record<string, SegmentAttributeValue> | undefined,
+      ) ?? this.config.defaultTaskExpiryMinutes
+    );
   }
 
   // ---- State changes ---------------------------------------------------------------------------

@@ -193,6 +193,20 @@ export interface SegmentAttributeValue {
   ValueArn?: string | undefined;
 }
 
+/**
+ * The expiry a CreateContact request sets, in minutes, through either of Connect's two ways of setting
+ * it (`ExpiryDurationInMinutes`, or the `connect:ContactExpiry` segment attribute); undefined when unset.
+ */
+export function requestedExpiryMinutes(
+  expiryDurationInMinutes: number | undefined,
+  segmentAttributes: Readonly<Record<string, SegmentAttributeValue>> | undefined,
+): number | undefined {
+  return (
+    expiryDurationInMinutes ??
+    segmentAttributes?.[CONTACT_EXPIRY_SEGMENT_ATTRIBUTE]?.ValueMap?.ExpiryDuration?.ValueInteger
+  );
+}
+
 export const segmentAttributeValueSchema: z.ZodType<SegmentAttributeValue> = z.lazy(() =>
   z.object({
     ValueString: z.string().optional(),

@@ -36,6 +36,8 @@ export const ROUTE_TASK_LIMITS = {
 } as const;
 
 const agentIds = z.array(z.string().min(1).max(256)).max(ROUTE_TASK_LIMITS.agentList.max);
+const prioritySchema = z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max);
+const widenAfterSecondsSchema = z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max);
 
 const contactSchema = z
   .object({
@@ -56,9 +58,9 @@ export const routeTaskInputSchema = z
     instanceId: z.string(),
     queueId: z.string().min(ROUTE_TASK_LIMITS.queueId.min).max(ROUTE_TASK_LIMITS.queueId.max),
     contact: contactSchema,
-    priority: z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max).optional(),
+    priority: prioritySchema.optional(),
     preferredAgentIds: agentIds.optional(),
-    widenAfterSeconds: z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max).optional(),
+    widenAfterSeconds: widenAfterSecondsSchema.optional(),
     excludedAgentIds: agentIds.optional(),
     allowedStatuses: z
       .array(z.string().min(1).max(127))
@@ -144,15 +146,7 @@ function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectVa
       );
     }
   }
-  const preferred = Array.isArray(fields.preferredAgentIds) ? fields.preferredAgentIds : [];
-  const excluded = new Set(Array.isArray(fields.excludedAgentIds) ? fields.excludedAgentIds : []);
-  const both = preferred.filter((id) => excluded.has(id));
-  if (both.length > 0) {
-    invalid(
-      'preferredAgentIds',
-      `preferredAgentIds and excludedAgentIds must not share agents (both list ${both.join(', ')})`,
-    );
-  }
+  issues.push(...sharedAgentIssues(fields.preferredAgentIds, fields.excludedAgentIds));
   if (fields.errorPolicy !== undefined) {
     try {
       resolveErrorPolicy(fields.errorPolicy as ErrorPolicyOverrides);
@@ -207,4 +201,38 @@ function connectFieldName(field: string): string {
   const [head, ...rest] = field.split('.');
   const mapped = CONNECT_TO_ROUTE_TASK_FIELDS[head];
   return mapped ? [mapped, ...rest].join('.') : field;
+}
+
+function sharedAgentIssues(preferredAgentIds: unknown, excludedAgentIds: unknown): ConnectValidationIssue[] {
+  const preferred = Array.isArray(preferredAgentIds) ? preferredAgentIds : [];
+  const excluded = new Set(Array.isArray(excludedAgentIds) ? excludedAgentIds : []);
+  const both = preferred.filter((id) => excluded.has(id));
+  if (both.length === 0) return [];
+  return [
+    {
+      field: 'preferredAgentIds',
+      message: `preferredAgentIds and excludedAgentIds must not share agents (both list ${both.join(', ')})`,
+      exception: 'InvalidParameterException',
+    },
+  ];
+}
+
+const reprioritizeSchema = z.object({ priority: prioritySchema }).strict();
+const setPreferredAgentsSchema = z
+  .object({ preferredAgentIds: agentIds, widenAfterSeconds: widenAfterSecondsSchema.optional() })
+  .strict();
+
+/** The `reprioritize` update's argument, checked by the same rules as `priority` at start. */
+export function reprioritizeIssues(raw: unknown): ConnectValidationIssue[] {
+  return validateWithSchema(raw, reprioritizeSchema);
+}
+
+/** The `setPreferredAgents` update's argument, checked by the start rules against the task's excluded agents. */
+export function setPreferredAgentsIssues(
+  raw: unknown,
+  excludedAgentIds: readonly string[],
+): ConnectValidationIssue[] {
+  return validateWithSchema(raw, setPreferredAgentsSchema, (fields) =>
+    sharedAgentIssues(fields.preferredAgentIds, excludedAgentIds),
+  );
 }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { parseRouteTaskInput, ROUTE_TASK_LIMITS } from '../../src/shared/route-task-input';
+import {
+  parseRouteTaskInput,
+  reprioritizeIssues,
+  ROUTE_TASK_LIMITS,
+  setPreferredAgentsIssues,
+} from '../../src/shared/route-task-input';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const valid = {
@@ -87,4 +92,38 @@ describe('parseRouteTaskInput', () => {
       assert.match(issue.message, message);
     });
   }
+});
+
+describe('routeTask update arguments', () => {
+  it('accepts a priority in range and rejects one outside, naming the field and the limit', () => {
+    assert.deepEqual(reprioritizeIssues({ priority: 1 }), []);
+    for (const priority of [0, 1001, 2.5, '3']) {
+      const [issue] = reprioritizeIssues({ priority });
+      assert.equal(issue?.field, 'priority', `priority ${String(priority)}`);
+    }
+    assert.match(reprioritizeIssues({ priority: 1001 })[0].message, /1,?000/);
+  });
+
+  it('holds new preferred agents to the start rules, and to the agents the task excludes', () => {
+    const excluded = ['agent-x'];
+    assert.deepEqual(
+      setPreferredAgentsIssues({ preferredAgentIds: ['agent-a'], widenAfterSeconds: 30 }, excluded),
+      [],
+    );
+    const cases: [unknown, string, RegExp][] = [
+      [{ preferredAgentIds: ['agent-x'] }, 'preferredAgentIds', /must not share agents.*agent-x/],
+      [{ preferredAgentIds: ['a'.repeat(257)] }, 'preferredAgentIds', /256/],
+      [{ preferredAgentIds: [''] }, 'preferredAgentIds', /./],
+      [{ preferredAgentIds: Array.from({ length: 101 }, (_, i) => `a${i}`) }, 'preferredAgentIds', /100/],
+      [{ preferredAgentIds: [], widenAfterSeconds: -1 }, 'widenAfterSeconds', /0/],
+      [{ preferredAgentIds: [], widenAfterSeconds: 7 * 24 * 3600 + 1 }, 'widenAfterSeconds', /604,?800/],
+    ];
+    for (const [update, field, message] of cases) {
+      const issue = setPreferredAgentsIssues(update, excluded).find((candidate) =>
+        candidate.field.startsWith(field),
+      );
+      assert.ok(issue, `no issue on ${field} for ${JSON.stringify(update).slice(0, 80)}`);
+      assert.match(issue.message, message);
+    }
+  });
 });

@@ -10,6 +10,11 @@ import {
 } from './routing-stack';
 import { EVERYONE_OFFLINE } from './everyone-offline';
 import { eventually } from '../../helpers/eventually';
+import {
+  reprioritizeUpdate,
+  routeTaskStatusQuery,
+  setPreferredAgentsUpdate,
+} from '../../../workflows/route-task-protocol';
 
 describe('routeTask: order and eligibility', () => {
   let stack: RoutingStack;
@@ -85,6 +90,60 @@ describe('routeTask: order and eligibility', () => {
       contact: { name: 'prefer frank' },
     });
     assert.equal((await preferFrank.result()).userId, FRANK);
+  });
+
+  it('takes a new priority and new preferred agents while waiting, and refuses invalid ones before history', async () => {
+    stack = await startRoutingStack({ config: EVERYONE_OFFLINE });
+    const first = await stack.startTask('first-in', {
+      queueId: BILLING_QUEUE,
+      excludedAgentIds: [FRANK],
+      contact: { name: 'first in' },
+    });
+    const second = await stack.startTask('second-in', {
+      queueId: BILLING_QUEUE,
+      contact: { name: 'second in' },
+    });
+    await waitingInLine(['first-in', 'second-in']);
+
+    assert.equal(await second.executeUpdate(reprioritizeUpdate, { args: [{ priority: 1 }] }), 1);
+    await assert.rejects(
+      first.executeUpdate(reprioritizeUpdate, { args: [{ priority: 0 }] }),
+      (error: Error) => /priority/.test(`${error.message} ${String(error.cause)}`),
+    );
+    await assert.rejects(
+      first.executeUpdate(setPreferredAgentsUpdate, { args: [{ preferredAgentIds: [FRANK] }] }),
+      (error: Error) => /must not share agents/.test(`${error.message} ${String(error.cause)}`),
+    );
+    // Bob takes the reprioritized task, though the other one is older.
+    stack.emulator.setAgentStatus(BOB, 'Available');
+    assert.equal((await second.result()).userId, BOB);
+
+    const preferred = await first.executeUpdate(setPreferredAgentsUpdate, {
+      args: [{ preferredAgentIds: [ALICE], widenAfterSeconds: 300 }],
+    });
+    assert.deepEqual(preferred.preferredAgentIds, [ALICE]);
+    stack.emulator.setAgentStatus(ERIN, 'Available');
+    const waiting = await stack.waitForStatus(
+      first,
+      (status) => status.lastDecision?.reason === 'waiting-for-preferred-agents',
+    );
+    assert.equal(waiting.priority, 5, 'the refused update left the priority alone');
+    const pollsNow = (await stack.dispatcherStatus()).pollCount;
+    await eventually(
+      'two more polls',
+      async () => (await stack.dispatcherStatus()).pollCount >= pollsNow + 2,
+    );
+    assert.equal(
+      (await first.query(routeTaskStatusQuery)).stage,
+      'waiting-for-agent',
+      'Erin is free but not preferred',
+    );
+    stack.emulator.setAgentStatus(ALICE, 'Available');
+    assert.equal((await first.result()).userId, ALICE);
+    const updatesInHistory = (await first.fetchHistory()).events?.filter(
+      (event) => event.workflowExecutionUpdateAcceptedEventAttributes,
+    );
+    assert.equal(updatesInHistory?.length, 1, 'only the valid update entered history');
   });
 
   it('never offers a task to an excluded agent', async () => {
