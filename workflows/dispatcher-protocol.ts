@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type {
   AgentUpdate,
+  TaskChange,
   Offer,
   SettleOutcome,
   TaskExplanation,
@@ -20,10 +21,7 @@ export function dispatcherWorkflowId(instanceId: string): string {
 // Into the dispatcher
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
-export const updateTaskSignal =
-  defineSignal<[{ taskId: string; priority?: number; preferredAgentIds?: string[]; widenAt?: number }]>(
-    'updateTask',
-  );
+export const updateTaskSignal = defineSignal<[TaskChange & { taskId: string }]>('updateTask');
 export const settleReservationSignal =
   defineSignal<[{ reservationId: string; outcome: SettleOutcome; contactId?: string }]>('settleReservation');
 /** The push path: an agent event (e.g. from a Connect agent event stream) wakes the dispatcher at once. */

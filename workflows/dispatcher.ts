@@ -13,6 +13,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  type SignalDefinition,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -108,7 +109,11 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     book.enqueue(task);
     roundRequested = true;
   });
-  setHandler(leaveLineSignal, ({ taskId }) => book.leave(taskId));
+  setHandler(leaveLineSignal, ({ taskId }) => {
+    book.leave(taskId);
+    // A slot offered to the task is free again.
+    roundRequested = true;
+  });
   setHandler(updateTaskSignal, ({ taskId, ...change }) => {
     roundRequested = book.update(taskId, change) || roundRequested;
   });
@@ -172,20 +177,19 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     const outcome = book.round(Date.now());
     nextDeadline = outcome.nextDeadline;
     await Promise.all([
-      ...outcome.offers.map(async (offer) => {
-        try {
-          await getExternalWorkflowHandle(offer.taskId).signal(reservationOfferedSignal, offer);
-        } catch {
-          // The task's workflow is gone: free the slot and forget the task.
-          book.leave(offer.taskId);
-        }
-      }),
-      ...outcome.notices.map((notice) =>
-        getExternalWorkflowHandle(notice.taskId)
-          .signal(waitNoticeSignal, notice)
-          .catch(() => book.leave(notice.taskId)),
-      ),
+      ...outcome.offers.map((offer) => tellTask(offer.taskId, reservationOfferedSignal, offer)),
+      ...outcome.notices.map((notice) => tellTask(notice.taskId, waitNoticeSignal, notice)),
     ]);
+  }
+
+  async function tellTask<T>(taskId: string, signal: SignalDefinition<[T]>, payload: T): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(taskId).signal(signal, payload);
+    } catch {
+      // The task's workflow is gone: free any slot offered to it and forget the task.
+      book.leave(taskId);
+      roundRequested = true;
+    }
   }
 
   for (;;) {

@@ -50,15 +50,10 @@ export interface TaskExplanation {
 export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
 
 /** A pushed agent state change: newer than the last poll, it replaces that agent's figures. */
-export interface AgentUpdate {
-  userId: string;
-  routingProfileId: string;
-  statusName: string;
-  statusSince: number;
-  freeTaskSlots: number;
-  contactIds: string[];
-  observedAt: number;
-}
+export type AgentUpdate = AgentState & { observedAt: number };
+
+/** What a waiting task may change about itself while it waits. */
+export type TaskChange = Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>;
 
 /**
  * The dispatcher's whole state and every decision it makes, as plain deterministic code: the
@@ -127,10 +122,7 @@ export class DispatcherBook {
     }
   }
 
-  update(
-    taskId: string,
-    change: Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>,
-  ): boolean {
+  update(taskId: string, change: TaskChange): boolean {
     const task = this.line.get(taskId);
     if (!task) return false;
     this.line.set(taskId, { ...task, ...change });
