@@ -56,14 +56,21 @@ export interface FaultDecision {
   action: FaultAction;
 }
 
+/** Every action an operation's faults can pick, with its probability: the one list both the check and the roll read. */
+function outcomes(faults: OperationFaults): [number, FaultAction][] {
+  return [
+    ...INJECTABLE_ERRORS.map((error): [number, FaultAction] => [
+      faults.errorRates?.[error] ?? 0,
+      { kind: 'error', error },
+    ]),
+    [faults.dropRate ?? 0, { kind: 'drop' }],
+    [faults.commitThenFail?.errorRate ?? 0, { kind: 'commit-then-error' }],
+    [faults.commitThenFail?.dropRate ?? 0, { kind: 'commit-then-drop' }],
+  ];
+}
+
 function totalProbability(faults: OperationFaults): number {
-  const errorTotal = Object.values(faults.errorRates ?? {}).reduce((sum, rate) => sum + (rate ?? 0), 0);
-  return (
-    errorTotal +
-    (faults.dropRate ?? 0) +
-    (faults.commitThenFail?.errorRate ?? 0) +
-    (faults.commitThenFail?.dropRate ?? 0)
-  );
+  return outcomes(faults).reduce((sum, [probability]) => sum + probability, 0);
 }
 
 export class FaultInjector {
@@ -84,17 +91,8 @@ export class FaultInjector {
     const faults = this.faults[operation];
     if (!faults) return { delayMs: 0, action: { kind: 'none' } };
     const delayMs = faults.latencyMs === undefined ? 0 : drawDurationMs(faults.latencyMs, this.random);
-    const outcomes: [number, FaultAction][] = [
-      ...INJECTABLE_ERRORS.map((error): [number, FaultAction] => [
-        faults.errorRates?.[error] ?? 0,
-        { kind: 'error', error },
-      ]),
-      [faults.dropRate ?? 0, { kind: 'drop' }],
-      [faults.commitThenFail?.errorRate ?? 0, { kind: 'commit-then-error' }],
-      [faults.commitThenFail?.dropRate ?? 0, { kind: 'commit-then-drop' }],
-    ];
     let roll = this.random.next();
-    for (const [probability, action] of outcomes) {
+    for (const [probability, action] of outcomes(faults)) {
       if (roll < probability) return { delayMs, action };
       roll -= probability;
     }

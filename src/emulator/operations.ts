@@ -204,7 +204,7 @@ function requireValid(issues: ConnectValidationIssue[]): void {
   const first = issues[0];
   if (!first) return;
   const sameKind = issues.filter((issue) => issue.exception === first.exception);
-  throw new ConnectError(first.exception, formatValidationIssues(sameKind), first.reason);
+  throw new ConnectError(first.exception, formatValidationIssues(sameKind));
 }
 
 /**

@@ -52,7 +52,7 @@ export class ConnectError extends Error {
   constructor(
     readonly errorName: ConnectErrorName,
     message: string,
-    readonly reason?: string,
+    readonly reason?: InvalidRequestReason,
   ) {
     super(message);
     this.name = errorName;

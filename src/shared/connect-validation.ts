@@ -27,7 +27,6 @@ export interface ConnectValidationIssue {
   message: string;
   /** The Connect error this issue would produce (the emulator answers with it). */
   exception: ConnectValidationException;
-  reason?: string;
 }
 
 const MINUTES_PER_DAY = 24 * 60;
@@ -248,7 +247,6 @@ export const createContactRequestSchema = z.object({
   SegmentAttributes: segmentAttributesSchema.optional(),
   PreviousContactId: contactIdSchema.optional(),
 });
-export type CreateContactRequestShape = z.input<typeof createContactRequestSchema>;
 
 export const associateContactWithUserRequestSchema = z.object({
   InstanceId: instanceIdSchema,
@@ -595,14 +593,26 @@ export function validateWithSchema(
   schema: z.ZodType,
   rules?: (fields: Fields) => ConnectValidationIssue[],
 ): ConnectValidationIssue[] {
+  return parseWithSchema(req, schema, rules).issues;
+}
+
+/** As `validateWithSchema`, and the parsed value when there is no issue (one parse for both). */
+export function parseWithSchema<T extends z.ZodType>(
+  req: unknown,
+  schema: T,
+  rules?: (fields: Fields) => ConnectValidationIssue[],
+): { issues: ConnectValidationIssue[]; data?: z.output<T> } {
   if (!isObject(req)) {
-    return [
-      { field: '', message: 'The request must be a JSON object', exception: 'InvalidParameterException' },
-    ];
+    return {
+      issues: [
+        { field: '', message: 'The request must be a JSON object', exception: 'InvalidParameterException' },
+      ],
+    };
   }
   const parsed = schema.safeParse(req, { reportInput: true });
   const schemaIssues = parsed.success ? [] : parsed.error.issues.map((issue) => toValidationIssue(issue));
-  return [...schemaIssues, ...(rules ? rules(req) : [])];
+  const issues = [...schemaIssues, ...(rules ? rules(req) : [])];
+  return issues.length === 0 && parsed.success ? { issues, data: parsed.data } : { issues };
 }
 
 // ---------------------------------------------------------------------------------------------

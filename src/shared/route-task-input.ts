@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import {
   type ConnectValidationIssue,
+  parseWithSchema,
   REFERENCE_TYPES,
+  userIdSchema,
   validateCreateContactRequest,
   validateStartTaskContactRequest,
   validateWithSchema,
@@ -35,7 +37,7 @@ export const ROUTE_TASK_LIMITS = {
   queueId: { min: 1, max: 500 },
 } as const;
 
-const agentIds = z.array(z.string().min(1).max(256)).max(ROUTE_TASK_LIMITS.agentList.max);
+const agentIds = z.array(userIdSchema).max(ROUTE_TASK_LIMITS.agentList.max);
 const prioritySchema = z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max);
 const widenAfterSecondsSchema = z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max);
 
@@ -105,9 +107,10 @@ export type RouteTaskValidation =
 
 /** Validates a routeTask input and applies defaults; `now` bounds `scheduledTime` (workflow time in a workflow). */
 export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidation {
-  const issues = validateWithSchema(raw, routeTaskInputSchema, (fields) => crossFieldIssues(fields, now));
-  if (issues.length > 0) return { ok: false, issues };
-  const input = routeTaskInputSchema.parse(raw);
+  const { issues, data: input } = parseWithSchema(raw, routeTaskInputSchema, (fields) =>
+    crossFieldIssues(fields, now),
+  );
+  if (!input) return { ok: false, issues };
   return {
     ok: true,
     request: {
