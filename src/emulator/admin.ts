@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { Faults } from './faults';
-import { readBody, sendJson } from './http-io';
+import { matchRoute, readBody, type Route, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { CallCentreSnapshot } from './model';
 import { ConnectError } from './protocol';
@@ -26,12 +26,10 @@ export interface EmulatorControls {
 
 const statusBodySchema = z.object({ status: z.string().min(1) });
 
-interface AdminRoute {
-  method: string;
-  path: RegExp;
+interface AdminRoute extends Route {
   handle(
     controls: EmulatorControls,
-    labels: string[],
+    labels: Record<string, string>,
     body: () => Promise<unknown>,
     response: ServerResponse,
   ): Promise<void>;
@@ -52,8 +50,8 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: 'PUT',
-    path: /^agents\/([^/]+)\/status$/,
-    async handle(controls, [userId = ''], body, response) {
+    path: /^agents\/(?<userId>[^/]+)\/status$/,
+    async handle(controls, { userId }, body, response) {
       const { status } = statusBodySchema.parse(await body());
       controls.setAgentStatus(userId, status);
       ok(response);
@@ -61,8 +59,8 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: 'POST',
-    path: /^contacts\/([^/]+)\/complete$/,
-    async handle(controls, [contactId = ''], _body, response) {
+    path: /^contacts\/(?<contactId>[^/]+)\/complete$/,
+    async handle(controls, { contactId }, _body, response) {
       controls.completeContact(contactId);
       ok(response);
     },
@@ -94,16 +92,14 @@ export async function handleAdminRequest(
   controls: EmulatorControls,
 ): Promise<void> {
   const subpath = pathname.slice(ADMIN_PREFIX.length);
-  const route = ADMIN_ROUTES.find(
-    (candidate) => candidate.method === request.method && candidate.path.test(subpath),
-  );
-  if (!route) {
+  const matched = matchRoute(ADMIN_ROUTES, request.method ?? 'GET', subpath);
+  if (!matched) {
     return sendJson(response, 404, {
       error: 'NotFound',
       message: `No admin route ${request.method} ${pathname}`,
     });
   }
-  const labels = (route.path.exec(subpath) ?? []).slice(1).map((label) => decodeURIComponent(label));
+  const { route, labels } = matched;
   const body = async (): Promise<unknown> => {
     const text = await readBody(request);
     return text === '' ? {} : JSON.parse(text);

@@ -555,13 +555,17 @@ export class CallCentre {
       activeTaskSlotsBefore: before.activeTaskSlots,
       maxTaskSlots: before.maxTaskSlots,
     });
-    this.changeAgent(agent, () => {
-      contact.state = 'CONNECTED';
-      contact.agentId = agent.id;
-      contact.connectedAt = now;
-      contact.lastUpdatedAt = now;
-      agent.contactIds.push(contact.id);
-    });
+    this.changeAgent(
+      agent,
+      () => {
+        contact.state = 'CONNECTED';
+        contact.agentId = agent.id;
+        contact.connectedAt = now;
+        contact.lastUpdatedAt = now;
+        agent.contactIds.push(contact.id);
+      },
+      before,
+    );
     const handleTime = this.config.handleTimeMs;
     if (handleTime === null) this.cancelContactTimer(contact);
     else {
@@ -591,8 +595,7 @@ export class CallCentre {
     if (wasActiveTask) this.activeTaskContacts -= 1;
   }
 
-  private changeAgent(agent: Agent, change: () => void): void {
-    const previous = this.view(agent);
+  private changeAgent(agent: Agent, change: () => void, previous = this.view(agent)): void {
     change();
     this.deps.onAgentChange(previous, this.view(agent));
   }

@@ -16,6 +16,7 @@ import {
   validateStopContactRequest,
 } from '../shared/connect-validation';
 import { AgentView, CallCentre, ContactRecord, StartTaskContactWireRequest } from './model';
+import { matchRoute, type Route } from './http-io';
 import { paginate } from './paging';
 import { ConnectError, OperationName } from './protocol';
 
@@ -26,11 +27,8 @@ export interface WireRequest {
   body: Record<string, unknown>;
 }
 
-interface OperationRoute {
+interface OperationRoute extends Route {
   operation: OperationName;
-  method: string;
-  /** Named groups are the URI labels. */
-  path: RegExp;
   handle(request: WireRequest, centre: CallCentre): object;
 }
 
@@ -180,23 +178,9 @@ const OPERATION_ROUTES: readonly OperationRoute[] = [
   },
 ];
 
-export interface MatchedOperation {
-  route: OperationRoute;
-  labels: Record<string, string>;
-}
-
 /** The operation a request is for, or undefined when it is none the emulator serves. */
-export function matchOperation(method: string, pathname: string): MatchedOperation | undefined {
-  for (const route of OPERATION_ROUTES) {
-    if (route.method !== method) continue;
-    const match = route.path.exec(pathname);
-    if (!match) continue;
-    const labels = Object.fromEntries(
-      Object.entries(match.groups ?? {}).map(([name, value]) => [name, decodeURIComponent(value)]),
-    );
-    return { route, labels };
-  }
-  return undefined;
+export function matchOperation(method: string, pathname: string) {
+  return matchRoute(OPERATION_ROUTES, method, pathname);
 }
 
 /** Connect answers one error per request: the first issue's exception, with every issue of that kind. */
