@@ -299,7 +299,7 @@ export async function runActionsScenario(
       '',
       `${options.tasks} routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in flight), ` +
         'default call centre with every agent Available (12 TASK slots), handle time 1–3 s, default dispatcher ' +
-        `settings (poll every 1 s). Emulator: activeTaskQuota ${fmt(Math.max(2_500, options.tasks + 100))}, ` +
+        `settings (poll every 1 s). Emulator: activeTaskQuota ${fmt(roomForTasks(options.tasks).activeTaskQuota)}, ` +
         'CreateContact/AssociateContactWithUser/DescribeContact/StopContact throttling off, GetCurrentUserData at its ' +
         'default 2/s.',
       `All routed in ${seconds(routedMs)}: ${routed}/${options.tasks} assigned; waited (join line → assigned) ` +

@@ -8,7 +8,8 @@
  * by a poll that sees the contact, as in production.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVERYONE_OFFLINE } from '../test/integration/routing/everyone-offline';
+import { waitUntil } from '../test/helpers/eventually';
+import { EVERYONE_OFFLINE } from '../src/emulator';
 import { DEFAULT_DISPATCHER_SETTINGS } from '../workflows/dispatcher';
 import {
   BILLING_AGENTS,
@@ -16,7 +17,6 @@ import {
   type BenchServer,
   type Deployment,
   startDeployment,
-  waitUntil,
   withTimeout,
 } from './routing-stack';
 import { fmt, formatTable, seconds, summarize } from './stats';
@@ -62,7 +62,7 @@ async function runRounds(
   const allForwarded = (what: string) =>
     waitUntil(what, () => (eventsForwarded() >= eventsSent ? true : undefined), {
       timeoutMs: 10_000,
-      everyMs: 20,
+      intervalMs: 20,
     });
 
   for (let round = 0; round < rounds; round += 1) {
@@ -87,7 +87,7 @@ async function runRounds(
           ? status
           : undefined;
       },
-      { timeoutMs: pollIntervalMs * 2 + 30_000, everyMs: 100 },
+      { timeoutMs: pollIntervalMs * 2 + 30_000, intervalMs: 100 },
     );
     const previous = openContacts.get(agent);
     if (previous) {

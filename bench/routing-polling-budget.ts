@@ -8,7 +8,8 @@
  * reached is reported instead of the window's figures.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVERYONE_OFFLINE } from '../test/integration/routing/everyone-offline';
+import { waitUntil } from '../test/helpers/eventually';
+import { EVERYONE_OFFLINE } from '../src/emulator';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { Ledger } from '../src/emulator';
@@ -23,7 +24,6 @@ import {
   runBounded,
   startDeployment,
   SUPPORT_QUEUE,
-  waitUntil,
 } from './routing-stack';
 import type { WorkerStats } from './routing-worker';
 import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
@@ -256,7 +256,7 @@ async function measure(
         },
         {
           timeoutMs: Math.max(1_000, options.fillTimeoutSeconds * 1000 - (Date.now() - began)),
-          everyMs: 1_000,
+          intervalMs: 1_000,
         },
       );
     } catch (error) {

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   defaultAgentId,
@@ -36,33 +36,22 @@ import type { BenchWorkerConfig, FromWorker, ToWorker, WorkerStats } from './rou
 export const BILLING_AGENTS = ['alice', 'bob', 'erin', 'frank'].map(defaultAgentId);
 export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
 
-export interface BenchServer {
-  env: TestWorkflowEnvironment;
-  client: Client;
-  address: string;
-  namespace: string;
-  stop(): Promise<void>;
-}
+export type BenchServer = TestWorkflowEnvironment;
 
 /** A Temporal dev server for this benchmark run only, started the way the tests start theirs. */
 export async function startBenchDevServer(log: (line: string) => void): Promise<BenchServer> {
   const cli = ensureTemporalCli(log);
   if (cli) log(`Temporal CLI (${cli.source}): ${cli.path}`);
-  const env = await startDevServer();
-  return {
-    env,
-    client: env.client,
-    address: env.address,
-    namespace: env.namespace ?? 'default',
-    stop: () => env.teardown(),
-  };
+  return startDevServer();
 }
 
 /**
  * Room for `tasks` open tasks, and no throttling of the per-contact calls, so that only the routing
  * itself limits how fast tasks get in line. GetCurrentUserData keeps its default quota (2/s).
  */
-export function roomForTasks(tasks: number): Pick<EmulatorConfig, 'activeTaskQuota' | 'throttling'> {
+export function roomForTasks(
+  tasks: number,
+): Required<Pick<EmulatorConfig, 'activeTaskQuota' | 'throttling'>> {
   return {
     activeTaskQuota: Math.max(2_500, tasks + 100),
     throttling: {
@@ -75,7 +64,6 @@ export function roomForTasks(tasks: number): Pick<EmulatorConfig, 'activeTaskQuo
 }
 
 export interface WorkerProcess {
-  pid: number;
   maxCachedWorkflows: number;
   /** Why the process ended, once it has (e.g. `signal SIGABRT`); undefined while it runs. */
   exitReason(): string | undefined;
@@ -152,7 +140,6 @@ export async function startWorkerProcess(
     return reply;
   };
   return {
-    pid: child.pid!,
     maxCachedWorkflows: ready.maxCachedWorkflows,
     exitReason: () => exitReason,
     atStart: await stats(),
@@ -185,16 +172,13 @@ export interface DeploymentOptions {
 export interface Deployment {
   emulator: RunningEmulator;
   instanceId: string;
-  taskQueue: string;
   worker: WorkerProcess;
   follower?: EmulatorEventFollower;
   dispatcherId: string;
-  dispatcher: WorkflowHandle;
   /** The dispatcher's `status` query (asked again, up to 5 times, when it times out); undefined while no dispatcher runs yet. */
   status(): Promise<DispatcherStatus | undefined>;
   /** Status queries that timed out because no worker answered in time. */
   queryTimeouts(): number;
-  taskId(index: number): string;
   startTask(
     index: number,
     input: Omit<RouteTaskInput, 'instanceId'>,
@@ -218,7 +202,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
     worker = await startWorkerProcess(
       {
         address: server.address,
-        namespace: server.namespace,
+        namespace: server.namespace ?? 'default',
         taskQueue,
         emulatorEndpoint: emulator.endpoint,
         dispatcherSettings: options.dispatcherSettings,
@@ -247,11 +231,9 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
   return {
     emulator,
     instanceId,
-    taskQueue,
     worker,
     follower,
     dispatcherId,
-    dispatcher,
     async status() {
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -265,7 +247,6 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       }
     },
     queryTimeouts: () => queryTimeouts,
-    taskId,
     startTask: (index, input) =>
       startRouteTask(server.client, { instanceId, ...input }, { workflowId: taskId(index), taskQueue }),
     async stop() {
@@ -298,25 +279,6 @@ export async function runBounded<T>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   return results;
-}
-
-/** Polls `probe` every `everyMs` until it returns a value, or throws after `timeoutMs` (naming `what`). */
-export async function waitUntil<T>(
-  what: string | (() => string),
-  probe: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs, everyMs = 200 }: { timeoutMs: number; everyMs?: number },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
-      );
-    }
-    await sleep(everyMs);
-  }
 }
 
 /** A promise that rejects after `ms`, for racing against a run's result. */

@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping the dev server`);
-      void server.stop().finally(() => process.exit(130));
+      void server.teardown().finally(() => process.exit(130));
     });
   }
   try {
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       console.log(`${report}\n\n${wall}\n`);
     }
   } finally {
-    await server.stop();
+    await server.teardown();
   }
   console.log(`Total wall time: ${seconds(Date.now() - benchStarted)} (dev server start included).`);
 }

@@ -9,16 +9,9 @@ import { DEFAULT_CALL_CENTRE, type RunningEmulator, startEmulator } from '../emu
 import { AgentEventForwarder } from '../push/agent-event-forwarder';
 import { type EmulatorEventFollower, followEmulatorEvents } from '../push/follow-emulator-events';
 import { createWorker } from '../worker';
-import type { DispatcherWorkflowSettings } from '../../workflows/dispatcher';
+import { LOCAL_DISPATCHER_SETTINGS } from '../../workflows/dispatcher';
 import { dispatcherWorkflowId } from '../../workflows/dispatcher-protocol';
 import { demoCallCentre } from './call-centre';
-
-/** A quick dispatcher that still polls within GetCurrentUserData's default quota of 2 per second. */
-const DEMO_DISPATCHER_SETTINGS: Partial<DispatcherWorkflowSettings> = {
-  pollIntervalMs: 500,
-  reservationTtlMs: 30_000,
-  catchUpMs: 5_000,
-};
 
 export interface DemoStack {
   emulator: RunningEmulator;
@@ -71,7 +64,7 @@ export async function startDemoStack(options: {
         region: DEFAULT_CALL_CENTRE.instance.region,
         credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
       }),
-      dispatcherSettings: DEMO_DISPATCHER_SETTINGS,
+      dispatcherSettings: LOCAL_DISPATCHER_SETTINGS,
     });
     const workerRun = worker.run();
     stopSteps.unshift(async () => {

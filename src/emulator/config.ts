@@ -94,6 +94,12 @@ export const DEFAULT_CALL_CENTRE = {
   scenario: [],
 };
 
+/** The default call centre with every agent Offline and no handle time: tasks wait until someone is made free. */
+export const EVERYONE_OFFLINE: Pick<EmulatorConfig, 'agents' | 'handleTimeMs'> = {
+  handleTimeMs: null,
+  agents: DEFAULT_CALL_CENTRE.agents.map((agent) => ({ ...agent, status: 'Offline' })),
+};
+
 function findDefault<T extends { id: string }>(
   items: readonly T[],
   what: string,

@@ -16,7 +16,7 @@ import { createEmulatorServer } from './server';
 import { Throttler } from './throttle';
 import { Timers } from './timers';
 
-export { DEFAULT_CALL_CENTRE, defaultAgentId, defaultQueueId } from './config';
+export { DEFAULT_CALL_CENTRE, defaultAgentId, defaultQueueId, EVERYONE_OFFLINE } from './config';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventRecord, AgentSnapshot } from './events';
 export type { Faults, OperationFaults } from './faults';

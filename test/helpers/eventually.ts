@@ -1,19 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
 /**
- * Polls `predicate` until it holds, bounded by `timeoutMs`; a predicate that throws counts as not yet
- * (a query can fail while a workflow is between runs).
+ * Polls `probe` until it returns a value (not undefined), bounded by `timeoutMs`. `what` may be a
+ * function, to describe the last state seen in the timeout message.
+ */
+export async function waitUntil<T>(
+  what: string | (() => string),
+  probe: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 30_000, intervalMs = 100 }: WaitOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Polls `predicate` until it holds; a predicate that throws counts as not yet (a query can fail while a
+ * workflow is between runs).
  */
 export async function eventually(
   what: string,
   predicate: () => boolean | Promise<boolean>,
-  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+  options?: WaitOptions,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(predicate)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await waitUntil(
+    what,
+    async () =>
+      (await Promise.resolve()
+        .then(predicate)
+        .catch(() => false))
+        ? true
+        : undefined,
+    options,
+  );
 }

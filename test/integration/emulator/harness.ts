@@ -15,33 +15,23 @@ import {
 } from '@aws-sdk/client-connect';
 import {
   DEFAULT_CALL_CENTRE,
+  defaultAgentId,
+  defaultQueueId,
   EmulatorConfig,
   OPERATIONS,
   RunningEmulator,
   startEmulator,
 } from '../../../src/emulator';
 
-const agentId = (username: string): string => {
-  const agent = DEFAULT_CALL_CENTRE.agents.find((candidate) => candidate.username === username);
-  assert.ok(agent, `default call centre has no agent ${username}`);
-  return agent.id;
-};
-
 /** The default call centre's stable ids. */
-export const ALICE = agentId('alice'); // Billing agents, TASK concurrency 1
-export const CAROL = agentId('carol'); // Support agents, TASK concurrency 2
-export const ERIN = agentId('erin'); // Blended agents, TASK concurrency 3
-export const [BILLING_QUEUE, SUPPORT_QUEUE] = DEFAULT_CALL_CENTRE.queues.map((queue) => queue.id) as [
-  string,
-  string,
-];
-export const [BILLING_FLOW, SUPPORT_FLOW] = DEFAULT_CALL_CENTRE.contactFlows.map((flow) => flow.id) as [
-  string,
-  string,
-];
-export const [BILLING_PROFILE, SUPPORT_PROFILE, BLENDED_PROFILE] = DEFAULT_CALL_CENTRE.routingProfiles.map(
+export const ALICE = defaultAgentId('alice'); // Billing agents, TASK concurrency 1
+export const CAROL = defaultAgentId('carol'); // Support agents, TASK concurrency 2
+export const ERIN = defaultAgentId('erin'); // Blended agents, TASK concurrency 3
+export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
+export const BILLING_FLOW = DEFAULT_CALL_CENTRE.contactFlows[0].id;
+export const [BILLING_PROFILE, , BLENDED_PROFILE] = DEFAULT_CALL_CENTRE.routingProfiles.map(
   (profile) => profile.id,
-) as [string, string, string];
+);
 
 /** No throttling and agents that never finish on their own, unless a test says otherwise. */
 export const QUIET: EmulatorConfig = {

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { EVERYONE_OFFLINE } from './everyone-offline';
-import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/emulator';
 import { dispatcherWorkflowId } from '../../../workflows/dispatcher-protocol';
 import { eventually } from '../../helpers/eventually';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { EVERYONE_OFFLINE } from '../../../src/emulator';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack } from './routing-stack';
-import { EVERYONE_OFFLINE } from './everyone-offline';
 import { cancelRouteTaskSignal } from '../../../workflows/route-task-protocol';
 import type { RouteTaskResult } from '../../../workflows/route-task-protocol';
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EVERYONE_OFFLINE } from '../../../src/emulator';
 import {
   ALICE,
   BILLING_QUEUE,
@@ -8,7 +9,6 @@ import {
   type RoutingStack,
   startRoutingStack,
 } from './routing-stack';
-import { EVERYONE_OFFLINE } from './everyone-offline';
 import { eventually } from '../../helpers/eventually';
 import {
   reprioritizeUpdate,

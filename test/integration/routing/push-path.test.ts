@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { EVERYONE_OFFLINE } from '../../../src/emulator';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack } from './routing-stack';
-import { EVERYONE_OFFLINE } from './everyone-offline';
 
 describe('the push path: agent events wake the dispatcher', () => {
   let stack: RoutingStack;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EVERYONE_OFFLINE } from '../../../src/emulator';
 import {
   ConnectAgentId,
   ConnectContactId,
@@ -7,7 +8,6 @@ import {
 } from '../../../src/shared/search-attributes';
 import { dispatcherWorkflowId, explainTaskQuery } from '../../../workflows/dispatcher-protocol';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { EVERYONE_OFFLINE } from './everyone-offline';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 
 describe('routeTask against the Connect emulator', () => {

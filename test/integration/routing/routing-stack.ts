@@ -18,7 +18,7 @@ import { startRouteTask } from '../../../src/route-task-client';
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
 import type { RouteTaskInput } from '../../../src/shared/route-task-input';
 import { createWorker } from '../../../src/worker';
-import type { DispatcherWorkflowSettings } from '../../../workflows/dispatcher';
+import { type DispatcherWorkflowSettings, LOCAL_DISPATCHER_SETTINGS } from '../../../workflows/dispatcher';
 import {
   type DispatcherStatus,
   dispatcherStatusQuery,
@@ -26,19 +26,13 @@ import {
 } from '../../../workflows/dispatcher-protocol';
 import { routeTask } from '../../../workflows/route-task';
 import { routeTaskStatusQuery, type RouteTaskStatus } from '../../../workflows/route-task-protocol';
+import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
-export const [ALICE, BOB, CAROL, DAVE, ERIN, FRANK] = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map(
+export const [ALICE, BOB, CAROL, ERIN, FRANK] = ['alice', 'bob', 'carol', 'erin', 'frank'].map(
   defaultAgentId,
 );
 export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
-
-/** Fast enough for tests, and still within GetCurrentUserData's default 2/s quota. */
-export const TEST_DISPATCHER_SETTINGS: Partial<DispatcherWorkflowSettings> = {
-  pollIntervalMs: 500,
-  reservationTtlMs: 30_000,
-  catchUpMs: 5_000,
-};
 
 let instanceCounter = 0;
 
@@ -98,7 +92,7 @@ export async function startRoutingStack(
         region: 'us-east-1',
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       }),
-      dispatcherSettings: { ...TEST_DISPATCHER_SETTINGS, ...options.dispatcher },
+      dispatcherSettings: { ...LOCAL_DISPATCHER_SETTINGS, ...options.dispatcher },
       dispatcherErrorPolicy: options.dispatcherErrorPolicy,
     });
     return { worker, running: worker.run() };
@@ -127,14 +121,16 @@ export async function startRoutingStack(
         { workflowId: `route-task/${instanceId}/${name}`, taskQueue },
       ),
     dispatcherStatus: () => dispatcher.query(dispatcherStatusQuery),
-    async waitForStatus(handle, predicate, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const status = await handle.query(routeTaskStatusQuery);
-        if (predicate(status)) return status;
-        if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(status)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    waitForStatus(handle, predicate, timeoutMs = 30_000) {
+      let last: RouteTaskStatus | undefined;
+      return waitUntil(
+        () => `a matching status; last: ${JSON.stringify(last)}`,
+        async () => {
+          last = await handle.query(routeTaskStatusQuery);
+          return predicate(last) ? last : undefined;
+        },
+        { timeoutMs },
+      );
     },
     async restartWorker() {
       await stopWorker();
