@@ -29,8 +29,8 @@ export interface GetCurrentUserDataInput extends ConnectActivityInput {
   pageSize?: number;
 }
 
-/** One agent's live state, reduced to what routing needs. */
-export interface AgentSnapshot {
+/** One agent's GetCurrentUserData record (Connect's UserData), reduced to what routing needs. */
+export interface UserDataSummary {
   userId: string;
   userArn?: string;
   routingProfileId?: string;
@@ -44,7 +44,7 @@ export interface AgentSnapshot {
 }
 
 export interface GetCurrentUserDataResult {
-  agents: AgentSnapshot[];
+  agents: UserDataSummary[];
   /** GetCurrentUserData calls made (pages × filter chunks): the rate budget this poll used. */
   requestCount: number;
 }
@@ -66,7 +66,7 @@ export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
     const policy = resolveErrorPolicy(input.errorPolicy);
     const requests = toRequests(input);
     rejectInvalidInput('GetCurrentUserData', uniqueIssues(requests.map(validateGetCurrentUserDataRequest)));
-    const agents = new Map<string, AgentSnapshot>();
+    const agents = new Map<string, UserDataSummary>();
     let requestCount = 0;
     for (const request of requests) {
       let nextToken: string | undefined;
@@ -78,7 +78,7 @@ export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
         );
         requestCount += 1;
         for (const userData of response.UserDataList ?? []) {
-          const agent = toAgentSnapshot(userData);
+          const agent = toUserDataSummary(userData);
           if (agent && !agents.has(agent.userId)) agents.set(agent.userId, agent);
         }
         nextToken = response.NextToken;
@@ -123,7 +123,7 @@ function uniqueIssues(issueLists: ConnectValidationIssue[][]): ConnectValidation
   return [...byMessage.values()];
 }
 
-function toAgentSnapshot(userData: UserData): AgentSnapshot | undefined {
+function toUserDataSummary(userData: UserData): UserDataSummary | undefined {
   const userId = userData.User?.Id;
   if (userId === undefined) return undefined;
   return {

@@ -1,7 +1,7 @@
 /**
  * The Connect activities. Build them once per worker with the worker's Connect client:
  * `Worker.create({ activities: createConnectActivities({ connect: createConnectClient() }) })`.
- * Workflows import the types only (`import type { ConnectActivities } from '../activities'`).
+ * Workflows import the types only (`import type { ConnectActivities } from '.'`).
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import { Context } from '@temporalio/activity';
@@ -64,7 +64,7 @@ export type { CreateContactInput, CreateContactResult } from './create-contact';
 export type { ContactReferenceInput } from '../src/shared/contact-requests';
 export type { ContactRefInput, ContactSummary } from './describe-contact';
 export type {
-  AgentSnapshot,
+  UserDataSummary,
   GetCurrentUserDataInput,
   GetCurrentUserDataResult,
 } from './get-current-user-data';

@@ -1,17 +1,16 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { WaitingTask } from '../src/shared/routing/types';
+import type { WaitingTask, DispatcherSettings } from '../src/shared/dispatcher-contract';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
-import type { DispatcherWorkflowSettings } from '../workflows/dispatcher';
-import { dispatcherWorkflowId, enqueueTaskSignal } from '../workflows/dispatcher-protocol';
+import { dispatcherWorkflowId, enqueueTaskSignal } from '../src/shared/dispatcher-contract';
 
 export interface DispatcherActivityDeps {
   temporal: Client;
   /** Where dispatchers run; default: the task queue of the worker running this activity. */
   dispatcherTaskQueue?: string;
   /** Settings a dispatcher starts with (polling budget, reservation TTL, continue-as-new threshold...). */
-  dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  dispatcherSettings?: Partial<DispatcherSettings>;
   /** Error-policy overrides for the dispatcher's own Connect calls (a task's overrides are its own). */
   dispatcherErrorPolicy?: ErrorPolicyOverrides;
 }

@@ -4,7 +4,7 @@
  * Run: npm run bench:emulator
  */
 import { ConnectClient, CreateContactCommand } from '@aws-sdk/client-connect';
-import { OPERATIONS, startEmulator } from '../src/emulator';
+import { OPERATIONS, startEmulator } from '../src/dev/emulator';
 import { percentile } from './stats';
 
 const MAX_REQUESTS = 20_000;

@@ -22,7 +22,7 @@
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { RouteTaskResult } from '../workflows/route-task-protocol';
+import type { RouteTaskResult } from '../src/shared/route-task-contract';
 import {
   BILLING_QUEUE,
   type BenchServer,

@@ -9,8 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../test/helpers/eventually';
-import { EVERYONE_OFFLINE } from '../src/emulator';
-import { DEFAULT_DISPATCHER_SETTINGS } from '../workflows/dispatcher';
+import { EVERYONE_OFFLINE } from '../src/dev/emulator';
+import { DEFAULT_DISPATCHER_SETTINGS } from '../src/shared/dispatcher-contract';
 import {
   BILLING_AGENTS,
   BILLING_QUEUE,

@@ -9,12 +9,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../test/helpers/eventually';
-import { EVERYONE_OFFLINE } from '../src/emulator';
+import { EVERYONE_OFFLINE } from '../src/dev/emulator';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type { Ledger } from '../src/emulator';
-import { DEFAULT_DISPATCHER_SETTINGS } from '../workflows/dispatcher';
-import type { DispatcherStatus } from '../workflows/dispatcher-protocol';
+import type { Ledger } from '../src/dev/emulator';
+import { DEFAULT_DISPATCHER_SETTINGS } from '../src/shared/dispatcher-contract';
+import type { DispatcherStatus } from '../src/shared/dispatcher-contract';
 import { addCounts, countActions, type DispatcherRun, dispatcherRuns, emptyCount } from './routing-actions';
 import {
   BILLING_QUEUE,

@@ -1,6 +1,6 @@
 /**
  * Wiring for the routing benchmark: a Temporal dev server of its own (the Temporal CLI found by
- * src/temporal-cli.ts, search attributes registered), and per measurement a "deployment": a Connect
+ * src/dev/temporal-cli.ts, search attributes registered), and per measurement a "deployment": a Connect
  * emulator with an instance id of its own (so it has its own dispatcher), a worker in a child process
  * on its own task queue, optionally the push path, and helpers to start and watch routeTask runs.
  * Everything listens on 127.0.0.1 only.
@@ -16,19 +16,15 @@ import {
   type EmulatorConfig,
   type RunningEmulator,
   startEmulator,
-} from '../src/emulator';
+} from '../src/dev/emulator';
 import { AgentEventForwarder } from '../src/push/agent-event-forwarder';
 import { type EmulatorEventFollower, followEmulatorEvents } from '../src/push/follow-emulator-events';
-import { startRouteTask } from '../src/route-task-client';
-import type { RouteTaskInput } from '../src/shared/route-task-input';
-import { ensureTemporalCli } from '../src/temporal-cli';
+import { startRouteTask } from '../src/client/route-task-client';
+import type { RouteTaskInput } from '../src/shared/route-task-contract';
+import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { startDevServer } from '../test/helpers/temporal';
-import type { DispatcherWorkflowSettings } from '../workflows/dispatcher';
-import {
-  type DispatcherStatus,
-  dispatcherStatusQuery,
-  dispatcherWorkflowId,
-} from '../workflows/dispatcher-protocol';
+import type { DispatcherSettings, DispatcherStatus } from '../src/shared/dispatcher-contract';
+import { dispatcherStatusQuery, dispatcherWorkflowId } from '../src/shared/dispatcher-contract';
 import type { routeTask } from '../workflows/route-task';
 import type { BenchWorkerConfig, FromWorker, ToWorker, WorkerStats } from './routing-worker';
 
@@ -161,7 +157,7 @@ export interface DeploymentOptions {
   label: string;
   config: EmulatorConfig;
   seed?: number;
-  dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  dispatcherSettings?: Partial<DispatcherSettings>;
   maxCachedWorkflows?: number;
   /** The worker process's V8 old-space limit (`--max-old-space-size`); unset: Node's default. */
   heapLimitMb?: number;

@@ -9,16 +9,16 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createConnectClient } from '../src/connect-client';
-import { createWorker } from '../src/worker';
-import type { DispatcherWorkflowSettings } from '../workflows/dispatcher';
+import { createConnectClient } from '../src/worker/connect-client';
+import { createWorker } from '../src/worker/create-worker';
+import type { DispatcherSettings } from '../src/shared/dispatcher-contract';
 
 export interface BenchWorkerConfig {
   address: string;
   namespace: string;
   taskQueue: string;
   emulatorEndpoint: string;
-  dispatcherSettings?: Partial<DispatcherWorkflowSettings>;
+  dispatcherSettings?: Partial<DispatcherSettings>;
   /** The routeTask worker's workflow cache; unset: the SDK's default for this machine's memory. */
   maxCachedWorkflows?: number;
   /** Printed before each of this worker's log lines. */

@@ -13,7 +13,7 @@
  * per routed task). Every loop is bounded in count and time.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { integerOption } from '../src/cli-options';
+import { integerOption } from '../src/cli/options';
 import { runActionsScenario } from './routing-actions';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
 import { runPollingBudgetScenario } from './routing-polling-budget';

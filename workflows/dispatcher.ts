@@ -17,81 +17,29 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RoutingActivities } from '../activities';
-import {
-  activityRetryPolicy,
-  type ErrorPolicyOverrides,
-  resolveErrorPolicy,
-} from '../src/shared/error-policy';
-import {
-  DispatcherBook,
-  type DispatcherSettings,
-  type EncodedDispatcherBook,
-} from '../src/shared/routing/dispatcher-book';
-import type { AgentState } from '../src/shared/routing/types';
-import { ConnectInstanceId } from '../src/shared/search-attributes';
+import type { RoutingActivities, UserDataSummary } from '../activities';
 import {
   agentAvailableSignal,
+  type AgentState,
+  DEFAULT_DISPATCHER_SETTINGS,
+  type DispatcherInput,
+  type DispatcherSettings,
   type DispatcherStatus,
   dispatcherStatusQuery,
   enqueueTaskSignal,
   explainTaskQuery,
   leaveLineSignal,
-  reservationOfferedSignal,
   settleReservationSignal,
+  slotReservedSignal,
   updateTaskSignal,
   waitNoticeSignal,
-} from './dispatcher-protocol';
-
-export interface DispatcherWorkflowSettings extends DispatcherSettings {
-  /** One GetCurrentUserData call per this many ms at most: Connect's default quota is 2/s per account. */
-  pollIntervalMs: number;
-  /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
-  continueAsNewAfterEvents: number;
-  /** With nothing waiting and nothing reserved for this long, the dispatcher ends; the next task restarts it. */
-  idleShutdownMs: number;
-  /** How often the routing-profile → queues map is re-read from Connect. */
-  routingProfileRefreshMs: number;
-  /** After a failed poll, wait this many poll intervals before the next one. */
-  pollFailureBackoffIntervals: number;
-}
-
-export const DEFAULT_DISPATCHER_SETTINGS: DispatcherWorkflowSettings = {
-  pollIntervalMs: 1_000,
-  reservationTtlMs: 120_000,
-  catchUpMs: 15_000,
-  maxWaitNoticesPerRound: 20,
-  continueAsNewAfterEvents: 4_000,
-  idleShutdownMs: 10 * 60_000,
-  routingProfileRefreshMs: 5 * 60_000,
-  pollFailureBackoffIntervals: 5,
-};
-
-/**
- * Quicker answers for a local emulator (the demo, the tests): polls twice as often, still within
- * GetCurrentUserData's default quota of 2 per second, and shorter holds on offered slots.
- */
-export const LOCAL_DISPATCHER_SETTINGS: Partial<DispatcherWorkflowSettings> = {
-  pollIntervalMs: 500,
-  reservationTtlMs: 30_000,
-  catchUpMs: 5_000,
-};
-
-export interface DispatcherInput {
-  instanceId: string;
-  settings?: Partial<DispatcherWorkflowSettings>;
-  errorPolicy?: ErrorPolicyOverrides;
-  /** State carried across continue-as-new. */
-  carried?: {
-    book: EncodedDispatcherBook;
-    pollCount: number;
-    getCurrentUserDataCalls: number;
-    runsSoFar: number;
-  };
-}
+} from '../src/shared/dispatcher-contract';
+import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
+import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
+import { ConnectInstanceId } from '../src/shared/search-attributes';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
-  const settings: DispatcherWorkflowSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...input.settings };
+  const settings: DispatcherSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...input.settings };
   const book = input.carried
     ? DispatcherBook.decode(settings, input.carried.book)
     : new DispatcherBook(settings);
@@ -150,7 +98,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       );
       counters.getCurrentUserDataCalls += result.requestCount;
       // The data is at least as new as the moment the poll began: the safe time to stamp it with.
-      book.applySnapshot(result.agents.flatMap(toAgentState), startedAt);
+      book.applySnapshot(
+        result.agents.flatMap((agent) => toAgentState(agent, startedAt)),
+        startedAt,
+      );
       nextPollAt = startedAt + Math.max(1, result.requestCount) * settings.pollIntervalMs;
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
@@ -187,7 +138,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     const outcome = book.round(Date.now());
     nextDeadline = outcome.nextDeadline;
     await Promise.all([
-      ...outcome.offers.map((offer) => tellTask(offer.taskId, reservationOfferedSignal, offer)),
+      ...outcome.reservations.map((reservation) =>
+        tellTask(reservation.taskId, slotReservedSignal, reservation),
+      ),
       ...outcome.notices.map((notice) => tellTask(notice.taskId, waitNoticeSignal, notice)),
     ]);
   }
@@ -253,14 +206,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   }
 }
 
-function toAgentState(agent: {
-  userId: string;
-  routingProfileId?: string;
-  statusName?: string;
-  statusStartTimestamp?: string;
-  availableTaskSlots: number;
-  contactIds: string[];
-}): AgentState[] {
+/** A polled agent as the book knows agents; one without a routing profile or status cannot take work. */
+function toAgentState(agent: UserDataSummary, observedAt: number): AgentState[] {
   if (agent.routingProfileId === undefined || agent.statusName === undefined) return [];
   return [
     {
@@ -270,6 +217,7 @@ function toAgentState(agent: {
       statusSince: agent.statusStartTimestamp === undefined ? 0 : Date.parse(agent.statusStartTimestamp),
       freeTaskSlots: agent.availableTaskSlots,
       contactIds: agent.contactIds,
+      observedAt,
     },
   ];
 }

@@ -35,9 +35,15 @@ import {
   reprioritizeIssues,
   type RouteTaskInput,
   setPreferredAgentsIssues,
-} from '../src/shared/route-task-input';
-import type { Offer, SettleOutcome, WaitNotice } from '../src/shared/routing/dispatcher-book';
-import type { WaitingTask } from '../src/shared/routing/types';
+  cancelRouteTaskSignal,
+  reprioritizeUpdate,
+  type RouteTaskOutcome,
+  type RouteTaskResult,
+  routeTaskStatusQuery,
+  type RoutingStage,
+  setPreferredAgentsUpdate,
+} from '../src/shared/route-task-contract';
+import type { Reservation, SettleOutcome, WaitNotice, WaitingTask } from '../src/shared/dispatcher-contract';
 import { describeWait } from '../src/shared/routing/wait-reasons';
 import {
   ConnectAgentId,
@@ -50,20 +56,11 @@ import {
 import {
   dispatcherWorkflowId,
   leaveLineSignal,
-  reservationOfferedSignal,
+  slotReservedSignal,
   settleReservationSignal,
   updateTaskSignal,
   waitNoticeSignal,
-} from './dispatcher-protocol';
-import {
-  cancelRouteTaskSignal,
-  reprioritizeUpdate,
-  type RouteTaskOutcome,
-  type RouteTaskResult,
-  routeTaskStatusQuery,
-  type RoutingStage,
-  setPreferredAgentsUpdate,
-} from './route-task-protocol';
+} from '../src/shared/dispatcher-contract';
 
 /** An offered association must finish this long before the dispatcher would release the slot. */
 const OFFER_SAFETY_MARGIN_MS = 5_000;
@@ -106,9 +103,9 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   let registered = false;
   let cancelReason: string | undefined;
   let lastNotice: (WaitNotice & { at: number }) | undefined;
-  let currentOffer: Offer | undefined;
+  let currentOffer: Reservation | undefined;
   let reservationsTried = 0;
-  const offers: Offer[] = [];
+  const offers: Reservation[] = [];
   const attemptsByActivity: Record<string, number> = {};
   const deadlineAt =
     request.deadlineSeconds === undefined ? undefined : startedAt + request.deadlineSeconds * 1000;
@@ -185,7 +182,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     }
   }
 
-  function settle(offer: Offer, outcome: SettleOutcome): Promise<void> {
+  function settle(offer: Reservation, outcome: SettleOutcome): Promise<void> {
     return tellDispatcher(
       () =>
         dispatcher.signal(settleReservationSignal, {
@@ -197,7 +194,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     );
   }
 
-  setHandler(reservationOfferedSignal, (offer) => {
+  setHandler(slotReservedSignal, (offer) => {
     offers.push(offer);
   });
   setHandler(waitNoticeSignal, (notice) => {
@@ -254,7 +251,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
       at: new Date(lastNotice.at).toISOString(),
       explanation: describeWait(lastNotice, { queueId, allowedStatuses: request.allowedStatuses }),
     },
-    currentOffer: currentOffer && {
+    currentReservation: currentOffer && {
       userId: currentOffer.userId,
       expiresAt: new Date(currentOffer.expiresAt).toISOString(),
     },
@@ -286,7 +283,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     return interruption();
   }
 
-  async function createTheContact(connectedTo?: Offer): Promise<void> {
+  async function createTheContact(connectedTo?: Reservation): Promise<void> {
     const base = { instanceId, ...contact, errorPolicy };
     const created =
       request.strategy === 'start-task-contact'
@@ -346,11 +343,11 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     registered = true;
   }
 
-  function offerBudgetMs(offer: Offer): number {
+  function offerBudgetMs(offer: Reservation): number {
     return Math.max(1_000, offer.expiresAt - Date.now() - OFFER_SAFETY_MARGIN_MS);
   }
 
-  async function takeOffer(offer: Offer): Promise<OfferOutcome> {
+  async function takeOffer(offer: Reservation): Promise<OfferOutcome> {
     if (request.strategy === 'create-connected') {
       try {
         await createTheContact(offer);
@@ -394,7 +391,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     }
   }
 
-  async function finishAssigned(offer: Offer): Promise<RouteTaskResult> {
+  async function finishAssigned(offer: Reservation): Promise<RouteTaskResult> {
     const assignedAt = Date.now();
     noteAttribute({ key: ConnectAgentId, value: offer.userId });
     enterStage('confirming');

@@ -6,8 +6,8 @@
  * (`new AgentEventForwarder(client).forward(JSON.parse(record.data))` for each record).
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { AgentUpdate } from '../shared/routing/dispatcher-book';
-import { agentAvailableSignal, dispatcherWorkflowId } from '../../workflows/dispatcher-protocol';
+import type { AgentState } from '../shared/dispatcher-contract';
+import { agentAvailableSignal, dispatcherWorkflowId } from '../shared/dispatcher-contract';
 
 /** The fields of a Connect agent event stream record that routing reads. */
 export interface AgentEventStreamRecord {
@@ -42,7 +42,7 @@ function parseConnectArn(arn: string, kind: string): { instanceId: string; id: s
 /** The dispatcher's view of an agent in one record, or undefined when the record has none. */
 export function agentUpdateFromRecord(
   record: AgentEventStreamRecord,
-): { instanceId: string; update: AgentUpdate } | undefined {
+): { instanceId: string; update: AgentState } | undefined {
   const snapshot = record.CurrentAgentSnapshot;
   const agent = parseConnectArn(record.AgentARN, 'agent');
   const routingProfileArn = snapshot?.Configuration?.RoutingProfile?.ARN;

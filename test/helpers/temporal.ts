@@ -4,7 +4,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { devServerExecutable } from '../../src/temporal-cli';
+import { devServerExecutable } from '../../src/dev/temporal-cli';
 
 let shared: Promise<TestWorkflowEnvironment> | undefined;
 

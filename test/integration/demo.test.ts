@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { runDemo } from '../../src/demo/run-demo';
-import { demoSucceeded, formatDemoReport } from '../../src/demo/report';
-import { dispatcherWorkflowId } from '../../workflows/dispatcher-protocol';
+import { runDemo } from '../../src/dev/demo/run-demo';
+import { demoSucceeded, formatDemoReport } from '../../src/dev/demo/report';
+import { dispatcherWorkflowId } from '../../src/shared/dispatcher-contract';
 import { sharedTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('the demo (on the shared dev server)', () => {

@@ -4,7 +4,7 @@ import {
   reprioritizeIssues,
   ROUTE_TASK_LIMITS,
   setPreferredAgentsIssues,
-} from '../../src/shared/route-task-input';
+} from '../../src/shared/route-task-contract';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const valid = {

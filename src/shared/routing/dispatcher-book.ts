@@ -1,35 +1,30 @@
+import type {
+  AgentState,
+  DispatcherSettings,
+  EncodedDispatcherBook,
+  EncodedTask,
+  HeldReservation,
+  Reservation,
+  SettleOutcome,
+  TaskChange,
+  TaskExplanation,
+  WaitDecision,
+  WaitingTask,
+  WaitNotice,
+} from '../dispatcher-contract';
 import { matchTasksToAgents } from './matching';
 import { pruneReservations } from './reservations';
-import type { AgentState, Reservation, WaitDecision, WaitingTask } from './types';
 import { waitNewsKey } from './wait-reasons';
 import { compareWaitingTasks } from './waiting-order';
 
-export interface DispatcherSettings {
-  /** How long a task may take to associate before its slot is released. */
-  reservationTtlMs: number;
-  /** How long an assigned reservation holds its slot at most while Connect's figures catch up. */
-  catchUpMs: number;
-  /** At most this many wait-reason notifications per round: tasks at the head of the line first. */
-  maxWaitNoticesPerRound: number;
-}
-
-export interface Offer {
-  taskId: string;
-  reservationId: string;
-  userId: string;
-  expiresAt: number;
-}
-
-export interface WaitNotice {
-  taskId: string;
-  decision: WaitDecision;
-  /** 1-based place in the whole line at the time of the decision. */
-  position: number;
-  waitingCount: number;
-}
+/** What the book decides with; the rest of DispatcherSettings is the workflow's. */
+export type BookSettings = Pick<
+  DispatcherSettings,
+  'reservationTtlMs' | 'catchUpMs' | 'maxWaitNoticesPerRound'
+>;
 
 export interface RoundOutcome {
-  offers: Offer[];
+  reservations: Reservation[];
   notices: WaitNotice[];
   /** Tasks whose reservation expired unsettled: back in line at their old place. */
   requeued: string[];
@@ -37,33 +32,15 @@ export interface RoundOutcome {
   nextDeadline?: number;
 }
 
-export interface TaskExplanation {
-  taskId: string;
-  state: 'waiting' | 'offered' | 'unknown';
-  /** 1-based place in the line, when waiting. */
-  position?: number;
-  waitingCount: number;
-  /** Why it waits, as of the last matching round (not carried across continue-as-new). */
-  decision?: WaitDecision;
-}
-
-export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
-
-/** A pushed agent state change: newer than the last poll, it replaces that agent's figures. */
-export type AgentUpdate = AgentState & { observedAt: number };
-
-/** What a waiting task may change about itself while it waits. */
-export type TaskChange = Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>;
-
 /**
  * The dispatcher's whole state and every decision it makes, as plain deterministic code: the
  * workflow feeds it signals, snapshots and the clock, and carries `encode()` across continue-as-new.
  */
 export class DispatcherBook {
   private readonly line = new Map<string, WaitingTask>();
-  /** Tasks holding an offer: kept whole so a failed or expired offer puts them back at their old place. */
-  private readonly offered = new Map<string, WaitingTask>();
-  private readonly reservations = new Map<string, Reservation>();
+  /** Tasks holding a reservation: kept whole so a failed or expired one puts them back at their old place. */
+  private readonly reserved = new Map<string, WaitingTask>();
+  private readonly reservations = new Map<string, HeldReservation>();
   /** The last decision each waiting task was told, so that only changes are sent. */
   private readonly told = new Map<string, string>();
   private lastDecisions = new Map<string, WaitDecision>();
@@ -72,7 +49,7 @@ export class DispatcherBook {
   private queuesByRoutingProfile: Record<string, string[]> = {};
   private reservationCounter = 0;
 
-  constructor(private readonly settings: DispatcherSettings) {}
+  constructor(private readonly settings: BookSettings) {}
 
   get waitingCount(): number {
     return this.line.size;
@@ -108,17 +85,17 @@ export class DispatcherBook {
 
   /** Adds a task, or refreshes it when it registers again (a retried registration is harmless). */
   enqueue(task: WaitingTask): void {
-    if (this.offered.has(task.taskId)) return;
+    if (this.reserved.has(task.taskId)) return;
     const known = this.line.get(task.taskId);
     this.line.set(task.taskId, known ? { ...task, enqueuedAt: known.enqueuedAt } : task);
   }
 
   leave(taskId: string): void {
     this.line.delete(taskId);
-    this.offered.delete(taskId);
+    this.reserved.delete(taskId);
     this.told.delete(taskId);
     for (const [id, reservation] of this.reservations) {
-      if (reservation.taskId === taskId && reservation.state === 'granted') this.reservations.delete(id);
+      if (reservation.taskId === taskId && reservation.state === 'pending') this.reservations.delete(id);
     }
   }
 
@@ -136,8 +113,8 @@ export class DispatcherBook {
   settle(reservationId: string, outcome: SettleOutcome, now: number, contactId?: string): void {
     const reservation = this.reservations.get(reservationId);
     if (!reservation) return;
-    const task = this.offered.get(reservation.taskId);
-    this.offered.delete(reservation.taskId);
+    const task = this.reserved.get(reservation.taskId);
+    this.reserved.delete(reservation.taskId);
     if (outcome === 'assigned') {
       this.reservations.set(reservationId, {
         ...reservation,
@@ -158,13 +135,12 @@ export class DispatcherBook {
   }
 
   /** A pushed agent event: applied only when it is newer than what the last poll said. */
-  applyAgentUpdate(update: AgentUpdate): void {
-    if (this.snapshotTakenAt !== undefined && update.observedAt < this.snapshotTakenAt) return;
-    const { observedAt, ...agent } = update;
-    this.agents.set(update.userId, agent);
+  applyAgentUpdate(agent: AgentState): void {
+    if (this.snapshotTakenAt !== undefined && agent.observedAt < this.snapshotTakenAt) return;
+    this.agents.set(agent.userId, agent);
   }
 
-  /** One dispatching round: release expired offers, match, and say what changed for whom. */
+  /** One dispatching round: release expired reservations, match, and say what changed for whom. */
   round(now: number): RoundOutcome {
     const snapshot =
       this.snapshotTakenAt === undefined
@@ -175,9 +151,9 @@ export class DispatcherBook {
     for (const reservation of pruned.kept) this.reservations.set(reservation.reservationId, reservation);
     const requeued: string[] = [];
     for (const expired of pruned.expired) {
-      const task = this.offered.get(expired.taskId);
+      const task = this.reserved.get(expired.taskId);
       if (task) {
-        this.offered.delete(expired.taskId);
+        this.reserved.delete(expired.taskId);
         this.line.set(task.taskId, task);
         requeued.push(task.taskId);
       }
@@ -193,36 +169,31 @@ export class DispatcherBook {
     });
     this.lastDecisions = matching.waiting;
 
-    const offers: Offer[] = matching.grants.map((grant) => {
-      const task = this.line.get(grant.taskId)!;
-      this.line.delete(grant.taskId);
-      this.told.delete(grant.taskId);
-      this.offered.set(task.taskId, task);
+    const reservations = matching.newReservations.map(({ taskId, userId }): Reservation => {
+      const task = this.line.get(taskId)!;
+      this.line.delete(taskId);
+      this.told.delete(taskId);
+      this.reserved.set(taskId, task);
       this.reservationCounter += 1;
-      const reservation: Reservation = {
+      const reservation: HeldReservation = {
         reservationId: `r${this.reservationCounter}`,
-        taskId: task.taskId,
-        userId: grant.userId,
-        grantedAt: now,
-        state: 'granted',
+        taskId,
+        userId,
         expiresAt: now + this.settings.reservationTtlMs,
+        reservedAt: now,
+        state: 'pending',
       };
       this.reservations.set(reservation.reservationId, reservation);
-      return {
-        taskId: task.taskId,
-        reservationId: reservation.reservationId,
-        userId: grant.userId,
-        expiresAt: reservation.expiresAt,
-      };
+      return { reservationId: reservation.reservationId, taskId, userId, expiresAt: reservation.expiresAt };
     });
 
     const notices = this.changedDecisions(matching.waiting);
     const expiries = [...this.reservations.values()]
-      .filter((r) => r.state === 'granted')
+      .filter((r) => r.state === 'pending')
       .map((r) => r.expiresAt);
     const deadlines = [...expiries, ...(matching.nextWidenAt === undefined ? [] : [matching.nextWidenAt])];
     return {
-      offers,
+      reservations,
       notices,
       requeued,
       nextDeadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
@@ -252,7 +223,7 @@ export class DispatcherBook {
     if (!task)
       return {
         taskId,
-        state: this.offered.has(taskId) ? 'offered' : 'unknown',
+        state: this.reserved.has(taskId) ? 'reserved' : 'unknown',
         waitingCount: this.line.size,
       };
     let ahead = 0;
@@ -295,7 +266,7 @@ export class DispatcherBook {
     return {
       v: 1,
       line: [...this.line.values()].map(encodeTask),
-      offered: [...this.offered.values()].map(encodeTask),
+      reserved: [...this.reserved.values()].map(encodeTask),
       strings,
       reservations: [...this.reservations.values()],
       queuesByRoutingProfile: this.queuesByRoutingProfile,
@@ -303,7 +274,7 @@ export class DispatcherBook {
     };
   }
 
-  static decode(settings: DispatcherSettings, encoded: EncodedDispatcherBook): DispatcherBook {
+  static decode(settings: BookSettings, encoded: EncodedDispatcherBook): DispatcherBook {
     const book = new DispatcherBook(settings);
     const str = (id: number) => encoded.strings[id];
     const decodeInto = (target: Map<string, WaitingTask>, tuple: EncodedTask) => {
@@ -321,25 +292,11 @@ export class DispatcherBook {
       if (told >= 0) book.told.set(taskId, str(told));
     };
     for (const tuple of encoded.line) decodeInto(book.line, tuple);
-    for (const tuple of encoded.offered) decodeInto(book.offered, tuple);
+    for (const tuple of encoded.reserved) decodeInto(book.reserved, tuple);
     for (const reservation of encoded.reservations)
       book.reservations.set(reservation.reservationId, reservation);
     book.queuesByRoutingProfile = encoded.queuesByRoutingProfile;
     book.reservationCounter = encoded.reservationCounter;
     return book;
   }
-}
-
-/** [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses, last told]. */
-type EncodedTask = [string, number, number, number, number, number[], number[], number[], number];
-
-export interface EncodedDispatcherBook {
-  v: 1;
-  line: EncodedTask[];
-  offered: EncodedTask[];
-  /** Queue ids, agent ids, statuses and last-told decisions, each stored once. */
-  strings: string[];
-  reservations: Reservation[];
-  queuesByRoutingProfile: Record<string, string[]>;
-  reservationCounter: number;
 }

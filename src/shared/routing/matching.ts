@@ -1,5 +1,12 @@
 import { effectiveFreeSlots } from './reservations';
-import type { AgentState, Grant, Reservation, WaitDecision, WaitReason, WaitingTask } from './types';
+import type {
+  AgentState,
+  HeldReservation,
+  Reservation,
+  WaitDecision,
+  WaitReason,
+  WaitingTask,
+} from '../dispatcher-contract';
 import { compareWaitingTasks } from './waiting-order';
 
 export interface MatchingInput {
@@ -7,12 +14,13 @@ export interface MatchingInput {
   agents: readonly AgentState[];
   /** Which queues each routing profile serves. */
   queuesByRoutingProfile: Readonly<Record<string, readonly string[]>>;
-  reservations: readonly Reservation[];
+  reservations: readonly HeldReservation[];
   now: number;
 }
 
 export interface MatchingRound {
-  grants: Grant[];
+  /** Free slots chosen for tasks: the dispatcher stamps each with an id and an expiry. */
+  newReservations: Pick<Reservation, 'taskId' | 'userId'>[];
   /** Why each task that got nothing still waits, in line order (priority, then age). */
   waiting: Map<string, WaitDecision>;
   /** The earliest moment a task widens from its preferred agents to the whole queue, if any. */
@@ -81,7 +89,7 @@ function buildCandidateSet(
 /**
  * One matching round: walks the line in order (priority, then age) and gives each task a free
  * TASK slot of an eligible agent, longest idle first, preferred agents first until the task widens.
- * Work is bounded by the tasks plus the grants times the agents, not tasks times agents: tasks that
+ * Work is bounded by the tasks plus the new reservations times the agents, not tasks times agents: tasks that
  * share an eligibility signature share one candidate set, and an exhausted set is skipped in O(1).
  */
 export function matchTasksToAgents(input: MatchingInput): MatchingRound {
@@ -89,7 +97,7 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
   const free = new Map(initialFree);
   const idleSince = new Map(input.agents.map((agent) => [agent.userId, agent.statusSince]));
   const candidateSets = new Map<string, CandidateSet>();
-  const grants: Grant[] = [];
+  const newReservations: MatchingRound['newReservations'] = [];
   const waiting = new Map<string, WaitDecision>();
   let freeSlotsLeft = [...free.values()].reduce((sum, slots) => sum + slots, 0);
   let nextWidenAt: number | undefined;
@@ -112,13 +120,13 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
       waiting.set(task.taskId, decisionFor(set));
       continue;
     }
-    grants.push({ taskId: task.taskId, userId: chosen.userId });
+    newReservations.push({ taskId: task.taskId, userId: chosen.userId });
     free.set(chosen.userId, (free.get(chosen.userId) ?? 0) - 1);
     freeSlotsLeft -= 1;
     // An agent who was just given work is no longer the longest idle.
     idleSince.set(chosen.userId, input.now);
   }
-  return { grants, waiting, nextWidenAt };
+  return { newReservations, waiting, nextWidenAt };
 }
 
 function longestIdleWithFreeSlot(

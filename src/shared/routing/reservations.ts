@@ -1,10 +1,10 @@
-import type { AgentState, Reservation } from './types';
+import type { AgentState, HeldReservation } from '../dispatcher-contract';
 
 /**
  * Connect's AvailableSlotsByChannel lags behind the associations this system makes, so a
  * reservation keeps its slot taken until a snapshot lists the reserved contact on the agent.
  */
-function seenInConnect(reservation: Reservation, agent: AgentState | undefined): boolean {
+function seenInConnect(reservation: HeldReservation, agent: AgentState | undefined): boolean {
   return (
     reservation.contactId !== undefined &&
     agent !== undefined &&
@@ -15,7 +15,7 @@ function seenInConnect(reservation: Reservation, agent: AgentState | undefined):
 /** Free TASK slots per agent: what Connect reports, minus reservations Connect does not show yet. */
 export function effectiveFreeSlots(
   agents: readonly AgentState[],
-  reservations: readonly Reservation[],
+  reservations: readonly HeldReservation[],
 ): Map<string, number> {
   const agentsById = new Map(agents.map((agent) => [agent.userId, agent]));
   const free = new Map(agents.map((agent) => [agent.userId, Math.max(0, agent.freeTaskSlots)]));
@@ -29,31 +29,31 @@ export function effectiveFreeSlots(
 }
 
 export interface PrunedReservations {
-  kept: Reservation[];
-  /** Granted reservations whose task never settled in time: their tasks go back in line. */
-  expired: Reservation[];
+  kept: HeldReservation[];
+  /** Pending reservations whose task never settled in time: their tasks go back in line. */
+  expired: HeldReservation[];
 }
 
 /**
  * Drops reservations that no longer need to hold a slot: assigned ones that a snapshot taken after
  * the assignment shows in Connect (or that are older than the catch-up window, in case the agent
- * already finished the task), and granted ones past their expiry.
+ * already finished the task), and pending ones past their expiry.
  */
 export function pruneReservations(
-  reservations: readonly Reservation[],
+  reservations: readonly HeldReservation[],
   snapshot: { takenAt: number; agents: readonly AgentState[] } | undefined,
   now: number,
   catchUpMs: number,
 ): PrunedReservations {
   const agentsById = new Map(snapshot?.agents.map((agent) => [agent.userId, agent]));
-  const kept: Reservation[] = [];
-  const expired: Reservation[] = [];
+  const kept: HeldReservation[] = [];
+  const expired: HeldReservation[] = [];
   for (const reservation of reservations) {
-    if (reservation.state === 'granted') {
+    if (reservation.state === 'pending') {
       (now >= reservation.expiresAt ? expired : kept).push(reservation);
       continue;
     }
-    const assignedAt = reservation.assignedAt ?? reservation.grantedAt;
+    const assignedAt = reservation.assignedAt ?? reservation.reservedAt;
     const caughtUp =
       snapshot !== undefined &&
       snapshot.takenAt >= assignedAt &&

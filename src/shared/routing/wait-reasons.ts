@@ -1,5 +1,4 @@
-import type { WaitNotice } from './dispatcher-book';
-import type { WaitReason } from './types';
+import type { WaitNotice, WaitReason } from '../dispatcher-contract';
 
 /**
  * What a waiting task is told about. In a busy line a task is "behind tasks ahead" in a round where a

@@ -1,4 +1,4 @@
-import type { WaitingTask } from './types';
+import type { WaitingTask } from '../dispatcher-contract';
 
 /** Priority first (lower number first), then age, then id so that the order is total and replay-stable. */
 export function compareWaitingTasks(a: WaitingTask, b: WaitingTask): number {

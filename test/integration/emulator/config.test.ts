@@ -8,7 +8,7 @@ import {
   StartTaskContactCommand,
   DescribeContactCommand,
 } from '@aws-sdk/client-connect';
-import { startEmulator } from '../../../src/emulator';
+import { startEmulator } from '../../../src/dev/emulator';
 import { connectClient } from './harness';
 
 describe('Connect emulator: configuration', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { StartTaskContactCommand } from '@aws-sdk/client-connect';
-import { EmulatorConfig } from '../../../src/emulator';
+import { EmulatorConfig } from '../../../src/dev/emulator';
 import {
   ALICE,
   assignTask,

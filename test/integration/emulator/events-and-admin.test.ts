@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AgentEventRecord, DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import { AgentEventRecord, DEFAULT_CALL_CENTRE } from '../../../src/dev/emulator';
 import {
   ALICE,
   assignTask,

@@ -21,7 +21,7 @@ import {
   OPERATIONS,
   RunningEmulator,
   startEmulator,
-} from '../../../src/emulator';
+} from '../../../src/dev/emulator';
 
 /** The default call centre's stable ids. */
 export const ALICE = defaultAgentId('alice'); // Billing agents, TASK concurrency 1

@@ -12,7 +12,7 @@ import {
   StopContactCommand,
   UserData,
 } from '@aws-sdk/client-connect';
-import { DEFAULT_CALL_CENTRE } from '../../../src/emulator';
+import { DEFAULT_CALL_CENTRE } from '../../../src/dev/emulator';
 import {
   ALICE,
   assignTask,

@@ -10,7 +10,7 @@ import {
   QUIET,
   useEmulator,
 } from './harness';
-import { startEmulator } from '../../../src/emulator';
+import { startEmulator } from '../../../src/dev/emulator';
 
 describe('Connect emulator: throttling', () => {
   describe('with a configured CreateContact bucket', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Ledger, RunningEmulator } from '../../../src/emulator';
-import type { RouteTaskResult } from '../../../workflows/route-task-protocol';
+import type { Ledger, RunningEmulator } from '../../../src/dev/emulator';
+import type { RouteTaskResult } from '../../../src/shared/route-task-contract';
 
 /**
  * The routing promise, read from the emulator's ledger: every task was assigned, with one contact

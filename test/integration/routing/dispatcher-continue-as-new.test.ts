@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/emulator';
+import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import { eventually } from '../../helpers/eventually';
 
 describe('connectDispatcher continue-as-new', () => {

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/emulator';
-import { dispatcherWorkflowId } from '../../../workflows/dispatcher-protocol';
+import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
+import { dispatcherWorkflowId } from '../../../src/shared/dispatcher-contract';
 import { eventually } from '../../helpers/eventually';
 
 const { EventType } = temporal.api.enums.v1;

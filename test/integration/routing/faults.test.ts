@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
-import type { Faults, Ledger } from '../../../src/emulator';
+import type { Faults, Ledger } from '../../../src/dev/emulator';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 

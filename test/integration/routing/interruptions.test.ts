@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { EVERYONE_OFFLINE } from '../../../src/emulator';
+import { EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack } from './routing-stack';
-import { cancelRouteTaskSignal } from '../../../workflows/route-task-protocol';
-import type { RouteTaskResult } from '../../../workflows/route-task-protocol';
+import { cancelRouteTaskSignal } from '../../../src/shared/route-task-contract';
+import type { RouteTaskResult } from '../../../src/shared/route-task-contract';
 
 describe('routeTask: cancellation, deadline and expiry stop the contact', () => {
   let stack: RoutingStack;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EVERYONE_OFFLINE } from '../../../src/emulator';
+import { EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import {
   ALICE,
   BILLING_QUEUE,
@@ -14,7 +14,7 @@ import {
   reprioritizeUpdate,
   routeTaskStatusQuery,
   setPreferredAgentsUpdate,
-} from '../../../workflows/route-task-protocol';
+} from '../../../src/shared/route-task-contract';
 
 describe('routeTask: order and eligibility', () => {
   let stack: RoutingStack;

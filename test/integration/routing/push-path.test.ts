@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EVERYONE_OFFLINE } from '../../../src/emulator';
+import { EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack } from './routing-stack';
 
 describe('the push path: agent events wake the dispatcher', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { EVERYONE_OFFLINE } from '../../../src/emulator';
+import { EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import {
   ConnectAgentId,
   ConnectContactId,
   RoutingStage,
   TaskPriority,
 } from '../../../src/shared/search-attributes';
-import { dispatcherWorkflowId, explainTaskQuery } from '../../../workflows/dispatcher-protocol';
+import { dispatcherWorkflowId, explainTaskQuery } from '../../../src/shared/dispatcher-contract';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 

@@ -10,22 +10,23 @@ import {
   type EmulatorConfig,
   type RunningEmulator,
   startEmulator,
-} from '../../../src/emulator';
-import { createConnectClient } from '../../../src/connect-client';
+} from '../../../src/dev/emulator';
+import { createConnectClient } from '../../../src/worker/connect-client';
 import { AgentEventForwarder } from '../../../src/push/agent-event-forwarder';
 import { followEmulatorEvents } from '../../../src/push/follow-emulator-events';
-import { startRouteTask } from '../../../src/route-task-client';
+import { startRouteTask } from '../../../src/client/route-task-client';
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
-import type { RouteTaskInput } from '../../../src/shared/route-task-input';
-import { createWorker } from '../../../src/worker';
-import { type DispatcherWorkflowSettings, LOCAL_DISPATCHER_SETTINGS } from '../../../workflows/dispatcher';
+import type { RouteTaskInput, RouteTaskStatus } from '../../../src/shared/route-task-contract';
+import { createWorker } from '../../../src/worker/create-worker';
 import {
+  type DispatcherSettings,
+  LOCAL_DISPATCHER_SETTINGS,
   type DispatcherStatus,
   dispatcherStatusQuery,
   dispatcherWorkflowId,
-} from '../../../workflows/dispatcher-protocol';
+} from '../../../src/shared/dispatcher-contract';
 import { routeTask } from '../../../workflows/route-task';
-import { routeTaskStatusQuery, type RouteTaskStatus } from '../../../workflows/route-task-protocol';
+import { routeTaskStatusQuery } from '../../../src/shared/route-task-contract';
 import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
@@ -63,7 +64,7 @@ export async function startRoutingStack(
   options: {
     config?: EmulatorConfig;
     seed?: number;
-    dispatcher?: Partial<DispatcherWorkflowSettings>;
+    dispatcher?: Partial<DispatcherSettings>;
     dispatcherErrorPolicy?: ErrorPolicyOverrides;
     /** Forward the emulator's agent events to the dispatcher (the push path). */
     push?: boolean;

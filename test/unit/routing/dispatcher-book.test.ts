@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { DispatcherBook, type DispatcherSettings } from '../../../src/shared/routing/dispatcher-book';
-import type { AgentState, WaitingTask } from '../../../src/shared/routing/types';
+import { type BookSettings, DispatcherBook } from '../../../src/shared/routing/dispatcher-book';
+import type { AgentState, WaitingTask } from '../../../src/shared/dispatcher-contract';
 
-const SETTINGS: DispatcherSettings = {
+const SETTINGS: BookSettings = {
   reservationTtlMs: 60_000,
   catchUpMs: 15_000,
   maxWaitNoticesPerRound: 3,
@@ -31,6 +31,7 @@ function agent(userId: string, freeTaskSlots: number, contactIds: string[] = [])
     statusSince: T0 - 1000,
     freeTaskSlots,
     contactIds,
+    observedAt: T0 - 1000,
   };
 }
 
@@ -47,7 +48,7 @@ describe('DispatcherBook', () => {
     book.enqueue(task('a', T0 + 500, { priority: 5 }));
     book.applySnapshot([agent('u1', 1)], T0 + 600);
     assert.deepEqual(
-      book.round(T0 + 600).offers.map((offer) => offer.taskId),
+      book.round(T0 + 600).reservations.map((offer) => offer.taskId),
       ['a'],
     );
   });
@@ -55,19 +56,19 @@ describe('DispatcherBook', () => {
   it('holds an offered slot across rounds until Connect shows the contact on the agent', () => {
     const book = bookWith(task('a', T0), task('b', T0 + 1));
     book.applySnapshot([agent('u1', 1)], T0);
-    const [offer] = book.round(T0).offers;
+    const [offer] = book.round(T0).reservations;
     assert.equal(offer.userId, 'u1');
 
     book.applySnapshot([agent('u1', 1)], T0 + 1000); // Connect has not caught up yet
-    assert.deepEqual(book.round(T0 + 1000).offers, []);
+    assert.deepEqual(book.round(T0 + 1000).reservations, []);
 
     book.settle(offer.reservationId, 'assigned', T0 + 1500, 'contact-a');
     book.applySnapshot([agent('u1', 1)], T0 + 2000); // still not visible: keep holding
-    assert.deepEqual(book.round(T0 + 2000).offers, []);
+    assert.deepEqual(book.round(T0 + 2000).reservations, []);
 
     book.applySnapshot([agent('u1', 1, ['contact-a'])], T0 + 3000); // visible and a second slot free
     assert.deepEqual(
-      book.round(T0 + 3000).offers.map((o) => o.taskId),
+      book.round(T0 + 3000).reservations.map((o) => o.taskId),
       ['b'],
     );
   });
@@ -75,12 +76,12 @@ describe('DispatcherBook', () => {
   it('puts a task whose associate failed on the agent back at its old place', () => {
     const book = bookWith(task('old', T0));
     book.applySnapshot([agent('u1', 1)], T0);
-    const [offer] = book.round(T0).offers;
+    const [offer] = book.round(T0).reservations;
     book.enqueue(task('newer', T0 + 100));
     book.settle(offer.reservationId, 'agent-unavailable', T0 + 200);
     book.applySnapshot([agent('u2', 1)], T0 + 1000);
     assert.deepEqual(
-      book.round(T0 + 1000).offers.map((o) => o.taskId),
+      book.round(T0 + 1000).reservations.map((o) => o.taskId),
       ['old'],
     );
   });
@@ -93,7 +94,7 @@ describe('DispatcherBook', () => {
     const later = book.round(T0 + SETTINGS.reservationTtlMs);
     assert.deepEqual(later.requeued, ['a']);
     assert.deepEqual(
-      later.offers.map((o) => o.taskId),
+      later.reservations.map((o) => o.taskId),
       ['a'],
     );
   });
@@ -113,9 +114,9 @@ describe('DispatcherBook', () => {
     const book = bookWith(task('a', T0));
     book.applySnapshot([agent('u1', 0)], T0 + 1000);
     book.applyAgentUpdate({ ...agent('u1', 1), observedAt: T0 + 500 });
-    assert.deepEqual(book.round(T0 + 1000).offers, []);
+    assert.deepEqual(book.round(T0 + 1000).reservations, []);
     book.applyAgentUpdate({ ...agent('u1', 1), observedAt: T0 + 1100 });
-    assert.equal(book.round(T0 + 1100).offers.length, 1);
+    assert.equal(book.round(T0 + 1100).reservations.length, 1);
   });
 
   it('tells waiting tasks why they wait only when that changes, head of the line first, within a cap', () => {
@@ -153,7 +154,7 @@ describe('DispatcherBook', () => {
     book.applySnapshot([agent('u1', 1)], T0 + 1_000);
     const busyRound = book.round(T0 + 1_000);
     assert.deepEqual(
-      busyRound.offers.map((offer) => offer.taskId),
+      busyRound.reservations.map((offer) => offer.taskId),
       ['a'],
     );
     assert.equal(book.explain('b').decision?.reason, 'behind-tasks-ahead-in-line');

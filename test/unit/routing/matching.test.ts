@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { matchTasksToAgents, type MatchingInput } from '../../../src/shared/routing/matching';
-import type { AgentState, Reservation, WaitingTask } from '../../../src/shared/routing/types';
+import type { AgentState, HeldReservation, WaitingTask } from '../../../src/shared/dispatcher-contract';
 
 const NOW = 1_000_000;
 const QUEUES = { general: ['q-general'], billing: ['q-billing', 'q-general'] };
@@ -27,6 +27,7 @@ function agent(userId: string, overrides: Partial<AgentState> = {}): AgentState 
     statusSince: NOW - 60_000,
     freeTaskSlots: 1,
     contactIds: [],
+    observedAt: NOW - 60_000,
     ...overrides,
   };
 }
@@ -53,7 +54,7 @@ describe('matchTasksToAgents', () => {
       agents: [agent('a1'), agent('a2')],
     });
     assert.deepEqual(
-      round.grants.map((grant) => grant.taskId),
+      round.newReservations.map((grant) => grant.taskId),
       ['older-urgent', 'young-urgent'],
     );
     assert.deepEqual(round.waiting.get('old-normal'), {
@@ -71,7 +72,7 @@ describe('matchTasksToAgents', () => {
       ],
     });
     assert.deepEqual(
-      round.grants.map((grant) => `${grant.taskId}->${grant.userId}`),
+      round.newReservations.map((grant) => `${grant.taskId}->${grant.userId}`),
       ['t1->idle-longest', 't2->recent', 't3->idle-longest'],
     );
   });
@@ -82,21 +83,21 @@ describe('matchTasksToAgents', () => {
       tasks,
       agents: [agent('one', { freeTaskSlots: 1 }), agent('two', { freeTaskSlots: 2 })],
     });
-    assert.equal(round.grants.length, 3);
-    assert.equal(round.grants.filter((grant) => grant.userId === 'two').length, 2);
+    assert.equal(round.newReservations.length, 3);
+    assert.equal(round.newReservations.filter((grant) => grant.userId === 'two').length, 2);
     assert.equal(round.waiting.size, 7);
     assert.equal(round.waiting.get('t9')?.reason, 'behind-tasks-ahead-in-line');
   });
 
   it('subtracts reservations that Connect does not show yet, and not those it already shows', () => {
-    const reservations: Reservation[] = [
+    const reservations: HeldReservation[] = [
       {
         reservationId: 'r1',
         taskId: 'x',
         userId: 'a1',
         contactId: 'c-unseen',
-        grantedAt: NOW - 5,
-        state: 'granted',
+        reservedAt: NOW - 5,
+        state: 'pending',
         expiresAt: NOW + 60_000,
       },
       {
@@ -104,7 +105,7 @@ describe('matchTasksToAgents', () => {
         taskId: 'y',
         userId: 'a2',
         contactId: 'c-seen',
-        grantedAt: NOW - 5,
+        reservedAt: NOW - 5,
         state: 'assigned',
         assignedAt: NOW - 4,
         expiresAt: NOW + 60_000,
@@ -115,7 +116,7 @@ describe('matchTasksToAgents', () => {
       agents: [agent('a1'), agent('a2', { freeTaskSlots: 1, contactIds: ['c-seen'] })],
       reservations,
     });
-    assert.deepEqual(round.grants, [{ taskId: 't1', userId: 'a2' }]);
+    assert.deepEqual(round.newReservations, [{ taskId: 't1', userId: 'a2' }]);
     assert.equal(round.waiting.get('t2')?.reason, 'behind-tasks-ahead-in-line');
   });
 
@@ -123,12 +124,12 @@ describe('matchTasksToAgents', () => {
     const preferred = task('p', { preferredAgentIds: ['fav'], enqueuedAt: NOW - 100, widenAt: NOW + 30_000 });
     const agents = [agent('fav', { freeTaskSlots: 0 }), agent('other')];
     const before = match({ tasks: [preferred], agents });
-    assert.deepEqual(before.grants, []);
+    assert.deepEqual(before.newReservations, []);
     assert.deepEqual(before.waiting.get('p'), { reason: 'waiting-for-preferred-agents', candidateCount: 1 });
     assert.equal(before.nextWidenAt, NOW + 30_000);
 
     const after = match({ tasks: [preferred], agents, now: NOW + 30_000 });
-    assert.deepEqual(after.grants, [{ taskId: 'p', userId: 'other' }]);
+    assert.deepEqual(after.newReservations, [{ taskId: 'p', userId: 'other' }]);
     assert.equal(after.nextWidenAt, undefined);
   });
 
@@ -137,7 +138,7 @@ describe('matchTasksToAgents', () => {
       tasks: [task('p', { preferredAgentIds: ['fav'], widenAt: NOW + 30_000 })],
       agents: [agent('idle-longest', { statusSince: 0 }), agent('fav', { statusSince: NOW - 1 })],
     });
-    assert.deepEqual(round.grants, [{ taskId: 'p', userId: 'fav' }]);
+    assert.deepEqual(round.newReservations, [{ taskId: 'p', userId: 'fav' }]);
   });
 
   it('never offers a task to an excluded agent', () => {
@@ -148,7 +149,7 @@ describe('matchTasksToAgents', () => {
       ],
       agents: [agent('a1', { statusSince: 0, freeTaskSlots: 3 }), agent('a2')],
     });
-    assert.deepEqual(round.grants, [{ taskId: 't', userId: 'a2' }]);
+    assert.deepEqual(round.newReservations, [{ taskId: 't', userId: 'a2' }]);
     assert.deepEqual(round.waiting.get('u'), { reason: 'all-eligible-agents-excluded', candidateCount: 0 });
   });
 
@@ -157,7 +158,7 @@ describe('matchTasksToAgents', () => {
       tasks: [task('back-office', { allowedStatuses: ['Backoffice'] }), task('normal', { enqueuedAt: NOW })],
       agents: [agent('available'), agent('backoffice', { statusName: 'Backoffice' })],
     });
-    assert.deepEqual(round.grants, [
+    assert.deepEqual(round.newReservations, [
       { taskId: 'back-office', userId: 'backoffice' },
       { taskId: 'normal', userId: 'available' },
     ]);
@@ -170,7 +171,7 @@ describe('matchTasksToAgents', () => {
       tasks: [task('billing-task', { queueId: 'q-billing' }), task('orphan', { queueId: 'q-nobody' })],
       agents: [agent('generalist', { statusSince: 0 }), agent('biller', { routingProfileId: 'billing' })],
     });
-    assert.deepEqual(round.grants, [{ taskId: 'billing-task', userId: 'biller' }]);
+    assert.deepEqual(round.newReservations, [{ taskId: 'billing-task', userId: 'biller' }]);
     assert.equal(round.waiting.get('orphan')?.reason, 'no-agent-serves-queue');
     assert.equal(match({ tasks: [task('t')] }).waiting.get('t')?.reason, 'no-agent-data-yet');
   });
@@ -211,14 +212,14 @@ describe('matchTasksToAgents', () => {
             widenAt: random() < 0.5 ? NOW + 1 : NOW - 1,
           }),
         );
-        const reservations: Reservation[] = agents
+        const reservations: HeldReservation[] = agents
           .filter(() => random() < 0.3)
           .map((a, i) => ({
             reservationId: `r${i}`,
             taskId: `other${i}`,
             userId: a.userId,
-            grantedAt: NOW,
-            state: 'granted',
+            reservedAt: NOW,
+            state: 'pending',
             expiresAt: NOW + 1,
           }));
         const round = matchTasksToAgents({
@@ -242,7 +243,7 @@ describe('matchTasksToAgents', () => {
           !t.excludedAgentIds.includes(a.userId) &&
           (t.preferredAgentIds.length === 0 || NOW >= t.widenAt || t.preferredAgentIds.includes(a.userId));
         const byId = new Map(tasks.map((t) => [t.taskId, t]));
-        for (const grant of round.grants) {
+        for (const grant of round.newReservations) {
           const granted = agents.find((a) => a.userId === grant.userId)!;
           assert.ok(eligible(byId.get(grant.taskId)!, granted), `ineligible grant ${JSON.stringify(grant)}`);
           remaining.set(grant.userId, remaining.get(grant.userId)! - 1);
@@ -253,7 +254,7 @@ describe('matchTasksToAgents', () => {
             `over capacity: ${userId}`,
           );
         }
-        assert.equal(round.grants.length + round.waiting.size, tasks.length);
+        assert.equal(round.newReservations.length + round.waiting.size, tasks.length);
         for (const taskId of round.waiting.keys()) {
           const idle = agents.find((a) => eligible(byId.get(taskId)!, a) && remaining.get(a.userId)! > 0);
           assert.equal(idle, undefined, `${taskId} waits although ${idle?.userId} has a free slot`);
@@ -271,8 +272,8 @@ describe('matchTasksToAgents', () => {
     );
     const round = match({ tasks, agents });
     const totalFree = agents.reduce((sum, a) => sum + a.freeTaskSlots, 0);
-    assert.equal(round.grants.length, totalFree);
+    assert.equal(round.newReservations.length, totalFree);
     assert.equal(round.waiting.size, 10_000 - totalFree);
-    assert.ok(round.grants.every((grant) => tasks[Number(grant.taskId.slice(1))].priority === 0));
+    assert.ok(round.newReservations.every((grant) => tasks[Number(grant.taskId.slice(1))].priority === 0));
   });
 });

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { effectiveFreeSlots, pruneReservations } from '../../../src/shared/routing/reservations';
-import type { AgentState, Reservation } from '../../../src/shared/routing/types';
+import type { AgentState, HeldReservation } from '../../../src/shared/dispatcher-contract';
 
 const NOW = 500_000;
 const CATCH_UP_MS = 10_000;
 
-function reservation(overrides: Partial<Reservation>): Reservation {
+function reservation(overrides: Partial<HeldReservation>): HeldReservation {
   return {
     reservationId: 'r',
     taskId: 't',
     userId: 'a',
     contactId: 'c',
-    grantedAt: NOW - 100,
-    state: 'granted',
+    reservedAt: NOW - 100,
+    state: 'pending',
     expiresAt: NOW + 30_000,
     ...overrides,
   };
@@ -26,6 +26,7 @@ function agent(contactIds: string[], freeTaskSlots = 2): AgentState {
     statusSince: 0,
     freeTaskSlots,
     contactIds,
+    observedAt: 0,
   };
 }
 
@@ -42,7 +43,7 @@ describe('reservations', () => {
     );
   });
 
-  it('release granted reservations at expiry, so their tasks can go back in line', () => {
+  it('release pending reservations at expiry, so their tasks can go back in line', () => {
     const live = reservation({ reservationId: 'live' });
     const stale = reservation({ reservationId: 'stale', expiresAt: NOW });
     const pruned = pruneReservations([live, stale], undefined, NOW, CATCH_UP_MS);

@@ -4,14 +4,14 @@
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { Client } from '@temporalio/client';
 import { Command } from 'commander';
-import { registerDemoCommand } from './demo/cli-command';
-import { registerEmulatorCommand } from './emulator/cli-command';
-import { AgentEventForwarder } from './push/agent-event-forwarder';
-import { followEmulatorEvents } from './push/follow-emulator-events';
-import { ALL_SEARCH_ATTRIBUTES } from './shared/search-attributes';
-import { DEFAULT_TASK_QUEUE } from './shared/task-queues';
-import { connectClientToTemporal, connectWorkerToTemporal } from './temporal-connection';
-import { createWorker } from './worker';
+import { registerDemoCommand } from '../dev/demo/cli-command';
+import { registerEmulatorCommand } from '../dev/emulator/cli-command';
+import { AgentEventForwarder } from '../push/agent-event-forwarder';
+import { followEmulatorEvents } from '../push/follow-emulator-events';
+import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import { connectClientToTemporal, connectWorkerToTemporal } from '../worker/temporal-connection';
+import { createWorker } from '../worker/create-worker';
 
 export function buildProgram(): Command {
   const program = new Command('connect-task-router')

@@ -5,11 +5,11 @@
  * UI shows what it is before its first workflow task.
  */
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import { formatValidationIssues, type ConnectValidationIssue } from './shared/connect-validation';
-import { parseRouteTaskInput, type RouteTaskInput } from './shared/route-task-input';
-import { ConnectInstanceId, ConnectQueueId, RoutingStage, TaskPriority } from './shared/search-attributes';
-import { DEFAULT_TASK_QUEUE } from './shared/task-queues';
-import type { routeTask } from '../workflows/route-task';
+import { formatValidationIssues, type ConnectValidationIssue } from '../shared/connect-validation';
+import { parseRouteTaskInput, type RouteTaskInput } from '../shared/route-task-contract';
+import { ConnectInstanceId, ConnectQueueId, RoutingStage, TaskPriority } from '../shared/search-attributes';
+import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import type { routeTask } from '../../workflows/route-task';
 
 export class RouteTaskInputError extends Error {
   constructor(readonly issues: ConnectValidationIssue[]) {

@@ -1,7 +1,6 @@
 /** `connect-task-router emulator`: runs the Connect emulator until SIGINT or SIGTERM. */
 import { Command } from 'commander';
-import { integerOption } from '../cli-options';
-import { startEmulator } from './index';
+import { integerOption } from '../../cli/options';
 
 const DEFAULT_PORT = 8787;
 
@@ -19,6 +18,8 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--config <file>', 'JSON config file (see the README); default: the built-in call centre')
     .option('--seed <n>', 'seed for ids, handle times and faults', integerOption('--seed', 0, 2 ** 32 - 1))
     .action(async (options: { port: number; host: string; config?: string; seed?: number }) => {
+      // Loaded on use: no other command needs the emulator.
+      const { startEmulator } = await import('.');
       const emulator = await startEmulator(options);
       console.log(`Connect emulator listening on ${emulator.endpoint} instance ${emulator.instanceId}`);
       await new Promise<void>((resolve) => {

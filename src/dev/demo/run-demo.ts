@@ -7,17 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_CALL_CENTRE } from '../emulator';
-import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import { DEFAULT_TASK_QUEUE } from '../../shared/task-queues';
 import { demoTasks, scheduleLateStarters } from './call-centre';
 import { startDemoStack } from './demo-stack';
 import type { DemoProgress } from './progress';
 import type { DemoReport } from './report';
 import { DemoTaskRuns } from './task-runs';
-
-export const DEMO_LIMITS = {
-  tasks: { min: 1, max: 500, default: 24 },
-  timeoutSeconds: { min: 10, max: 3600, default: 300 },
-};
+import { DEMO_LIMITS } from './demo-options';
 
 const PROGRESS_INTERVAL_MS = 500;
 

@@ -4,13 +4,12 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import { createConnectClient } from '../connect-client';
+import { createConnectClient } from '../../worker/connect-client';
 import { DEFAULT_CALL_CENTRE, type RunningEmulator, startEmulator } from '../emulator';
-import { AgentEventForwarder } from '../push/agent-event-forwarder';
-import { type EmulatorEventFollower, followEmulatorEvents } from '../push/follow-emulator-events';
-import { createWorker } from '../worker';
-import { LOCAL_DISPATCHER_SETTINGS } from '../../workflows/dispatcher';
-import { dispatcherWorkflowId } from '../../workflows/dispatcher-protocol';
+import { AgentEventForwarder } from '../../push/agent-event-forwarder';
+import { type EmulatorEventFollower, followEmulatorEvents } from '../../push/follow-emulator-events';
+import { createWorker } from '../../worker/create-worker';
+import { LOCAL_DISPATCHER_SETTINGS, dispatcherWorkflowId } from '../../shared/dispatcher-contract';
 import { demoCallCentre } from './call-centre';
 
 export interface DemoStack {

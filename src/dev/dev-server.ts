@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal-cli';
+import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from './temporal-cli';
 
 const LOOPBACK = '127.0.0.1';
 const NAMESPACE = 'default';

@@ -2,9 +2,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_CALL_CENTRE } from '../emulator';
-import { startRouteTask } from '../route-task-client';
-import type { routeTask } from '../../workflows/route-task';
-import { type RoutingStage, routeTaskStatusQuery } from '../../workflows/route-task-protocol';
+import { startRouteTask } from '../../client/route-task-client';
+import type { routeTask } from '../../../workflows/route-task';
+import { type RoutingStage, routeTaskStatusQuery } from '../../shared/route-task-contract';
 import type { DemoTask } from './call-centre';
 import type { StageCounts } from './progress';
 import type { DemoTaskReport } from './report';

@@ -12,7 +12,7 @@
  *   expiry of a WAITING/QUEUED/SCHEDULED contact → ENDED (EXPIRED)
  */
 import type { CreateContactRequest, Reference, StartTaskContactRequest } from '@aws-sdk/client-connect';
-import { requestedExpiryMinutes, type SegmentAttributeValue } from '../shared/connect-validation';
+import { requestedExpiryMinutes, type SegmentAttributeValue } from '../../shared/connect-validation';
 import { ResolvedEmulatorConfig } from './config';
 import { drawDurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';

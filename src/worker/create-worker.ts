@@ -10,9 +10,9 @@ import {
   createConnectActivities,
   createDispatcherActivities,
   type DispatcherActivityDeps,
-} from '../activities';
+} from '../../activities';
 import { createConnectClient } from './connect-client';
-import { DEFAULT_TASK_QUEUE, dispatcherTaskQueue } from './shared/task-queues';
+import { DEFAULT_TASK_QUEUE, dispatcherTaskQueue } from '../shared/task-queues';
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
@@ -75,7 +75,7 @@ export async function createWorker(
     }),
   };
   // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
   const common = {
     connection: options.connection,
     namespace: options.namespace ?? 'default',

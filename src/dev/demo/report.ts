@@ -3,7 +3,7 @@
  * invariants (no duplicate contact, no assignment over capacity, no contact given to two agents).
  */
 import type { Ledger } from '../emulator';
-import type { RouteTaskResult } from '../../workflows/route-task-protocol';
+import type { RouteTaskResult } from '../../shared/route-task-contract';
 
 export type DemoTaskOutcome = RouteTaskResult['outcome'] | 'failed';
 

@@ -14,7 +14,7 @@ import {
   validateGetCurrentUserDataRequest,
   validateStartTaskContactRequest,
   validateStopContactRequest,
-} from '../shared/connect-validation';
+} from '../../shared/connect-validation';
 import { AgentView, CallCentre, ContactRecord, StartTaskContactWireRequest } from './model';
 import { matchRoute, type Route } from './http-io';
 import { paginate } from './paging';

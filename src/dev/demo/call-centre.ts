@@ -11,7 +11,7 @@ import {
   type RunningEmulator,
 } from '../emulator';
 import { SeededRandom } from '../emulator/random';
-import type { RouteTaskInput } from '../shared/route-task-input';
+import type { RouteTaskInput } from '../../shared/route-task-contract';
 
 /**
  * Agents who start Offline and log in this many ms after the first task starts. Only Offline →
