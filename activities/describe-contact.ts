@@ -27,8 +27,10 @@ export interface ContactSummary {
   description?: string;
   queueId?: string;
   enqueuedAt?: string;
-  /** The user the contact is with, if any (`AgentInfo.Id`). */
+  /** The agent who accepted the contact, if any (`AgentInfo.Id`). */
   agentId?: string;
+  /** When that agent accepted it: an offered contact is not yet with an agent. */
+  acceptedByAgentAt?: string;
   connectedToAgentAt?: string;
   initiatedAt?: string;
   scheduledAt?: string;
@@ -59,6 +61,7 @@ export function makeDescribeContact(deps: ConnectActivityDeps) {
       queueId: contact.QueueInfo?.Id,
       enqueuedAt: toIso(contact.QueueInfo?.EnqueueTimestamp),
       agentId: contact.AgentInfo?.Id,
+      acceptedByAgentAt: toIso(contact.AgentInfo?.AcceptedByAgentTimestamp),
       connectedToAgentAt: toIso(contact.AgentInfo?.ConnectedToAgentTimestamp),
       initiatedAt: toIso(contact.InitiationTimestamp),
       scheduledAt: toIso(contact.ScheduledTimestamp),

@@ -9,10 +9,12 @@ import { makeAssociateContactWithUser } from './associate-contact-with-user';
 import { makeCreateContact } from './create-contact';
 import { makeDescribeContact } from './describe-contact';
 import { makeGetCurrentUserData } from './get-current-user-data';
+import { makeListRoutingProfileManualAssignmentQueues } from './list-routing-profile-manual-assignment-queues';
 import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
 import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './register-with-dispatcher';
 import { makeStartTaskContact } from './start-task-contact';
 import { makeStopContact } from './stop-contact';
+import { makeTransferContact } from './transfer-contact';
 
 export interface CreateConnectActivitiesDeps {
   connect: ConnectClient;
@@ -30,6 +32,10 @@ export function createConnectActivities(deps: CreateConnectActivitiesDeps) {
     getCurrentUserData: reportingAttempt(makeGetCurrentUserData(resolved)),
     startTaskContact: reportingAttempt(makeStartTaskContact(resolved)),
     listRoutingProfileQueues: reportingAttempt(makeListRoutingProfileQueues(resolved)),
+    listRoutingProfileManualAssignmentQueues: reportingAttempt(
+      makeListRoutingProfileManualAssignmentQueues(resolved),
+    ),
+    transferContact: reportingAttempt(makeTransferContact(resolved)),
   };
 }
 
@@ -70,6 +76,7 @@ export type {
 } from './get-current-user-data';
 export type { StartTaskContactInput, StartTaskContactResult } from './start-task-contact';
 export type { StopContactInput, StopContactResult } from './stop-contact';
+export type { TransferContactInput, TransferContactResult } from './transfer-contact';
 export type {
   ListRoutingProfileQueuesInput,
   ListRoutingProfileQueuesResult,

@@ -12,8 +12,32 @@ export interface ListRoutingProfileQueuesResult {
   queueIds: string[];
 }
 
+/** One page of a routing profile's queue list, as both queue-listing operations answer it. */
+export interface QueueConfigPage {
+  summaries?: { Channel?: string; QueueId?: string }[];
+  nextToken?: string;
+}
+
+/** Every page of a routing profile's queue list, reduced to its TASK queues. */
+export async function listTaskQueues(
+  input: ListRoutingProfileQueuesInput,
+  fetchPage: (nextToken: string | undefined) => Promise<QueueConfigPage>,
+): Promise<ListRoutingProfileQueuesResult> {
+  const queueIds = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(nextToken);
+    for (const summary of page.summaries ?? []) {
+      if (summary.Channel === 'TASK' && summary.QueueId) queueIds.add(summary.QueueId);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return { routingProfileId: input.routingProfileId, queueIds: [...queueIds].sort() };
+}
+
 /**
- * ListRoutingProfileQueues (`GET /routing-profiles/{InstanceId}/{RoutingProfileId}/queues`), all pages.
+ * ListRoutingProfileQueues (`GET /routing-profiles/{InstanceId}/{RoutingProfileId}/queues`), all pages:
+ * the profile's auto-assignment queues, which Connect itself routes from.
  * GetCurrentUserData says which routing profile an agent has, not which queues it serves; this does.
  */
 export function makeListRoutingProfileQueues(deps: ConnectActivityDeps) {
@@ -21,9 +45,7 @@ export function makeListRoutingProfileQueues(deps: ConnectActivityDeps) {
     input: ListRoutingProfileQueuesInput,
   ): Promise<ListRoutingProfileQueuesResult> {
     const policy = resolveErrorPolicy(input.errorPolicy);
-    const queueIds = new Set<string>();
-    let nextToken: string | undefined;
-    do {
+    return listTaskQueues(input, async (nextToken) => {
       const response = await callConnect(
         () =>
           deps.connect.send(
@@ -36,11 +58,7 @@ export function makeListRoutingProfileQueues(deps: ConnectActivityDeps) {
           ),
         policy,
       );
-      for (const summary of response.RoutingProfileQueueConfigSummaryList ?? []) {
-        if (summary.Channel === 'TASK' && summary.QueueId) queueIds.add(summary.QueueId);
-      }
-      nextToken = response.NextToken;
-    } while (nextToken);
-    return { routingProfileId: input.routingProfileId, queueIds: [...queueIds].sort() };
+      return { summaries: response.RoutingProfileQueueConfigSummaryList, nextToken: response.NextToken };
+    });
   };
 }

@@ -265,6 +265,16 @@ export const stopContactRequestSchema = z.object({
   DisconnectReason: z.object({ Code: z.string().optional() }).optional(),
 });
 
+/** TransferContact moves a TASK or EMAIL contact to a queue (or an agent) through a flow. */
+export const transferContactRequestSchema = z.object({
+  InstanceId: instanceIdSchema,
+  ContactId: contactIdSchema,
+  QueueId: z.string().min(1).optional(),
+  UserId: userIdSchema.optional(),
+  ContactFlowId: z.string().min(1).max(CONNECT_LIMITS.contactFlowId.max),
+  ClientToken: clientTokenSchema.optional(),
+});
+
 /** `ScheduledTime` is a Date in the SDK and epoch seconds on the wire; both are accepted. */
 export const startTaskContactRequestSchema = z.object({
   InstanceId: instanceIdSchema,
@@ -547,6 +557,20 @@ function getCurrentUserDataRules(req: Fields): ConnectValidationIssue[] {
   ];
 }
 
+/** "Do not use both QueueId and UserId in the same call" (TransferContact); one of them says where to. */
+function transferContactRules(req: Fields): ConnectValidationIssue[] {
+  const given = ['QueueId', 'UserId'].filter((name) => req[name] !== undefined);
+  if (given.length === 1) return [];
+  return [
+    invalidRequest(
+      'QueueId',
+      given.length === 0
+        ? 'TransferContact needs QueueId or UserId (one of them)'
+        : 'TransferContact takes QueueId or UserId, not both',
+    ),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Validators
 // ---------------------------------------------------------------------------------------------
@@ -572,6 +596,10 @@ export function validateStartTaskContactRequest(
 
 export function validateGetCurrentUserDataRequest(req: unknown): ConnectValidationIssue[] {
   return validateWithSchema(req, getCurrentUserDataRequestSchema, getCurrentUserDataRules);
+}
+
+export function validateTransferContactRequest(req: unknown): ConnectValidationIssue[] {
+  return validateWithSchema(req, transferContactRequestSchema, transferContactRules);
 }
 
 export function validateDescribeContactRequest(req: unknown): ConnectValidationIssue[] {

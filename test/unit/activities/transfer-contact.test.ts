@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import {
+  ListRoutingProfileManualAssignmentQueuesCommand,
+  TransferContactCommand,
+} from '@aws-sdk/client-connect';
+import type { TransferContactInput } from '../../../activities';
+import { connectActivities, failureOf, INSTANCE_ID, NOW, runActivity } from './activity-env';
+
+const input = (fields: Partial<TransferContactInput> = {}): TransferContactInput => ({
+  instanceId: INSTANCE_ID,
+  contactId: 'contact-1',
+  contactFlowId: 'transfer-to-queue-flow',
+  queueId: 'queue-1',
+  ...fields,
+});
+
+describe('transferContact activity', () => {
+  it('moves the contact to a queue through a flow with a stable ClientToken, and returns the contact to use next', async () => {
+    const { connectMock, activities } = connectActivities();
+    connectMock
+      .on(TransferContactCommand)
+      .resolves({ ContactId: 'contact-1b', ContactArn: 'arn:contact-1b' });
+    const first = await runActivity(activities.transferContact, input({ step: 'transfer' }));
+    const retried = await runActivity(activities.transferContact, input({ step: 'transfer' }), {
+      attempt: 3,
+    });
+    assert.deepEqual(first, {
+      contactId: 'contact-1b',
+      contactArn: 'arn:contact-1b',
+      clientToken: first.clientToken,
+      transferredAt: NOW.toISOString(),
+      attempt: 1,
+    });
+    assert.equal(retried.clientToken, first.clientToken);
+    const sent = connectMock.commandCalls(TransferContactCommand)[0]!.args[0].input;
+    assert.deepEqual(sent, {
+      InstanceId: INSTANCE_ID,
+      ContactId: 'contact-1',
+      ContactFlowId: 'transfer-to-queue-flow',
+      QueueId: 'queue-1',
+      UserId: undefined,
+      ClientToken: first.clientToken,
+    });
+  });
+
+  it('refuses a queue and an agent together, or neither, before any call', async () => {
+    const { connectMock, activities } = connectActivities();
+    const both = await failureOf(runActivity(activities.transferContact, input({ userId: 'agent-1' })));
+    assert.equal(both.type, 'InvalidInput');
+    assert.match(both.message, /QueueId or UserId, not both/);
+    const neither = await failureOf(runActivity(activities.transferContact, input({ queueId: undefined })));
+    assert.match(neither.message, /needs QueueId or UserId/);
+    const noFlow = await failureOf(runActivity(activities.transferContact, input({ contactFlowId: '' })));
+    assert.match(noFlow.message, /ContactFlowId/);
+    assert.equal(connectMock.calls().length, 0);
+  });
+});
+
+describe('listRoutingProfileManualAssignmentQueues activity', () => {
+  it("reads every page and keeps the profile's TASK queues", async () => {
+    const { connectMock, activities } = connectActivities();
+    connectMock
+      .on(ListRoutingProfileManualAssignmentQueuesCommand, { NextToken: undefined })
+      .resolves({
+        RoutingProfileManualAssignmentQueueConfigSummaryList: [
+          { QueueId: 'q-b', Channel: 'TASK' },
+          { QueueId: 'q-chat', Channel: 'CHAT' },
+        ],
+        NextToken: 'page-2',
+      })
+      .on(ListRoutingProfileManualAssignmentQueuesCommand, { NextToken: 'page-2' })
+      .resolves({
+        RoutingProfileManualAssignmentQueueConfigSummaryList: [{ QueueId: 'q-a', Channel: 'TASK' }],
+      });
+    const result = await runActivity(activities.listRoutingProfileManualAssignmentQueues, {
+      instanceId: INSTANCE_ID,
+      routingProfileId: 'profile-1',
+    });
+    assert.deepEqual(result, { routingProfileId: 'profile-1', queueIds: ['q-a', 'q-b'], attempt: 1 });
+    assert.equal(connectMock.commandCalls(ListRoutingProfileManualAssignmentQueuesCommand).length, 2);
+  });
+});
