@@ -56,6 +56,13 @@ describe('transferContact activity', () => {
   });
 });
 
+const manualQueue = (id: string, channel: 'TASK' | 'CHAT') => ({
+  QueueId: id,
+  QueueArn: `arn:queue/${id}`,
+  QueueName: id,
+  Channel: channel,
+});
+
 describe('listRoutingProfileManualAssignmentQueues activity', () => {
   it("reads every page and keeps the profile's TASK queues", async () => {
     const { connectMock, activities } = connectActivities();
@@ -63,14 +70,14 @@ describe('listRoutingProfileManualAssignmentQueues activity', () => {
       .on(ListRoutingProfileManualAssignmentQueuesCommand, { NextToken: undefined })
       .resolves({
         RoutingProfileManualAssignmentQueueConfigSummaryList: [
-          { QueueId: 'q-b', Channel: 'TASK' },
-          { QueueId: 'q-chat', Channel: 'CHAT' },
+          manualQueue('q-b', 'TASK'),
+          manualQueue('q-chat', 'CHAT'),
         ],
         NextToken: 'page-2',
       })
       .on(ListRoutingProfileManualAssignmentQueuesCommand, { NextToken: 'page-2' })
       .resolves({
-        RoutingProfileManualAssignmentQueueConfigSummaryList: [{ QueueId: 'q-a', Channel: 'TASK' }],
+        RoutingProfileManualAssignmentQueueConfigSummaryList: [manualQueue('q-a', 'TASK')],
       });
     const result = await runActivity(activities.listRoutingProfileManualAssignmentQueues, {
       instanceId: INSTANCE_ID,
