@@ -1,7 +1,8 @@
 /**
- * The worker: routeTask runs and the Connect activities on the main task queue, dispatchers on a
- * task queue of their own (see dispatcherTaskQueue), from one workflow bundle. The Connect client
- * and the Temporal client are built once here and injected into the activities.
+ * The worker: routeTask runs on the main task queue, dispatchers on a task queue of their own (see
+ * dispatcherTaskQueue), from one workflow bundle; each rate-limited Connect call on an activity task
+ * queue of its own (see CONNECT_CALL_LANES). The Connect client and the Temporal client are built
+ * once here and injected into the activities.
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { Client } from '@temporalio/client';
@@ -12,7 +13,15 @@ import {
   type DispatcherActivityDeps,
 } from '../../activities';
 import { createConnectClient } from './connect-client';
-import { DEFAULT_TASK_QUEUE, dispatcherTaskQueue } from '../shared/task-queues';
+import {
+  CONNECT_CALL_LANE_NAMES,
+  CONNECT_CALL_LANES,
+  type ConnectCallRates,
+  connectCallTaskQueue,
+  DEFAULT_TASK_QUEUE,
+  dispatcherTaskQueue,
+  resolveConnectCallRates,
+} from '../shared/task-queues';
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
@@ -24,25 +33,37 @@ export interface ConnectTaskRouterWorkerOptions {
   connect?: ConnectClient;
   dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
   dispatcherErrorPolicy?: DispatcherActivityDeps['dispatcherErrorPolicy'];
+  /**
+   * Requests per second per Connect call lane, across all workers of the deployment (the Temporal
+   * server enforces it per task queue): set them to your account's Connect quotas. Defaults: Connect's
+   * documented defaults.
+   */
+  connectCallRates?: Partial<ConnectCallRates>;
   /** Passed to the routeTask worker (e.g. `maxCachedWorkflows` for many waiting tasks). */
   taskWorkerOptions?: Partial<
     Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'>
   >;
 }
 
-/** Two Temporal workers that start, run and stop together. */
+/** The Temporal workers of one deployment, which start, run and stop together. */
 export class ConnectTaskRouterWorker {
   constructor(
-    /** routeTask runs and every activity, on the main task queue. */
+    /** routeTask runs and the activities without a rate lane, on the main task queue. */
     readonly tasks: Worker,
     /** Dispatcher runs (and their polls), on the dispatcher task queue. */
     readonly dispatchers: Worker,
+    /** One activity-only worker per Connect call lane. */
+    readonly connectCalls: Worker[],
   ) {}
 
-  /** Resolves when both have stopped; if one fails, the other is shut down and the failure rethrown. */
+  private get all(): Worker[] {
+    return [this.tasks, this.dispatchers, ...this.connectCalls];
+  }
+
+  /** Resolves when all have stopped; if one fails, the others are shut down and the failure rethrown. */
   async run(): Promise<void> {
     const outcomes = await Promise.allSettled(
-      [this.tasks, this.dispatchers].map((worker) =>
+      this.all.map((worker) =>
         worker.run().catch((error: unknown) => {
           this.shutdown();
           throw error;
@@ -54,7 +75,7 @@ export class ConnectTaskRouterWorker {
   }
 
   shutdown(): void {
-    for (const worker of [this.tasks, this.dispatchers]) {
+    for (const worker of this.all) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   }
@@ -76,15 +97,25 @@ export async function createWorker(
   };
   // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
-  const common = {
-    connection: options.connection,
-    namespace: options.namespace ?? 'default',
-    workflowBundle,
-    activities,
-  };
+  const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
+  const common = { ...connection, workflowBundle, activities };
+  const rates = resolveConnectCallRates(options.connectCallRates);
+  const connectCalls = await Promise.all(
+    CONNECT_CALL_LANE_NAMES.map((lane) =>
+      Worker.create({
+        ...connection,
+        taskQueue: connectCallTaskQueue(taskQueue, lane),
+        activities: Object.fromEntries(
+          CONNECT_CALL_LANES[lane].activities.map((name) => [name, activities[name]]),
+        ),
+        maxTaskQueueActivitiesPerSecond: rates[lane],
+      }),
+    ),
+  );
   return new ConnectTaskRouterWorker(
     await Worker.create({ ...common, taskQueue, ...options.taskWorkerOptions }),
     // A handful of dispatchers (one per Connect instance) stay cached for good.
     await Worker.create({ ...common, taskQueue: dispatchers, maxCachedWorkflows: 100 }),
+    connectCalls,
   );
 }
