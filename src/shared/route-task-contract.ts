@@ -41,6 +41,21 @@ export const ROUTE_TASK_LIMITS = {
   queueId: { min: 1, max: 500 },
 } as const;
 
+/** How routeTask calls its activities: the same for every task, so not part of the input. */
+export const ROUTE_TASK_SETTINGS = {
+  /** One attempt of one activity call. */
+  activityStartToCloseMs: 30_000,
+  /** All attempts of one call: past this the call fails instead of retrying on. */
+  activityScheduleToCloseMs: 10 * 60_000,
+  /**
+   * A call made under a reservation must end this long before the reservation expires: the dispatcher
+   * then gives the slot to another task, and a late association would put two tasks on one slot.
+   */
+  reservationSafetyMarginMs: 5_000,
+  /** However near the reservation's expiry, a call gets at least this long. */
+  minimumReservationCallMs: 1_000,
+} as const;
+
 const agentIds = z.array(userIdSchema).max(ROUTE_TASK_LIMITS.agentList.max);
 const prioritySchema = z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max);
 const widenAfterSecondsSchema = z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max);

@@ -1,0 +1,451 @@
+/**
+ * A routeTask run's whole state and every decision it makes, as plain deterministic code: the
+ * workflow feeds it signals, updates, activity outcomes and the clock, and asks it what to show,
+ * what to tell the dispatcher, how long to wait and what the run returns.
+ */
+import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
+import { requestedExpiryMinutes } from './connect-validation';
+import type { Reservation, TaskChange, WaitingTask, WaitNotice } from './dispatcher-contract';
+import {
+  ROUTE_TASK_SETTINGS,
+  type RouteTaskOutcome,
+  type RouteTaskRequest,
+  type RouteTaskResult,
+  type RouteTaskStatus,
+  type RoutingStage,
+} from './route-task-contract';
+import { describeWait } from './routing/wait-reasons';
+import {
+  ConnectAgentId,
+  ConnectContactId,
+  ConnectInstanceId,
+  ConnectQueueId,
+  RoutingStage as RoutingStageAttribute,
+  TaskPriority,
+} from './search-attributes';
+
+export type Interruption = Exclude<RouteTaskOutcome, 'assigned'>;
+
+/** What ends a run before an agent has the task, and the reason its result gives. */
+export interface Interrupted {
+  outcome: Interruption;
+  reason: string;
+}
+
+export const CONTACT_ENDED: Interrupted = {
+  outcome: 'expired',
+  reason: 'the contact ended in Connect before an agent took it',
+};
+export const WORKFLOW_CANCELLED: Interrupted = { outcome: 'cancelled', reason: 'the workflow was cancelled' };
+
+/** A contact as the activity that created it reports it. */
+export interface CreatedContact {
+  contactId: string;
+  /** Passed on to later calls as `contactCreatedAt`. */
+  createdAt: string;
+}
+
+export interface TaskContact extends CreatedContact {
+  /** When Connect ends the contact, if the task asked for an expiry. */
+  expiresAt?: number;
+}
+
+/**
+ * Each stage carries what exists in it. The contact exists from its creation, before the task joins
+ * the line, except with create-connected, which creates it under a reservation: from 'confirming' on.
+ */
+export type RouteTaskStage =
+  | { name: 'creating'; contact?: TaskContact; enqueuedAt?: undefined }
+  | { name: 'waiting-for-agent'; contact?: TaskContact; enqueuedAt: number }
+  | { name: 'assigning'; contact?: TaskContact; enqueuedAt: number; reservation: Reservation }
+  | {
+      name: 'confirming';
+      contact: TaskContact;
+      enqueuedAt: number;
+      reservation: Reservation;
+      assignedAt: number;
+    }
+  | { name: 'assigned'; contact: TaskContact; enqueuedAt: number }
+  | {
+      name: 'stopping';
+      contact?: TaskContact;
+      enqueuedAt?: number;
+      reservation?: Reservation;
+      interrupted: Interrupted;
+      leavesLine: boolean;
+    }
+  | { name: Interruption; contact?: TaskContact; enqueuedAt?: number };
+
+export type StoppingStage = Extract<RouteTaskStage, { name: 'stopping' }>;
+export type ConfirmingStage = Extract<RouteTaskStage, { name: 'confirming' }>;
+
+/** A reservation taken from the queue, with what the call under it needs. */
+export interface ReservationTry {
+  reservation: Reservation;
+  /** Absent with create-connected: the call creates the contact. */
+  contact?: TaskContact;
+  /** 1 for the first reservation the task tries. */
+  tryNumber: number;
+  /** How long the call may take, ending safely before the reservation expires. */
+  budgetMs: number;
+}
+
+/** What an update changed: its answer, what the dispatcher must hear, and search attributes to upsert at once. */
+export interface AppliedUpdate<A> {
+  answer: A;
+  /** Only while the dispatcher knows the task. */
+  dispatcherChange?: TaskChange;
+  attributes: SearchAttributeUpdatePair[];
+}
+
+export interface AttemptTally {
+  countAttempts(activityType: string, attempts: number): void;
+}
+
+/** Stages in which the dispatcher knows the task: after it joined the line and until it stops. */
+const REGISTERED_STAGES: ReadonlySet<RoutingStage> = new Set([
+  'waiting-for-agent',
+  'assigning',
+  'confirming',
+]);
+
+export class RouteTaskState implements AttemptTally {
+  private stage: RouteTaskStage = { name: 'creating' };
+  private priority: number;
+  private preferredAgentIds: string[];
+  /** Until then only preferred agents may take the task: set on joining the line, or by setPreferredAgents. */
+  private widenAt: number | undefined;
+  /** Reservations received and not yet tried, oldest first. */
+  private readonly reservations: Reservation[] = [];
+  private lastNotice: (WaitNotice & { at: number }) | undefined;
+  private cancelReason: string | undefined;
+  private readonly deadlineAt: number | undefined;
+  private reservationsTried = 0;
+  private readonly attemptsByActivity: Record<string, number> = {};
+  /** Search attributes waiting for the next stage change, by key name. */
+  private readonly pendingAttributes = new Map<string, SearchAttributeUpdatePair>();
+  private published: TypedSearchAttributes;
+  private publishedStage: RoutingStage | undefined;
+
+  constructor(
+    private readonly request: RouteTaskRequest,
+    private readonly taskId: string,
+    startedAt: number,
+    startAttributes: TypedSearchAttributes,
+  ) {
+    this.priority = request.priority;
+    this.preferredAgentIds = request.preferredAgentIds;
+    this.deadlineAt =
+      request.deadlineSeconds === undefined ? undefined : startedAt + request.deadlineSeconds * 1000;
+    this.published = startAttributes;
+    // Already set when started through startRouteTask; a start from another SDK or the CLI gets them here.
+    this.note({ key: ConnectInstanceId, value: request.instanceId });
+    this.note({ key: ConnectQueueId, value: request.queueId });
+    this.note({ key: TaskPriority, value: request.priority });
+  }
+
+  // ---- Signals and updates ----
+
+  receiveReservation(reservation: Reservation): void {
+    this.reservations.push(reservation);
+  }
+
+  noteWait(notice: WaitNotice, now: number): void {
+    this.lastNotice = { ...notice, at: now };
+  }
+
+  requestCancel(reason: string | undefined): void {
+    this.cancelReason ??= reason ?? 'cancel requested';
+  }
+
+  reprioritize(priority: number): AppliedUpdate<number> {
+    this.priority = priority;
+    // Supervisors search by priority, so it goes out at once; the start value noted earlier must not undo it.
+    this.pendingAttributes.delete(TaskPriority.name);
+    const attributes: SearchAttributeUpdatePair[] = [{ key: TaskPriority, value: priority }];
+    this.published = this.published.updateCopy(attributes);
+    return { answer: priority, dispatcherChange: this.ifRegistered({ priority }), attributes };
+  }
+
+  setPreferredAgents(
+    update: { preferredAgentIds: string[]; widenAfterSeconds?: number },
+    now: number,
+  ): AppliedUpdate<{ preferredAgentIds: string[]; widensAt: string }> {
+    const { preferredAgentIds } = update;
+    this.preferredAgentIds = preferredAgentIds;
+    const widenAt = this.widenAtFrom(now, update.widenAfterSeconds ?? this.request.widenAfterSeconds);
+    this.widenAt = widenAt;
+    return {
+      answer: { preferredAgentIds, widensAt: iso(widenAt) },
+      dispatcherChange: this.ifRegistered({ preferredAgentIds, widenAt }),
+      attributes: [],
+    };
+  }
+
+  countAttempts(activityType: string, attempts: number): void {
+    this.attemptsByActivity[activityType] = (this.attemptsByActivity[activityType] ?? 0) + attempts;
+  }
+
+  // ---- The run, stage by stage ----
+
+  /** The contact is created before the task joins the line (all strategies but create-connected). */
+  contactCreated(created: CreatedContact): void {
+    this.inStage('creating');
+    this.stage = { name: 'creating', contact: this.recordContact(created) };
+  }
+
+  /** The task as the dispatcher's line takes it, joining now. */
+  joinLine(now: number): WaitingTask {
+    const widenAt = (this.widenAt ??= this.widenAtFrom(now, this.request.widenAfterSeconds));
+    const { queueId, excludedAgentIds, allowedStatuses } = this.request;
+    return {
+      taskId: this.taskId,
+      queueId,
+      priority: this.priority,
+      enqueuedAt: now,
+      preferredAgentIds: this.preferredAgentIds,
+      widenAt,
+      excludedAgentIds,
+      allowedStatuses,
+    };
+  }
+
+  joinedLine(task: WaitingTask): void {
+    const { contact } = this.inStage('creating');
+    this.stage = { name: 'waiting-for-agent', contact, enqueuedAt: task.enqueuedAt };
+  }
+
+  get hasReservationOrCancel(): boolean {
+    return this.reservations.length > 0 || this.cancelReason !== undefined;
+  }
+
+  /** How long to wait for a reservation before the deadline or the contact's expiry; undefined: no limit. */
+  waitLimitMs(now: number): number | undefined {
+    const limit = Math.min(this.stage.contact?.expiresAt ?? Infinity, this.deadlineAt ?? Infinity);
+    return limit === Infinity ? undefined : Math.max(1, limit - now);
+  }
+
+  /** What stops the run now, a cancel request first, then the contact's expiry, then the deadline. */
+  interruption(now: number): Interrupted | undefined {
+    if (this.cancelReason !== undefined) return { outcome: 'cancelled', reason: this.cancelReason };
+    const expiresAt = this.stage.contact?.expiresAt;
+    if (expiresAt !== undefined && now >= expiresAt) {
+      return { outcome: 'expired', reason: 'the contact reached its expiry before an agent took it' };
+    }
+    if (this.deadlineAt !== undefined && now >= this.deadlineAt) {
+      return {
+        outcome: 'deadline',
+        reason: `no agent took the task within the deadline of ${this.request.deadlineSeconds} s`,
+      };
+    }
+    return undefined;
+  }
+
+  /** The oldest reservation still valid, to try now; undefined when none is. */
+  takeReservation(now: number): ReservationTry | undefined {
+    const { contact, enqueuedAt } = this.inStage('waiting-for-agent');
+    for (let reservation = this.reservations.shift(); reservation; reservation = this.reservations.shift()) {
+      // The dispatcher has already released a reservation past its expiry.
+      if (reservation.expiresAt <= now) continue;
+      this.reservationsTried += 1;
+      this.stage = { name: 'assigning', contact, enqueuedAt, reservation };
+      const { reservationSafetyMarginMs, minimumReservationCallMs } = ROUTE_TASK_SETTINGS;
+      const budgetMs = Math.max(
+        minimumReservationCallMs,
+        reservation.expiresAt - now - reservationSafetyMarginMs,
+      );
+      return { reservation, contact, tryNumber: this.reservationsTried, budgetMs };
+    }
+    return undefined;
+  }
+
+  /** The agent did not get the task: wait for the next reservation. */
+  reservationFailed(): void {
+    const { contact, enqueuedAt } = this.inStage('assigning');
+    this.stage = { name: 'waiting-for-agent', contact, enqueuedAt };
+  }
+
+  /** The agent has the contact (for create-connected, the one just created under the reservation). */
+  reservationAssigned(contact: CreatedContact, now: number): ConfirmingStage {
+    const { enqueuedAt, reservation } = this.inStage('assigning');
+    const assigned = this.recordContact(contact);
+    this.note({ key: ConnectAgentId, value: reservation.userId });
+    const confirming: ConfirmingStage = {
+      name: 'confirming',
+      contact: assigned,
+      enqueuedAt,
+      reservation,
+      assignedAt: now,
+    };
+    this.stage = confirming;
+    return confirming;
+  }
+
+  /** Reservations that arrived while the task was being assigned: the dispatcher may give them to others. */
+  takeUnusedReservations(): Reservation[] {
+    return this.reservations.splice(0);
+  }
+
+  finishAssigned(confirmed: boolean): RouteTaskResult {
+    const { contact, enqueuedAt, reservation, assignedAt } = this.inStage('confirming');
+    this.stage = { name: 'assigned', contact, enqueuedAt };
+    return {
+      outcome: 'assigned',
+      contactId: contact.contactId,
+      userId: reservation.userId,
+      queueId: this.request.queueId,
+      createdAt: contact.createdAt,
+      assignedAt: iso(assignedAt),
+      waitedMs: assignedAt - enqueuedAt,
+      reservationsTried: this.reservationsTried,
+      attemptsByActivity: this.attemptsByActivity,
+      confirmed,
+    };
+  }
+
+  /** Whatever stage the run is in: what stopping it involves. */
+  stop(interrupted: Interrupted): StoppingStage {
+    const { stage } = this;
+    const stopping: StoppingStage = {
+      name: 'stopping',
+      contact: stage.contact,
+      enqueuedAt: stage.enqueuedAt,
+      reservation: reservationOf(stage),
+      interrupted,
+      leavesLine: this.registered,
+    };
+    this.stage = stopping;
+    return stopping;
+  }
+
+  finishInterrupted(): RouteTaskResult {
+    const { contact, enqueuedAt, interrupted } = this.inStage('stopping');
+    this.stage = { name: interrupted.outcome, contact, enqueuedAt };
+    return {
+      outcome: interrupted.outcome,
+      reason: interrupted.reason,
+      contactId: contact?.contactId,
+      queueId: this.request.queueId,
+      createdAt: contact?.createdAt,
+      reservationsTried: this.reservationsTried,
+      attemptsByActivity: this.attemptsByActivity,
+    };
+  }
+
+  // ---- What the run shows ----
+
+  /**
+   * Search attributes go out with the next stage change, in one upsert of only what changed: each
+   * upsert is an action that Temporal Cloud bills. Empty while the stage is the one last published.
+   */
+  takeAttributeChanges(): SearchAttributeUpdatePair[] {
+    if (this.stage.name === this.publishedStage) return [];
+    this.publishedStage = this.stage.name;
+    const changed = [
+      ...this.pendingAttributes.values(),
+      { key: RoutingStageAttribute, value: this.stage.name },
+    ].filter((pair) => this.published.get(pair.key) !== pair.value);
+    this.pendingAttributes.clear();
+    this.published = this.published.updateCopy(changed);
+    return changed;
+  }
+
+  status(): RouteTaskStatus {
+    const { stage, lastNotice } = this;
+    const reservation = reservationOf(stage);
+    return {
+      stage: stage.name,
+      instanceId: this.request.instanceId,
+      queueId: this.request.queueId,
+      priority: this.priority,
+      contactId: stage.contact?.contactId,
+      userId: reservation?.userId,
+      waitingSince: stage.enqueuedAt === undefined ? undefined : iso(stage.enqueuedAt),
+      position: lastNotice?.position,
+      waitingCount: lastNotice?.waitingCount,
+      candidateCount: lastNotice?.decision.candidateCount,
+      lastDecision: lastNotice && {
+        reason: lastNotice.decision.reason,
+        at: iso(lastNotice.at),
+        explanation: this.explainWait(lastNotice),
+      },
+      currentReservation: reservation && {
+        userId: reservation.userId,
+        expiresAt: iso(reservation.expiresAt),
+      },
+      preferredAgentIds: this.preferredAgentIds,
+      widensAt:
+        this.widenAt === undefined || this.preferredAgentIds.length === 0 ? undefined : iso(this.widenAt),
+      reservationsTried: this.reservationsTried,
+    };
+  }
+
+  /** The run's current details in the Temporal UI, as Markdown. */
+  details(now: number): string {
+    const { stage } = this;
+    const lines = [`**${stage.name}** · queue \`${this.request.queueId}\` · priority ${this.priority}`];
+    if (stage.contact) lines.push(`Contact \`${stage.contact.contactId}\``);
+    if (stage.name === 'waiting-for-agent') {
+      lines.push(`Waiting since ${iso(stage.enqueuedAt)}`);
+      if (this.lastNotice) lines.push(this.explainWait(this.lastNotice));
+      if (this.preferredAgentIds.length > 0 && this.widenAt !== undefined && now < this.widenAt) {
+        lines.push(
+          `Preferred agents: ${this.preferredAgentIds.join(', ')}; widening to the whole queue at ${iso(this.widenAt)}`,
+        );
+      }
+    }
+    const reservation = reservationOf(stage);
+    if (reservation) lines.push(`Assigning to agent \`${reservation.userId}\``);
+    return lines.join('\n\n');
+  }
+
+  /** Whether the dispatcher knows the task, so that changes to it must be sent there. */
+  get registered(): boolean {
+    return REGISTERED_STAGES.has(this.stage.name);
+  }
+
+  private ifRegistered(change: TaskChange): TaskChange | undefined {
+    return this.registered ? change : undefined;
+  }
+
+  /** A task with preferred agents keeps to them for `seconds` from `base`; one without is wide at once. */
+  private widenAtFrom(base: number, seconds: number): number {
+    return this.preferredAgentIds.length > 0 ? base + seconds * 1000 : base;
+  }
+
+  private recordContact(created: CreatedContact): TaskContact {
+    this.note({ key: ConnectContactId, value: created.contactId });
+    const { expiryDurationInMinutes, segmentAttributes } = this.request.contact;
+    const expiryMinutes = requestedExpiryMinutes(expiryDurationInMinutes, segmentAttributes);
+    return {
+      contactId: created.contactId,
+      createdAt: created.createdAt,
+      expiresAt:
+        expiryMinutes === undefined ? undefined : Date.parse(created.createdAt) + expiryMinutes * 60_000,
+    };
+  }
+
+  private note(pair: SearchAttributeUpdatePair): void {
+    this.pendingAttributes.set(pair.key.name, pair);
+  }
+
+  private explainWait(notice: WaitNotice): string {
+    return describeWait(notice, {
+      queueId: this.request.queueId,
+      allowedStatuses: this.request.allowedStatuses,
+    });
+  }
+
+  private inStage<N extends RouteTaskStage['name']>(name: N): Extract<RouteTaskStage, { name: N }> {
+    if (this.stage.name !== name) throw new Error(`routeTask is ${this.stage.name}, not ${name}`);
+    return this.stage as Extract<RouteTaskStage, { name: N }>;
+  }
+}
+
+function reservationOf(stage: RouteTaskStage): Reservation | undefined {
+  return 'reservation' in stage ? stage.reservation : undefined;
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
