@@ -11,9 +11,14 @@
  *   handle time / completeContact → ENDED (AGENT_DISCONNECT); StopContact → ENDED (API);
  *   expiry of a WAITING/QUEUED/SCHEDULED contact → ENDED (EXPIRED)
  */
-import type { CreateContactRequest, Reference, StartTaskContactRequest } from '@aws-sdk/client-connect';
-import { requestedExpiryMinutes, type SegmentAttributeValue } from '../../shared/connect-validation';
+import type {
+  CreateContactRequest,
+  Reference,
+  SegmentAttributeValue,
+  StartTaskContactRequest,
+} from '@aws-sdk/client-connect';
 import { ResolvedEmulatorConfig } from './config';
+import { requestedExpiryMinutes } from './connect-model/documented-rules';
 import { drawDurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
 import { ConnectError, notFound } from './protocol';
@@ -496,7 +501,7 @@ export class CallCentre {
         description: request.Description,
         attributes: request.Attributes,
         references: request.References,
-        segmentAttributes: request.SegmentAttributes as Record<string, SegmentAttributeValue> | undefined,
+        segmentAttributes: request.SegmentAttributes,
         relatedContactId: request.RelatedContactId,
         previousContactId: request.PreviousContactId,
       }),
@@ -514,14 +519,9 @@ export class CallCentre {
 
   private expiryMinutes(request: {
     ExpiryDurationInMinutes?: number;
-    SegmentAttributes?: Record<string, unknown>;
+    SegmentAttributes?: Record<string, SegmentAttributeValue>;
   }): number {
-    return (
-      requestedExpiryMinutes(
-        request.ExpiryDurationInMinutes,
-        request.SegmentAttributes as Record<string, SegmentAttributeValue> | undefined,
-      ) ?? this.config.defaultTaskExpiryMinutes
-    );
+    return requestedExpiryMinutes(request) ?? this.config.defaultTaskExpiryMinutes;
   }
 
   // ---- State changes ---------------------------------------------------------------------------

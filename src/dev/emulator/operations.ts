@@ -1,182 +1,137 @@
 /**
- * Connect's REST-JSON operations as the AWS SDK sends them: method and path (with URI labels),
- * request JSON in, response JSON out. Each handler validates with the package's shared Connect
- * validation, calls the call-centre model, and shapes the answer like Connect does (timestamps in
- * epoch seconds).
+ * Connect's REST-JSON operations as the AWS SDK sends them: method and path from Connect's API model,
+ * request JSON in, response JSON out. Each request is checked against that model and the rules Connect
+ * documents in prose, then handed to the call-centre model; the answer is shaped like Connect's
+ * (timestamps in epoch seconds).
  */
-import type { CreateContactRequest } from '@aws-sdk/client-connect';
+import type { CreateContactRequest, GetCurrentUserDataRequest } from '@aws-sdk/client-connect';
+import { CONNECT_API_MODEL, pathPattern } from './connect-model/api-model';
+import { documentedRuleIssues } from './connect-model/documented-rules';
 import {
-  ConnectValidationIssue,
-  formatValidationIssues,
-  validateAssociateContactWithUserRequest,
-  validateCreateContactRequest,
-  validateDescribeContactRequest,
-  validateGetCurrentUserDataRequest,
-  validateStartTaskContactRequest,
-  validateStopContactRequest,
-} from '../../shared/connect-validation';
-import { AgentView, CallCentre, ContactRecord, StartTaskContactWireRequest } from './model';
+  checkRequest,
+  readInput,
+  type RequestIssue,
+  type WireRequest,
+} from './connect-model/request-checker';
 import { matchRoute, type Route } from './http-io';
+import { AgentView, CallCentre, ContactRecord, StartTaskContactWireRequest } from './model';
 import { paginate } from './paging';
-import { ConnectError, OperationName } from './protocol';
+import { ConnectError, OPERATIONS, OperationName } from './protocol';
 
-export interface WireRequest {
-  /** URI labels, already percent-decoded. */
-  labels: Record<string, string>;
-  query: URLSearchParams;
-  body: Record<string, unknown>;
-}
+/** An operation's input members, gathered from path, query string and body, and checked. */
+type Input = object;
+/** What the model guarantees once checked: the members every operation on an instance requires. */
+type InstanceInput = { InstanceId: string };
+type ContactInput = InstanceInput & { ContactId: string };
+type ListInput = InstanceInput & { MaxResults?: number; NextToken?: string };
 
 interface OperationRoute extends Route {
   operation: OperationName;
   handle(request: WireRequest, centre: CallCentre): object;
 }
 
-/** List* page sizes (Connect: 1 to 1,000, default 100). */
-const LIST_MAX_RESULTS = { min: 1, max: 1000, default: 100 };
-const USER_DATA_DEFAULT_MAX_RESULTS = 100;
+/** Connect's default page size for the List* calls and GetCurrentUserData. */
+const DEFAULT_MAX_RESULTS = 100;
 
-const OPERATION_ROUTES: readonly OperationRoute[] = [
-  {
-    operation: 'CreateContact',
-    method: 'PUT',
-    path: /^\/contact\/create-contact$/,
-    handle({ body }, centre) {
-      requireValid(validateCreateContactRequest(body));
-      const { contactId, contactArn } = centre.createContact(body as unknown as CreateContactRequest);
-      return { ContactId: contactId, ContactArn: contactArn };
-    },
+const HANDLERS: Record<OperationName, (input: Input, centre: CallCentre) => object> = {
+  CreateContact(input, centre) {
+    const { contactId, contactArn } = centre.createContact(input as CreateContactRequest);
+    return { ContactId: contactId, ContactArn: contactArn };
   },
-  {
-    operation: 'AssociateContactWithUser',
-    method: 'POST',
-    path: /^\/contacts\/(?<InstanceId>[^/]+)\/(?<ContactId>[^/]+)\/associate-user$/,
-    handle({ labels, body }, centre) {
-      const { InstanceId, ContactId } = labels;
-      requireValid(validateAssociateContactWithUserRequest({ ...body, InstanceId, ContactId }));
-      centre.associateContactWithUser(InstanceId, ContactId, String(body.UserId));
-      return {};
-    },
+  AssociateContactWithUser(input, centre) {
+    const { InstanceId, ContactId, UserId } = input as ContactInput & { UserId: string };
+    centre.associateContactWithUser(InstanceId, ContactId, UserId);
+    return {};
   },
-  {
-    operation: 'StartTaskContact',
-    method: 'PUT',
-    path: /^\/contact\/task$/,
-    handle({ body }, centre) {
-      requireValid(validateStartTaskContactRequest(body));
-      return { ContactId: centre.startTaskContact(body as unknown as StartTaskContactWireRequest).contactId };
-    },
+  StartTaskContact(input, centre) {
+    return { ContactId: centre.startTaskContact(input as StartTaskContactWireRequest).contactId };
   },
-  {
-    operation: 'GetCurrentUserData',
-    method: 'POST',
-    path: /^\/metrics\/userdata\/(?<InstanceId>[^/]+)$/,
-    handle({ labels, body }, centre) {
-      const request = { ...body, InstanceId: labels.InstanceId };
-      requireValid(validateGetCurrentUserDataRequest(request));
-      const filters = (body.Filters ?? {}) as {
-        Queues?: string[];
-        RoutingProfiles?: string[];
-        Agents?: string[];
-        UserHierarchyGroups?: string[];
-        ContactFilter?: { ContactStates?: string[] };
-      };
-      const agents = centre.userData(labels.InstanceId, {
-        queues: filters.Queues,
-        routingProfiles: filters.RoutingProfiles,
-        agents: filters.Agents,
-        userHierarchyGroups: filters.UserHierarchyGroups,
-        contactStates: filters.ContactFilter?.ContactStates,
-      });
-      const maxResults =
-        typeof body.MaxResults === 'number' ? body.MaxResults : USER_DATA_DEFAULT_MAX_RESULTS;
-      const page = paginate(agents, maxResults, optionalString(body.NextToken));
-      return {
-        UserDataList: page.items.map(userData),
-        ApproximateTotalCount: agents.length,
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
-    },
+  GetCurrentUserData(input, centre) {
+    const {
+      InstanceId,
+      Filters = {},
+      MaxResults,
+      NextToken,
+    } = input as InstanceInput & GetCurrentUserDataRequest;
+    const agents = centre.userData(InstanceId, {
+      queues: Filters.Queues,
+      routingProfiles: Filters.RoutingProfiles,
+      agents: Filters.Agents,
+      userHierarchyGroups: Filters.UserHierarchyGroups,
+      contactStates: Filters.ContactFilter?.ContactStates,
+    });
+    const page = paginate(agents, MaxResults ?? DEFAULT_MAX_RESULTS, NextToken);
+    return {
+      UserDataList: page.items.map(userData),
+      ApproximateTotalCount: agents.length,
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
   },
-  {
-    operation: 'DescribeContact',
-    method: 'GET',
-    path: /^\/contacts\/(?<InstanceId>[^/]+)\/(?<ContactId>[^/]+)$/,
-    handle({ labels }, centre) {
-      requireValid(validateDescribeContactRequest(labels));
-      return { Contact: describedContact(centre.describeContact(labels.InstanceId, labels.ContactId)) };
-    },
+  DescribeContact(input, centre) {
+    const { InstanceId, ContactId } = input as ContactInput;
+    return { Contact: describedContact(centre.describeContact(InstanceId, ContactId)) };
   },
-  {
-    operation: 'StopContact',
-    method: 'POST',
-    path: /^\/contact\/stop$/,
-    handle({ body }, centre) {
-      requireValid(validateStopContactRequest(body));
-      centre.stopContact(String(body.InstanceId), String(body.ContactId));
-      return {};
-    },
+  StopContact(input, centre) {
+    const { InstanceId, ContactId } = input as ContactInput;
+    centre.stopContact(InstanceId, ContactId);
+    return {};
   },
-  {
-    operation: 'ListQueues',
-    method: 'GET',
-    path: /^\/queues-summary\/(?<InstanceId>[^/]+)$/,
-    handle({ labels, query }, centre) {
-      const queueTypes = query.getAll('queueTypes');
-      // The emulator has STANDARD queues only; Connect's per-agent AGENT queues are not modelled.
-      const queues =
-        queueTypes.length === 0 || queueTypes.includes('STANDARD')
-          ? centre.listQueues(labels.InstanceId)
-          : [];
-      return listAnswer(query, 'QueueSummaryList', queues, (queue) => ({
-        ...summary(queue),
-        QueueType: 'STANDARD',
-      }));
-    },
+  ListQueues(input, centre) {
+    const { InstanceId, QueueTypes = [] } = input as ListInput & { QueueTypes?: string[] };
+    // The emulator has STANDARD queues only; Connect's per-agent AGENT queues are not modelled.
+    const queues =
+      QueueTypes.length === 0 || QueueTypes.includes('STANDARD') ? centre.listQueues(InstanceId) : [];
+    return listAnswer(input as ListInput, 'QueueSummaryList', queues, (queue) => ({
+      ...summary(queue),
+      QueueType: 'STANDARD',
+    }));
   },
-  {
-    operation: 'ListUsers',
-    method: 'GET',
-    path: /^\/users-summary\/(?<InstanceId>[^/]+)$/,
-    handle({ labels, query }, centre) {
-      return listAnswer(query, 'UserSummaryList', centre.listUsers(labels.InstanceId), (agent) => ({
-        Id: agent.id,
-        Arn: agent.arn,
-        Username: agent.username,
-      }));
-    },
+  ListUsers(input, centre) {
+    const list = input as ListInput;
+    return listAnswer(list, 'UserSummaryList', centre.listUsers(list.InstanceId), (agent) => ({
+      Id: agent.id,
+      Arn: agent.arn,
+      Username: agent.username,
+    }));
   },
-  {
-    operation: 'ListRoutingProfiles',
-    method: 'GET',
-    path: /^\/routing-profiles-summary\/(?<InstanceId>[^/]+)$/,
-    handle({ labels, query }, centre) {
-      return listAnswer(
-        query,
-        'RoutingProfileSummaryList',
-        centre.listRoutingProfiles(labels.InstanceId),
-        summary,
-      );
-    },
+  ListRoutingProfiles(input, centre) {
+    const list = input as ListInput;
+    return listAnswer(
+      list,
+      'RoutingProfileSummaryList',
+      centre.listRoutingProfiles(list.InstanceId),
+      summary,
+    );
   },
-  {
-    operation: 'ListRoutingProfileQueues',
-    method: 'GET',
-    path: /^\/routing-profiles\/(?<InstanceId>[^/]+)\/(?<RoutingProfileId>[^/]+)\/queues$/,
-    handle({ labels, query }, centre) {
-      const profile = centre.routingProfileQueues(labels.InstanceId, labels.RoutingProfileId);
-      // Every emulated queue serves the TASK channel only, at priority 1 with no delay.
-      return listAnswer(query, 'RoutingProfileQueueConfigSummaryList', profile.queues, (queue) => ({
-        QueueId: queue.id,
-        QueueArn: queue.arn,
-        QueueName: queue.name,
-        Priority: 1,
-        Delay: 0,
-        Channel: 'TASK',
-      }));
-    },
+  ListRoutingProfileQueues(input, centre) {
+    const list = input as ListInput & { RoutingProfileId: string };
+    const profile = centre.routingProfileQueues(list.InstanceId, list.RoutingProfileId);
+    // Every emulated queue serves the TASK channel only, at priority 1 with no delay.
+    return listAnswer(list, 'RoutingProfileQueueConfigSummaryList', profile.queues, (queue) => ({
+      QueueId: queue.id,
+      QueueArn: queue.arn,
+      QueueName: queue.name,
+      Priority: 1,
+      Delay: 0,
+      Channel: 'TASK',
+    }));
   },
-];
+};
+
+const OPERATION_ROUTES: readonly OperationRoute[] = OPERATIONS.map((operation) => {
+  const model = CONNECT_API_MODEL.operations[operation];
+  return {
+    operation,
+    method: model.method,
+    path: pathPattern(model),
+    handle(request, centre) {
+      const input = readInput(model, request);
+      requireValid(checkRequest(model, input));
+      requireValid(documentedRuleIssues(operation, input));
+      return HANDLERS[operation](input, centre);
+    },
+  };
+});
 
 /** The operation a request is for, or undefined when it is none the emulator serves. */
 export function matchOperation(method: string, pathname: string) {
@@ -184,24 +139,21 @@ export function matchOperation(method: string, pathname: string) {
 }
 
 /** Connect answers one error per request: the first issue's exception, with every issue of that kind. */
-function requireValid(issues: ConnectValidationIssue[]): void {
+function requireValid(issues: RequestIssue[]): void {
   const first = issues[0];
   if (!first) return;
   const sameKind = issues.filter((issue) => issue.exception === first.exception);
-  throw new ConnectError(first.exception, formatValidationIssues(sameKind));
+  throw new ConnectError(first.exception, sameKind.map((issue) => issue.message).join('; '));
 }
 
-/**
- * A List* answer: one page of `items` (MaxResults and NextToken from the query string), each shaped
- * by `shape`, under `listName`, and the NextToken for the next page when there is one.
- */
+/** A List* answer: one page of `items`, each shaped by `shape`, under `listName`, and the next page's token. */
 function listAnswer<T>(
-  query: URLSearchParams,
+  { MaxResults, NextToken }: ListInput,
   listName: string,
   items: readonly T[],
   shape: (item: T) => object,
 ): object {
-  const page = paginate(items, listMaxResults(query), query.get('nextToken') ?? undefined);
+  const page = paginate(items, MaxResults ?? DEFAULT_MAX_RESULTS, NextToken);
   return {
     [listName]: page.items.map(shape),
     ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -211,23 +163,6 @@ function listAnswer<T>(
 /** The Id, Arn and Name that Connect's queue and routing profile summaries share. */
 function summary(resource: { id: string; arn: string; name: string }): object {
   return { Id: resource.id, Arn: resource.arn, Name: resource.name };
-}
-
-function listMaxResults(query: URLSearchParams): number {
-  const text = query.get('maxResults');
-  if (text === null) return LIST_MAX_RESULTS.default;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < LIST_MAX_RESULTS.min || value > LIST_MAX_RESULTS.max) {
-    throw new ConnectError(
-      'InvalidParameterException',
-      `MaxResults must be ${LIST_MAX_RESULTS.min} to ${LIST_MAX_RESULTS.max} (got ${text})`,
-    );
-  }
-  return value;
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 const epochSeconds = (epochMs: number): number => epochMs / 1000;

@@ -2,6 +2,7 @@
  * The vocabulary of Connect's REST-JSON protocol that the emulator speaks: the operations it
  * serves and the errors it answers with (name, HTTP status), exactly as the AWS SDK maps them.
  */
+import { type ConnectApiErrorName, CONNECT_API_MODEL } from './connect-model/api-model';
 
 export const OPERATIONS = [
   'CreateContact',
@@ -17,24 +18,19 @@ export const OPERATIONS = [
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
-/** HTTP status of each error the emulator can answer; the SDK picks the exception class by name. */
-export const ERROR_STATUS = {
-  AccessDeniedException: 403,
-  InvalidParameterException: 400,
-  InvalidRequestException: 400,
-  ResourceNotFoundException: 404,
-  IdempotencyException: 409,
-  /** StopContact on a contact that is no longer active. */
-  ContactNotFoundException: 410,
-  ServiceQuotaExceededException: 402,
-  ThrottlingException: 429,
-  InternalServiceException: 500,
+/** Errors that are not Connect's own (those take their HTTP status from Connect's API model). */
+const EMULATOR_ERROR_STATUS = {
   /** Not modelled by Connect; the SDK raises a generic ConnectServiceException with status 503. */
   ServiceUnavailableException: 503,
   UnknownOperationException: 404,
   SerializationException: 400,
 } as const;
-export type ConnectErrorName = keyof typeof ERROR_STATUS;
+export type ConnectErrorName = ConnectApiErrorName | keyof typeof EMULATOR_ERROR_STATUS;
+
+const ERROR_STATUS: Record<ConnectErrorName, number> = {
+  ...CONNECT_API_MODEL.errors,
+  ...EMULATOR_ERROR_STATUS,
+};
 
 /**
  * Connect models `Reason` as a union whose only known member is about attached files. The emulator

@@ -5,6 +5,9 @@ import {
   CreateContactCommandInput,
   GetCurrentUserDataCommand,
   GetCurrentUserDataCommandInput,
+  ListQueuesCommand,
+  ListRoutingProfileQueuesCommand,
+  QueueType,
   StartTaskContactCommand,
   StartTaskContactCommandInput,
 } from '@aws-sdk/client-connect';
@@ -14,6 +17,7 @@ import {
   assignTask,
   BILLING_FLOW,
   BILLING_QUEUE,
+  BLENDED_PROFILE,
   createTask,
   currentUserData,
   describeContact,
@@ -133,10 +137,36 @@ describe('Connect emulator: request validation', () => {
     },
     {
       operation: 'CreateContact',
-      rule: 'References values at most 4,096 UTF-8 bytes',
+      rule: 'References values at most 4,096 characters',
       input: { References: { doc: { Type: 'STRING', Value: 'v'.repeat(4097) } } },
       expected: INVALID_PARAMETER,
-      message: /References\.doc\.Value must be at most 4,096 UTF-8 bytes/,
+      message: /References\.doc\.Value must be at most 4,096 characters/,
+    },
+    {
+      operation: 'CreateContact',
+      rule: 'References at most 4,096 UTF-8 bytes across all references',
+      input: {
+        References: {
+          first: { Type: 'STRING', Value: 'v'.repeat(2100) },
+          second: { Type: 'STRING', Value: 'v'.repeat(2100) },
+        },
+      },
+      expected: INVALID_PARAMETER,
+      message: /References must total at most 4,096 UTF-8 bytes across all references \(got 4,211\)/,
+    },
+    {
+      operation: 'CreateContact',
+      rule: 'References Arn follows the model pattern',
+      input: { References: { doc: { Type: 'URL', Value: 'v', Arn: '#not-an-arn, it starts with a hash' } } },
+      expected: INVALID_PARAMETER,
+      message: /References\.doc\.Arn must match \^\[-:\/A-Za-z0-9\]\+/,
+    },
+    {
+      operation: 'CreateContact',
+      rule: 'Channel one of the modelled channels',
+      input: { Channel: 'FAX' as 'TASK' },
+      expected: INVALID_PARAMETER,
+      message: /Channel must be one of VOICE, CHAT, TASK, EMAIL \(got "FAX"\)/,
     },
     {
       operation: 'CreateContact',
@@ -206,7 +236,7 @@ describe('Connect emulator: request validation', () => {
       rule: 'ExpiryDurationInMinutes 1 to 129,600',
       input: { ExpiryDurationInMinutes: 0 },
       expected: INVALID_PARAMETER,
-      message: /ExpiryDurationInMinutes must be at least 1/,
+      message: /ExpiryDurationInMinutes must be 1 to 129,600 minutes \(got 0\)/,
     },
     {
       operation: 'CreateContact',
@@ -238,10 +268,25 @@ describe('Connect emulator: request validation', () => {
     },
     {
       operation: 'StartTaskContact',
-      rule: 'Name at most 512 characters',
-      input: { Name: 'n'.repeat(513) },
+      rule: 'Name at most 1,024 characters',
+      input: { Name: 'n'.repeat(1025) },
       expected: INVALID_PARAMETER,
-      message: /Name must be at most 512/,
+      message: /Name must be at most 1,024/,
+    },
+    {
+      operation: 'StartTaskContact',
+      rule: 'only one of a flow, quick connect or template',
+      input: { TaskTemplateId: 'template' },
+      expected: INVALID_REQUEST,
+      message:
+        /only one of ContactFlowId, QuickConnectId and TaskTemplateId \(got ContactFlowId, TaskTemplateId\)/,
+    },
+    {
+      operation: 'StartTaskContact',
+      rule: 'each attachment names its file and its S3 URL',
+      input: { Attachments: [{ FileName: 'notes.txt' } as { FileName: string; S3Url: string }] },
+      expected: INVALID_PARAMETER,
+      message: /Attachments\[0\]\.S3Url is required/,
     },
     {
       operation: 'StartTaskContact',
@@ -284,6 +329,13 @@ describe('Connect emulator: request validation', () => {
       input: { Filters: { Queues: Array.from({ length: 101 }, () => BILLING_QUEUE) } },
       expected: INVALID_PARAMETER,
       message: /Filters\.Queues must have at most 100 items/,
+    },
+    {
+      operation: 'GetCurrentUserData',
+      rule: 'at least 1 agent when filtering by agents',
+      input: { Filters: { Agents: [] } },
+      expected: INVALID_PARAMETER,
+      message: /Filters\.Agents must have at least 1 item \(got 0\)/,
     },
     {
       operation: 'GetCurrentUserData',
@@ -338,6 +390,26 @@ describe('Connect emulator: request validation', () => {
       assert.equal(emulator.ledger().contactsCreated, 0);
     });
   }
+
+  it('checks query-string members by their model shapes: page sizes per operation, enums per item', async () => {
+    const { connect, instanceId } = env();
+    await expectConnectError(
+      connect.send(
+        new ListRoutingProfileQueuesCommand({
+          InstanceId: instanceId,
+          RoutingProfileId: BLENDED_PROFILE,
+          MaxResults: 101,
+        }),
+      ),
+      { ...INVALID_PARAMETER, message: /^MaxResults must be at most 100 \(got 101\)$/ },
+    );
+    await expectConnectError(
+      connect.send(
+        new ListQueuesCommand({ InstanceId: instanceId, QueueTypes: ['STANDARD', 'PHANTOM' as QueueType] }),
+      ),
+      { ...INVALID_PARAMETER, message: /^QueueTypes\[1\] must be one of STANDARD, AGENT \(got "PHANTOM"\)$/ },
+    );
+  });
 
   describe('unknown resources answer ResourceNotFoundException (404)', () => {
     it('an unknown instance', async () => {
