@@ -25,7 +25,7 @@ import {
   startDeployment,
   SUPPORT_QUEUE,
 } from './routing-stack';
-import type { WorkerStats } from './routing-worker';
+import type { WorkerStats } from '../src/dev/worker-process';
 import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
 
 const EventType = temporal.api.enums.v1.EventType;

@@ -1,15 +1,16 @@
 /**
  * The demo itself, on any Temporal server it is given (its own dev server, or the tests' shared
- * one): the demo stack, N routeTask runs, live progress, and a report. Everything it starts it also
- * stops, whatever happens.
+ * one): a local stack (emulator, worker, push path), N routeTask runs, live progress, and a report.
+ * Everything it starts it also stops, whatever happens.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_CALL_CENTRE } from '../emulator';
+import { inProcessWorker, startLocalStack } from '../local-stack';
+import { LOCAL_DISPATCHER_SETTINGS } from '../../shared/dispatcher-contract';
 import { DEFAULT_TASK_QUEUE } from '../../shared/task-queues';
-import { demoTasks, scheduleLateStarters } from './call-centre';
-import { startDemoStack } from './demo-stack';
+import { demoCallCentre, demoTasks, scheduleLateStarters } from './call-centre';
 import type { DemoProgress } from './progress';
 import type { DemoReport } from './report';
 import { DemoTaskRuns } from './task-runs';
@@ -60,12 +61,14 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   const startedAt = Date.now();
 
   options.signal?.throwIfAborted();
-  const stack = await startDemoStack({
-    client,
-    connection: options.connection,
-    taskQueue,
+  const stack = await startLocalStack({
+    temporal: { client, nativeConnection: options.connection },
     instanceId,
+    taskQueue,
+    emulatorConfig: demoCallCentre(instanceId),
     seed,
+    worker: inProcessWorker({ dispatcherSettings: LOCAL_DISPATCHER_SETTINGS }),
+    push: { onError: () => undefined }, // a dropped feed only delays matching until the next poll
   });
   const runs = new DemoTaskRuns(client, taskQueue, `demo/${runId}/`);
   let cancelLateStarters: (() => void) | undefined;
@@ -86,7 +89,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       const next = await Promise.race([
         runs.allSettled().then(() => 'finished' as const),
         // A worker that dies (e.g. a workflow bundle error) would otherwise leave the demo waiting.
-        stack.workerRun.then(() => 'worker-stopped' as const),
+        stack.worker.stopped.then(() => 'worker-stopped' as const),
         deadline,
         aborted,
         sleep(PROGRESS_INTERVAL_MS, 'tick' as const),
@@ -111,7 +114,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       tasks: runs.reports(),
       durationMs: Date.now() - startedAt,
       ledger: stack.emulator.ledger(),
-      agentEventsForwarded: stack.follower.counts().signalled,
+      agentEventsForwarded: stack.follower?.counts().signalled ?? 0,
       agentNames: Object.fromEntries(DEFAULT_CALL_CENTRE.agents.map((agent) => [agent.id, agent.username])),
     };
     await options.beforeStop?.(report);

@@ -1,32 +1,21 @@
 /**
- * A whole routing deployment for one test: a Connect emulator with an instance of its own (so each
- * test has its own dispatcher on the shared dev server), a worker on its own task queue, and the
- * Temporal client. Everything goes through the real SDKs.
+ * The routing tests' fixture: a local stack per test on the shared dev server (each with an emulator
+ * instance of its own, so each test has its own dispatcher), the default call centre's agents and
+ * queues, and a wait on a task's status. Everything goes through the real SDKs.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultAgentId, defaultQueueId, type EmulatorConfig } from '../../../src/dev/emulator';
 import {
-  defaultAgentId,
-  defaultQueueId,
-  type EmulatorConfig,
-  type RunningEmulator,
-  startEmulator,
-} from '../../../src/dev/emulator';
-import { createConnectClient } from '../../../src/worker/connect-client';
-import { AgentEventForwarder } from '../../../src/push/agent-event-forwarder';
-import { followEmulatorEvents } from '../../../src/push/follow-emulator-events';
-import { startRouteTask } from '../../../src/client/route-task-client';
+  inProcessWorker,
+  type InProcessWorker,
+  type LocalStack,
+  NO_WORKER,
+  startLocalStack,
+} from '../../../src/dev/local-stack';
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
-import type { RouteTaskInput, RouteTaskStatus } from '../../../src/shared/route-task-contract';
-import { createWorker } from '../../../src/worker/create-worker';
-import {
-  type DispatcherSettings,
-  LOCAL_DISPATCHER_SETTINGS,
-  type DispatcherStatus,
-  dispatcherStatusQuery,
-  dispatcherWorkflowId,
-} from '../../../src/shared/dispatcher-contract';
-import { routeTask } from '../../../workflows/route-task';
-import { routeTaskStatusQuery } from '../../../src/shared/route-task-contract';
+import { type RouteTaskStatus, routeTaskStatusQuery } from '../../../src/shared/route-task-contract';
+import { type DispatcherSettings, LOCAL_DISPATCHER_SETTINGS } from '../../../src/shared/dispatcher-contract';
+import type { routeTask } from '../../../workflows/route-task';
 import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
@@ -37,27 +26,15 @@ export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(default
 
 let instanceCounter = 0;
 
-export interface RoutingStack {
-  emulator: RunningEmulator;
-  instanceId: string;
-  client: Client;
+export interface RoutingStack extends LocalStack<InProcessWorker | undefined> {
   /** host:port of the dev server's frontend. */
   temporalAddress: string;
-  taskQueue: string;
-  startTask(
-    name: string,
-    input: Omit<RouteTaskInput, 'instanceId'>,
-  ): Promise<WorkflowHandle<typeof routeTask>>;
-  dispatcherStatus(): Promise<DispatcherStatus>;
   /** Polls a task's `status` query until `predicate` holds (bounded by `timeoutMs`). */
   waitForStatus(
     handle: WorkflowHandle<typeof routeTask>,
     predicate: (status: RouteTaskStatus) => boolean,
     timeoutMs?: number,
   ): Promise<RouteTaskStatus>;
-  /** Shuts the worker down and starts a fresh one (empty workflow cache) on the same task queue. */
-  restartWorker(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export async function startRoutingStack(
@@ -74,54 +51,23 @@ export async function startRoutingStack(
 ): Promise<RoutingStack> {
   const env = await sharedTestEnv();
   instanceCounter += 1;
-  const instanceId = `routing-test-${process.pid}-${instanceCounter}-${Date.now().toString(36)}`;
-  const emulator = await startEmulator({
-    config: {
-      ...options.config,
-      instance: { id: instanceId, accountId: '123456789012', region: 'us-east-1' },
-    },
+  const stack = await startLocalStack({
+    temporal: env,
+    instanceId: `routing-test-${process.pid}-${instanceCounter}-${Date.now().toString(36)}`,
+    taskQueue: uniqueTaskQueue('routing'),
+    emulatorConfig: options.config,
     seed: options.seed ?? 11,
+    worker:
+      options.inProcessWorker === false
+        ? NO_WORKER
+        : inProcessWorker({
+            dispatcherSettings: { ...LOCAL_DISPATCHER_SETTINGS, ...options.dispatcher },
+            dispatcherErrorPolicy: options.dispatcherErrorPolicy,
+          }),
+    push: options.push ? {} : undefined,
   });
-  const taskQueue = uniqueTaskQueue('routing');
-  const startWorker = async () => {
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      temporal: env.client,
-      taskQueue,
-      connect: createConnectClient({
-        endpoint: emulator.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      }),
-      dispatcherSettings: { ...LOCAL_DISPATCHER_SETTINGS, ...options.dispatcher },
-      dispatcherErrorPolicy: options.dispatcherErrorPolicy,
-    });
-    return { worker, running: worker.run() };
-  };
-  let current = options.inProcessWorker === false ? undefined : await startWorker();
-  const stopWorker = async () => {
-    current?.worker.shutdown();
-    await current?.running;
-  };
-  const follower = options.push
-    ? followEmulatorEvents({ endpoint: emulator.endpoint, forwarder: new AgentEventForwarder(env.client) })
-    : undefined;
-  await follower?.connected;
-  const dispatcher = env.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
-
-  return {
-    emulator,
-    instanceId,
-    client: env.client,
+  const fixture: Pick<RoutingStack, 'temporalAddress' | 'waitForStatus'> = {
     temporalAddress: env.address,
-    taskQueue,
-    startTask: (name, input) =>
-      startRouteTask(
-        env.client,
-        { instanceId, ...input },
-        { workflowId: `route-task/${instanceId}/${name}`, taskQueue },
-      ),
-    dispatcherStatus: () => dispatcher.query(dispatcherStatusQuery),
     waitForStatus(handle, predicate, timeoutMs = 30_000) {
       let last: RouteTaskStatus | undefined;
       return waitUntil(
@@ -133,15 +79,6 @@ export async function startRoutingStack(
         { timeoutMs },
       );
     },
-    async restartWorker() {
-      await stopWorker();
-      current = await startWorker();
-    },
-    async stop() {
-      await follower?.stop();
-      await dispatcher.terminate('test finished').catch(() => undefined);
-      await stopWorker();
-      await emulator.stop();
-    },
   };
+  return Object.assign(stack, fixture);
 }

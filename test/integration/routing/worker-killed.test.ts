@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../../src/dev/worker-process';
 import { eventually } from '../../helpers/eventually';
 
 describe('routeTask when its worker is killed mid-run', () => {
@@ -24,11 +24,14 @@ describe('routeTask when its worker is killed mid-run', () => {
       },
     });
     const startWorker = async () => {
-      const worker = await startWorkerProcess({
-        temporalAddress: stack.temporalAddress,
-        taskQueue: stack.taskQueue,
-        connectEndpoint: stack.emulator.endpoint,
-      });
+      const worker = await startWorkerProcess(
+        {
+          temporalAddress: stack.temporalAddress,
+          taskQueue: stack.taskQueue,
+          connectEndpoint: stack.emulator.endpoint,
+        },
+        { quiet: true },
+      );
       workers.push(worker);
       return worker;
     };

@@ -1,0 +1,224 @@
+/**
+ * A worker in a child process of its own: so that a test can kill it with SIGKILL mid-run (no
+ * graceful shutdown: in-flight activities and workflow tasks simply vanish), and so that a
+ * benchmark's memory figures are the worker's alone. This module is both sides: the parent forks
+ * this very file, which then runs the worker (see the end of the file). They talk over IPC:
+ *   parent → child  { type: 'stats' } | { type: 'stop' }
+ *   child → parent  { type: 'ready', maxCachedWorkflows } | { type: 'stats', ... } | { type: 'failed', message }
+ * Warnings and errors that the worker logs (workflow, activity and core logs) are counted by message
+ * and reported with the stats, and printed to stderr once per distinct message.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { inProcessWorker, type LocalWorker, type WorkerSettings, type WorkerStarter } from './local-stack';
+
+const READY_TIMEOUT_MS = 180_000;
+const STATS_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 60_000;
+/** The environment variable that hands the child its config. */
+const CONFIG_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS';
+
+export interface WorkerProcessConfig extends WorkerSettings {
+  /** host:port of the Temporal frontend. */
+  temporalAddress: string;
+  /** `default` where omitted. */
+  namespace?: string;
+  taskQueue: string;
+  connectEndpoint: string;
+  /** Printed before each of this worker's log lines; the task queue where omitted. */
+  logLabel?: string;
+}
+
+export interface WorkerProcessOptions {
+  /**
+   * Caps V8's old space (workflow threads included): V8 collects lazily below its limit, so rss
+   * alone shows the limit more than what the worker needs. Unset: Node's default.
+   */
+  heapLimitMb?: number;
+  /** Drops the child's own output (its log lines are still counted in its stats). */
+  quiet?: boolean;
+}
+
+export interface WorkerStats {
+  type: 'stats';
+  memory: NodeJS.MemoryUsage;
+  /** Warning and error log lines by level and message (first 160 characters). */
+  logs: Record<string, number>;
+}
+
+type ToWorker = { type: 'stats' } | { type: 'stop' };
+
+type FromWorker =
+  { type: 'ready'; maxCachedWorkflows: number } | WorkerStats | { type: 'failed'; message: string };
+
+export interface WorkerProcess extends LocalWorker {
+  /** The routeTask worker's workflow cache in effect (the SDK's default where unset). */
+  maxCachedWorkflows: number;
+  /** Why the process ended, once it has (e.g. `signal SIGKILL`); undefined while it runs. */
+  exitReason(): string | undefined;
+  /** The worker's stats right after it started (workflow bundle built, nothing run yet). */
+  atStart: WorkerStats;
+  stats(): Promise<WorkerStats>;
+  /** SIGKILL, then wait for the exit. */
+  kill(): Promise<void>;
+  /** Asks the worker to shut down gracefully; SIGKILL if it has not exited within a minute. */
+  stop(): Promise<void>;
+}
+
+/** Forks the worker process (through ts-node when running from source) and waits until its worker runs. */
+export async function startWorkerProcess(
+  config: WorkerProcessConfig,
+  options: WorkerProcessOptions = {},
+): Promise<WorkerProcess> {
+  const fromSource = __filename.endsWith('.ts');
+  const output = options.quiet ? 'ignore' : 'inherit';
+  const child: ChildProcess = fork(__filename, [], {
+    execArgv: [
+      ...(fromSource ? ['-r', 'ts-node/register'] : []),
+      ...(options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`]),
+    ],
+    env: { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(config) },
+    stdio: ['ignore', output, output, 'ipc'],
+  });
+  let exitReason: string | undefined;
+  const stopped = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitReason = signal ? `signal ${signal}` : `exit code ${code}`;
+      resolve();
+    }),
+  );
+  const next = <T extends FromWorker['type']>(type: T, timeoutMs: number) =>
+    new Promise<Extract<FromWorker, { type: T }>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`worker process sent no "${type}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (message: FromWorker) => {
+        if (message.type === type) {
+          cleanup();
+          resolve(message as Extract<FromWorker, { type: T }>);
+        } else if (message.type === 'failed') {
+          cleanup();
+          reject(new Error(`worker process failed: ${message.message}`));
+        }
+      };
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`worker process ended (${exitReason}) before sending "${type}"`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const toWorker = (message: ToWorker) => child.send(message);
+  const stats = async () => {
+    const reply = next('stats', STATS_TIMEOUT_MS);
+    toWorker({ type: 'stats' });
+    return reply;
+  };
+  const kill = async () => {
+    if (exitReason === undefined) child.kill('SIGKILL');
+    await stopped;
+  };
+
+  try {
+    const ready = await next('ready', READY_TIMEOUT_MS);
+    return {
+      maxCachedWorkflows: ready.maxCachedWorkflows,
+      exitReason: () => exitReason,
+      atStart: await stats(),
+      stats,
+      stopped,
+      kill,
+      async stop() {
+        if (exitReason !== undefined) return;
+        toWorker({ type: 'stop' });
+        const exited = await Promise.race([
+          stopped.then(() => true),
+          sleep(STOP_TIMEOUT_MS, false, { ref: false }),
+        ]);
+        if (!exited) await kill();
+      },
+    };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+}
+
+/** A worker process for a local stack, on the stack's task queue and emulator. */
+export function childProcessWorker(
+  settings: WorkerSettings & Pick<WorkerProcessConfig, 'temporalAddress' | 'logLabel'> & WorkerProcessOptions,
+): WorkerStarter<WorkerProcess> {
+  const { heapLimitMb, quiet, ...config } = settings;
+  return (site) =>
+    startWorkerProcess(
+      {
+        ...config,
+        namespace: site.temporal.client.options.namespace,
+        taskQueue: site.taskQueue,
+        connectEndpoint: site.connectEndpoint,
+      },
+      { heapLimitMb, quiet },
+    );
+}
+
+function sendToParent(message: FromWorker): void {
+  process.send?.(message);
+}
+
+/** The child's side: runs the worker until the parent says stop (or goes away). */
+async function runWorkerProcess(): Promise<void> {
+  const config = JSON.parse(process.env[CONFIG_VARIABLE] ?? '') as WorkerProcessConfig;
+  const label = config.logLabel ?? config.taskQueue;
+  const logs: Record<string, number> = {};
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      const key = `${entry.level} ${entry.message.slice(0, 160)}`;
+      logs[key] = (logs[key] ?? 0) + 1;
+      if (logs[key] === 1) {
+        const meta = entry.meta === undefined ? '' : ` ${JSON.stringify(entry.meta).slice(0, 400)}`;
+        console.error(`[${label} worker] ${entry.level} ${entry.message}${meta}`);
+      }
+    }),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+  });
+
+  const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const local = await inProcessWorker(config)({
+    temporal: { client: new Client({ connection, namespace: config.namespace }), nativeConnection },
+    taskQueue: config.taskQueue,
+    connectEndpoint: config.connectEndpoint,
+  });
+  process.on('message', (message: ToWorker) => {
+    if (message.type === 'stats')
+      sendToParent({ type: 'stats', memory: process.memoryUsage(), logs: { ...logs } });
+    if (message.type === 'stop') local.worker.shutdown();
+  });
+  process.on('disconnect', () => local.worker.shutdown());
+  sendToParent({ type: 'ready', maxCachedWorkflows: local.worker.tasks.options.maxCachedWorkflows });
+
+  await local.stopped;
+  await Promise.all([connection.close(), nativeConnection.close()]);
+}
+
+if (require.main === module) {
+  runWorkerProcess().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      sendToParent({
+        type: 'failed',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
