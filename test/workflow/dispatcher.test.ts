@@ -1,0 +1,293 @@
+/**
+ * connectDispatcher against its contract: stand-in tasks record the reservations and wait notices
+ * it sends and settle when told, and Connect is scripted (who is free, how many slots).
+ */
+import assert from 'node:assert/strict';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import {
+  type DispatcherSettings,
+  type DispatcherStatus,
+  dispatcherStatusQuery,
+  dispatcherWorkflowId,
+  explainTaskQuery,
+  type Reservation,
+} from '../../src/shared/dispatcher-contract';
+import type { connectDispatcher } from '../../workflows/dispatcher';
+import { waitUntil } from '../helpers/eventually';
+import { sharedTestEnv } from '../helpers/temporal';
+import {
+  endSignal,
+  inboxQuery,
+  standInTask,
+  type StandInTaskInbox,
+  startSettlingSignal,
+} from './fixtures/stand-ins';
+import { QUEUE_ID, runWorkflowTier, ScriptedConnect, type WorkflowTier } from './harness';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/**
+ * Short enough to keep each test to seconds (no test asserts how long anything took). No catch-up
+ * hold: the scripted Connect never shows contacts on agents, so a settled slot is free at once.
+ */
+const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0 };
+
+interface Line {
+  dispatcher: WorkflowHandle<typeof connectDispatcher>;
+  taskId(name: string): string;
+  task(name: string): WorkflowHandle<typeof standInTask>;
+  /** Polls a task's inbox until `predicate` holds. */
+  untilInbox(
+    name: string,
+    what: string,
+    predicate: (inbox: StandInTaskInbox) => boolean,
+  ): Promise<StandInTaskInbox>;
+  /** Polls the dispatcher's status until `predicate` holds (a query between runs counts as not yet). */
+  untilStatus(what: string, predicate: (status: DispatcherStatus) => boolean): Promise<DispatcherStatus>;
+}
+
+/**
+ * Runs the real dispatcher with `settings` and the scripted Connect, starts stand-in tasks and
+ * registers them in order, as routeTask does: each joins the line behind the ones before it.
+ */
+async function withLine(
+  connect: ScriptedConnect,
+  settings: Partial<DispatcherSettings>,
+  tasks: { name: string; settles: boolean }[],
+  body: (line: Line) => Promise<void>,
+): Promise<void> {
+  const temporal = await sharedTestEnv();
+  await runWorkflowTier(temporal, { connect: connect.activities, dispatcher: { settings } }, async (tier) =>
+    body(await startLine(tier, tasks)),
+  );
+}
+
+async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boolean }[]): Promise<Line> {
+  const instanceId = tier.taskQueue;
+  const dispatcherId = dispatcherWorkflowId(instanceId);
+  const taskId = (name: string) => `${instanceId}/${name}`;
+  const firstInLine = Date.now();
+  for (const [place, { name, settles }] of tasks.entries()) {
+    await tier.client.workflow.start(standInTask, {
+      workflowId: taskId(name),
+      taskQueue: tier.standInTaskQueue,
+      args: [{ dispatcherId, settles }],
+    });
+    const enqueuedAt = firstInLine + place;
+    await tier.register({
+      instanceId,
+      task: {
+        taskId: taskId(name),
+        queueId: QUEUE_ID,
+        priority: 5,
+        enqueuedAt,
+        preferredAgentIds: [],
+        widenAt: enqueuedAt,
+        excludedAgentIds: [],
+        allowedStatuses: ['Available'],
+      },
+    });
+  }
+  const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
+  const task = (name: string) => tier.client.workflow.getHandle<typeof standInTask>(taskId(name));
+  return {
+    dispatcher,
+    taskId,
+    task,
+    untilInbox: (name, what, predicate) =>
+      waitUntil(`${name}: ${what}`, async () => {
+        const inbox = await task(name).query(inboxQuery);
+        return predicate(inbox) ? inbox : undefined;
+      }),
+    untilStatus: (what, predicate) =>
+      waitUntil(`the dispatcher: ${what}`, async () => {
+        const status = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
+        return status && predicate(status) ? status : undefined;
+      }),
+  };
+}
+
+/** Every task served or forgotten, and no slot still reserved. */
+function isEmpty(status: DispatcherStatus): boolean {
+  return status.waitingCount === 0 && status.reservationCount === 0;
+}
+
+/** When the dispatcher made a reservation: it stamps each with its TTL from that moment. */
+function reservedAt(reservation: Reservation, reservationTtlMs: number): number {
+  return reservation.expiresAt - reservationTtlMs;
+}
+
+/** Whether the dispatcher sent `signalName` to `workflowId` and Temporal reported the signal failed. */
+async function signalFailed(
+  dispatcher: WorkflowHandle,
+  workflowId: string,
+  signalName: string,
+): Promise<boolean> {
+  const events = (await dispatcher.fetchHistory()).events ?? [];
+  const initiated = events.filter(
+    (event) =>
+      event.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED &&
+      event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === signalName &&
+      event.signalExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId ===
+        workflowId,
+  );
+  return events.some(
+    (event) =>
+      event.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED &&
+      initiated.some(
+        (sent) =>
+          Number(sent.eventId) ===
+          Number(event.signalExternalWorkflowExecutionFailedEventAttributes?.initiatedEventId),
+      ),
+  );
+}
+
+describe('connectDispatcher with scripted activities (workflow tier)', () => {
+  it('releases a reservation its task never settles and serves that task again first, from its old place', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 1);
+    const reservationTtlMs = 1_500;
+    await withLine(
+      connect,
+      { ...FAST, reservationTtlMs },
+      [
+        { name: 'first', settles: false },
+        { name: 'second', settles: true },
+      ],
+      async (line) => {
+        const first = await line.untilInbox(
+          'first',
+          'a second reservation',
+          (inbox) => inbox.reservations.length >= 2,
+        );
+        const [expired, renewed] = first.reservations;
+        assert.equal(expired.userId, 'agent-1');
+        assert.equal(renewed.userId, 'agent-1', 'the released slot went back to the task at the head');
+        assert.notEqual(renewed.reservationId, expired.reservationId);
+        assert.ok(
+          reservedAt(renewed, reservationTtlMs) >= expired.expiresAt,
+          'the slot was reserved again only once the first reservation had expired',
+        );
+        assert.deepEqual(
+          (await line.task('second').query(inboxQuery)).reservations,
+          [],
+          'the task behind did not jump the line',
+        );
+
+        await line.task('first').signal(startSettlingSignal);
+        await line.task('first').result();
+        const second = await line.task('second').result();
+        assert.deepEqual(
+          second.reservations.map((reservation) => reservation.userId),
+          ['agent-1'],
+          'the next free slot went to the task behind: nothing lost',
+        );
+        await line.untilStatus('nothing waiting or reserved', isEmpty);
+      },
+    );
+  });
+
+  it('forgets a task that ended before its reservation reached it, and gives the slot to the next task', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 0);
+    await withLine(
+      connect,
+      FAST,
+      [
+        { name: 'gone', settles: false },
+        { name: 'next', settles: true },
+      ],
+      async (line) => {
+        for (const name of ['gone', 'next']) {
+          await line.untilInbox(name, 'told that no slot is free', (inbox) =>
+            inbox.notices.some((notice) => notice.decision.reason === 'no-free-slot'),
+          );
+        }
+        await line.task('gone').signal(endSignal);
+        await line.task('gone').result();
+
+        connect.freeTaskSlots.set('agent-1', 1);
+        const next = await line.task('next').result();
+        assert.deepEqual(
+          next.reservations.map((reservation) => reservation.userId),
+          ['agent-1'],
+        );
+        assert.ok(
+          await signalFailed(line.dispatcher, line.taskId('gone'), 'slotReserved'),
+          'the slot was reserved for the ended task first, and that signal failed',
+        );
+        const gone = await line.dispatcher.query(explainTaskQuery, line.taskId('gone'));
+        assert.equal(gone.state, 'unknown', 'the dispatcher forgot the ended task');
+        await line.untilStatus('nothing waiting or reserved', isEmpty);
+      },
+    );
+  });
+
+  it('takes a slot back after the TTL when the settleReservation never arrives', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 1);
+    const reservationTtlMs = 1_000;
+    await withLine(
+      connect,
+      { ...FAST, reservationTtlMs },
+      [
+        { name: 'silent', settles: false },
+        { name: 'next', settles: true },
+      ],
+      async (line) => {
+        await line.untilInbox('silent', 'a reservation', (inbox) => inbox.reservations.length > 0);
+        // It ends without a word: its settleReservation is lost.
+        await line.task('silent').signal(endSignal);
+        const [lost] = (await line.task('silent').result()).reservations;
+
+        const [taken] = (await line.task('next').result()).reservations;
+        assert.equal(taken.userId, lost.userId, 'the same slot went to the next task');
+        assert.ok(
+          reservedAt(taken, reservationTtlMs) >= lost.expiresAt,
+          'the slot came back only once the unsettled reservation had expired',
+        );
+        const silent = await line.dispatcher.query(explainTaskQuery, line.taskId('silent'));
+        assert.equal(silent.state, 'unknown');
+        await line.untilStatus('nothing waiting or reserved', isEmpty);
+      },
+    );
+  });
+
+  it('continues-as-new with tasks waiting and reservations held, and serves every task exactly once', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 1);
+    connect.freeTaskSlots.set('agent-2', 1);
+    const names = ['t1', 't2', 't3', 't4', 't5', 't6'];
+    // A few dozen events per run: with tasks waiting, it polls (and grows its history) every 100 ms.
+    const settings = { ...FAST, reservationTtlMs: 10 * 60_000, continueAsNewAfterEvents: 40 };
+    await withLine(
+      connect,
+      settings,
+      names.map((name) => ({ name, settles: false })),
+      async (line) => {
+        const carried = await line.untilStatus('a second run', (status) => status.runsSoFar >= 2);
+        assert.equal(carried.reservationCount, 2, 'both reservations are still held');
+        assert.equal(carried.waitingCount, 4, 'the other tasks still wait');
+        const inboxes = await Promise.all(names.map((name) => line.task(name).query(inboxQuery)));
+        assert.deepEqual(
+          inboxes.map((inbox) => inbox.reservations.length),
+          [1, 1, 0, 0, 0, 0],
+          'the two oldest hold the reservations, and nobody was reserved twice',
+        );
+
+        await Promise.all(names.map((name) => line.task(name).signal(startSettlingSignal)));
+        const results = await Promise.all(names.map((name) => line.task(name).result()));
+        assert.deepEqual(
+          results.map((result) => result.reservations.length),
+          names.map(() => 1),
+          'every task was reserved exactly once',
+        );
+        const reservationIds = results.map((result) => result.reservations[0].reservationId);
+        assert.equal(new Set(reservationIds).size, names.length, 'no reservation id was handed out twice');
+        const final = await line.untilStatus('nothing waiting or reserved', isEmpty);
+        assert.ok(final.runsSoFar > 1, `only ${final.runsSoFar} run(s)`);
+      },
+    );
+  });
+});

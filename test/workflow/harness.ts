@@ -1,0 +1,209 @@
+/**
+ * The workflow tier: the package's real workflow bundle on a real Temporal server, every activity a
+ * plain function the test scripts, and stand-in workflows (fixtures/stand-ins.ts) on a task queue of
+ * their own for the other side of each conversation. No Connect and no emulator.
+ */
+import type { Client } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { RoutingActivities, UserDataSummary } from '../../activities';
+import {
+  makeRegisterWithDispatcher,
+  type RegisterWithDispatcherInput,
+} from '../../activities/register-with-dispatcher';
+import {
+  type DispatcherSettings,
+  dispatcherWorkflowId,
+  enqueueTaskSignal,
+} from '../../src/shared/dispatcher-contract';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { standInDispatcher } from './fixtures/stand-ins';
+
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/** Building a bundle takes seconds: each is built once per process. */
+function bundleOf(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+    bundles.set(workflowsPath, bundle);
+  }
+  return bundle;
+}
+
+/** The bundle the worker ships: `workflows/index.ts`, unchanged. */
+export function realWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleOf(require.resolve('../../workflows'));
+}
+
+export interface TemporalAccess {
+  client: Client;
+  nativeConnection: NativeConnection;
+}
+
+export interface WorkflowTierOptions {
+  /** The scripted Connect activities (see ScriptedConnect). */
+  connect: Partial<RoutingActivities>;
+  /**
+   * Who routeTask registers with: the real dispatcher, started with these settings on the tier's
+   * task queue, or the stand-in that only records what it is told.
+   */
+  dispatcher: { settings: Partial<DispatcherSettings> } | 'stand-in';
+}
+
+export interface WorkflowTier {
+  client: Client;
+  /** Where the real workflows and the scripted activities run; also each test's Connect instance id. */
+  taskQueue: string;
+  /** Where the stand-in workflows run. */
+  standInTaskQueue: string;
+  /** Puts a task in line with signal-with-start, as the registerWithDispatcher activity does for routeTask. */
+  register(input: RegisterWithDispatcherInput): Promise<{ dispatcherId: string }>;
+}
+
+/**
+ * Runs a worker of the real bundle and one of the stand-ins until `body` settles, then terminates
+ * whatever the body left running on their task queues (a dispatcher waits for work for minutes).
+ */
+export async function runWorkflowTier<T>(
+  temporal: TemporalAccess,
+  options: WorkflowTierOptions,
+  body: (tier: WorkflowTier) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueTaskQueue('workflow-tier');
+  const standInTaskQueue = uniqueTaskQueue('stand-ins');
+  const register =
+    options.dispatcher === 'stand-in'
+      ? async ({ instanceId, task }: RegisterWithDispatcherInput) => {
+          const dispatcherId = dispatcherWorkflowId(instanceId);
+          await temporal.client.workflow.signalWithStart(standInDispatcher, {
+            workflowId: dispatcherId,
+            taskQueue: standInTaskQueue,
+            signal: enqueueTaskSignal,
+            signalArgs: [task],
+          });
+          return { dispatcherId };
+        }
+      : makeRegisterWithDispatcher({
+          temporal: temporal.client,
+          dispatcherTaskQueue: taskQueue,
+          dispatcherSettings: options.dispatcher.settings,
+        });
+  const tier: WorkflowTier = { client: temporal.client, taskQueue, standInTaskQueue, register };
+  const activities: Partial<RoutingActivities> = {
+    ...options.connect,
+    registerWithDispatcher: async (input) => ({ ...(await register(input)), attempt: 1 }),
+  };
+  const [real, standIns] = await Promise.all([
+    Worker.create({
+      connection: temporal.nativeConnection,
+      taskQueue,
+      workflowBundle: await realWorkflowBundle(),
+      activities,
+    }),
+    Worker.create({
+      connection: temporal.nativeConnection,
+      taskQueue: standInTaskQueue,
+      workflowBundle: await bundleOf(require.resolve('./fixtures/stand-ins')),
+    }),
+  ]);
+  try {
+    return await real.runUntil(() => standIns.runUntil(() => body(tier)));
+  } finally {
+    await terminateRunning(temporal.client, [taskQueue, standInTaskQueue]);
+  }
+}
+
+async function terminateRunning(client: Client, taskQueues: string[]): Promise<void> {
+  const query = `ExecutionStatus = 'Running' AND TaskQueue IN (${taskQueues.map((q) => `'${q}'`).join(', ')})`;
+  for await (const execution of client.workflow.list({ query })) {
+    await client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .terminate('test finished')
+      .catch(() => undefined);
+  }
+}
+
+export const QUEUE_ID = 'queue-1';
+const ROUTING_PROFILE_ID = 'profile-1';
+
+/**
+ * Connect as scripted activities. Every agent serves QUEUE_ID, is Available and shows no contacts;
+ * `freeTaskSlots` says who GetCurrentUserData reports and with how many free TASK slots. Contacts are
+ * numbered in creation order; DescribeContact shows a contact with the agent it was last associated with.
+ */
+export class ScriptedConnect {
+  readonly freeTaskSlots = new Map<string, number>();
+  readonly createdContacts: string[] = [];
+  readonly associations: { contactId: string; userId: string }[] = [];
+  readonly stoppedContacts: string[] = [];
+  /** Runs before each association succeeds; throw (or never settle) to script a failed call. */
+  beforeAssociating: (userId: string) => Promise<void> = async () => undefined;
+  private readonly agentOfContact = new Map<string, string>();
+
+  readonly activities = {
+    createContact: async () => {
+      const contactId = `contact-${this.createdContacts.length + 1}`;
+      this.createdContacts.push(contactId);
+      return {
+        contactId,
+        contactArn: `arn:aws:connect:us-east-1:123456789012:instance/i/contact/${contactId}`,
+        clientToken: contactId,
+        createdAt: new Date().toISOString(),
+        attempt: 1,
+      };
+    },
+    associateContactWithUser: async ({ contactId, userId }: { contactId: string; userId: string }) => {
+      this.associations.push({ contactId, userId });
+      await this.beforeAssociating(userId);
+      this.agentOfContact.set(contactId, userId);
+      return { contactId, userId, resolvedBy: 'associateContactWithUser' as const, attempt: 1 };
+    },
+    describeContact: async ({ contactId }: { contactId: string }) => {
+      const agentId = this.agentOfContact.get(contactId);
+      const acceptedAt = agentId === undefined ? undefined : new Date().toISOString();
+      return {
+        contactId,
+        agentId,
+        acceptedByAgentAt: acceptedAt,
+        connectedToAgentAt: acceptedAt,
+        attempt: 1,
+      };
+    },
+    stopContact: async ({ contactId }: { contactId: string }) => {
+      this.stoppedContacts.push(contactId);
+      return { contactId, alreadyEnded: false, attempt: 1 };
+    },
+    getCurrentUserData: async () => ({
+      agents: [...this.freeTaskSlots].map(([userId, free]) => agentSummary(userId, free)),
+      requestCount: 1,
+      attempt: 1,
+    }),
+    listRoutingProfileQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
+      routingProfileId,
+      queueIds: [QUEUE_ID],
+      attempt: 1,
+    }),
+  } satisfies Partial<RoutingActivities>;
+}
+
+/** Fixed status times keep the longest-idle order stable: agents tie, and ids break the tie. */
+const AVAILABLE_SINCE = '2025-01-01T00:00:00.000Z';
+
+function agentSummary(userId: string, freeTaskSlots: number): UserDataSummary {
+  return {
+    userId,
+    routingProfileId: ROUTING_PROFILE_ID,
+    statusName: 'Available',
+    statusStartTimestamp: AVAILABLE_SINCE,
+    availableTaskSlots: freeTaskSlots,
+    maxTaskSlots: Math.max(1, freeTaskSlots),
+    activeTaskSlots: Math.max(1, freeTaskSlots) - freeTaskSlots,
+    contactIds: [],
+  };
+}

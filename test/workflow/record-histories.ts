@@ -1,0 +1,165 @@
+/**
+ * `npm run record-histories`: runs representative runs of the real workflows (scripted Connect,
+ * the real dispatcher, a dev server of its own) and writes their histories for replay.test.ts.
+ * Re-record when a workflow change is meant to change what its runs do, and commit the files.
+ */
+import fs from 'node:fs';
+import type { Client } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startRouteTask } from '../../src/client/route-task-client';
+import {
+  type DispatcherSettings,
+  dispatcherStatusQuery,
+  dispatcherWorkflowId,
+} from '../../src/shared/dispatcher-contract';
+import {
+  cancelRouteTaskSignal,
+  type RouteTaskOutcome,
+  routeTaskStatusQuery,
+} from '../../src/shared/route-task-contract';
+import { waitUntil } from '../helpers/eventually';
+import { sharedTestEnv, stopSharedTestEnv } from '../helpers/temporal';
+import {
+  QUEUE_ID,
+  runWorkflowTier,
+  ScriptedConnect,
+  type TemporalAccess,
+  type WorkflowTier,
+} from './harness';
+import { HISTORIES_DIR, type RecordedHistory, writeRecordedHistory } from './recorded-histories';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/** Every run of a workflow id, first to last, following its continue-as-new chain. */
+async function everyRun(client: Client, workflowId: string): Promise<History[]> {
+  const latest = await client.workflow.getHandle(workflowId).fetchHistory();
+  let runId = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
+  const runs: History[] = [];
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push(history);
+    const last = history.events?.at(-1);
+    runId =
+      last?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        ? (last.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined)
+        : undefined;
+  }
+  return runs;
+}
+
+async function routeTaskHistory(client: Client, workflowId: string, name: string): Promise<RecordedHistory> {
+  return { name, workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() };
+}
+
+function startTask(tier: WorkflowTier, name: string) {
+  const instanceId = tier.taskQueue;
+  return startRouteTask(
+    tier.client,
+    { instanceId, queueId: QUEUE_ID, contact: { name } },
+    { workflowId: `${instanceId}/${name}`, taskQueue: tier.taskQueue },
+  );
+}
+
+function expectOutcome(name: string, outcome: RouteTaskOutcome, expected: RouteTaskOutcome): void {
+  if (outcome !== expected) throw new Error(`${name} ended ${outcome}, not ${expected}: nothing recorded`);
+}
+
+/** Quick rounds, and a dispatcher that ends soon after its line empties, so that its last run is complete. */
+const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0, idleShutdownMs: 500 };
+
+/** A task that waits, is told why, is reserved an agent and is assigned. */
+async function assignedRouteTask(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+  const connect = new ScriptedConnect();
+  connect.freeTaskSlots.set('agent-1', 0);
+  return runWorkflowTier(
+    temporal,
+    { connect: connect.activities, dispatcher: { settings: FAST } },
+    async (tier) => {
+      const handle = await startTask(tier, 'assigned');
+      await waitUntil('the task to be told why it waits', async () =>
+        (await handle.query(routeTaskStatusQuery)).lastDecision ? true : undefined,
+      );
+      connect.freeTaskSlots.set('agent-1', 1);
+      expectOutcome('assigned', (await handle.result()).outcome, 'assigned');
+      return [await routeTaskHistory(tier.client, handle.workflowId, 'route-task-assigned')];
+    },
+  );
+}
+
+/** A task that waits with no agent free and is cancelled by its signal. */
+async function cancelledRouteTask(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+  const connect = new ScriptedConnect();
+  connect.freeTaskSlots.set('agent-1', 0);
+  return runWorkflowTier(
+    temporal,
+    { connect: connect.activities, dispatcher: { settings: FAST } },
+    async (tier) => {
+      const handle = await startTask(tier, 'cancelled');
+      await waitUntil('the task to be told why it waits', async () =>
+        (await handle.query(routeTaskStatusQuery)).lastDecision ? true : undefined,
+      );
+      await handle.signal(cancelRouteTaskSignal, { reason: 'recorded cancellation' });
+      expectOutcome('cancelled', (await handle.result()).outcome, 'cancelled');
+      return [await routeTaskHistory(tier.client, handle.workflowId, 'route-task-cancelled')];
+    },
+  );
+}
+
+/** A dispatcher whose line waits across continue-as-new, then is served; every run recorded. */
+async function dispatcherAcrossContinueAsNew(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+  const connect = new ScriptedConnect();
+  connect.freeTaskSlots.set('agent-1', 0);
+  connect.freeTaskSlots.set('agent-2', 0);
+  const settings = { ...FAST, continueAsNewAfterEvents: 40 };
+  return runWorkflowTier(
+    temporal,
+    { connect: connect.activities, dispatcher: { settings } },
+    async (tier) => {
+      const handles = await Promise.all(['t1', 't2', 't3'].map((name) => startTask(tier, name)));
+      const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(tier.taskQueue));
+      await waitUntil('the dispatcher to continue-as-new with the line waiting', async () => {
+        const status = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
+        return status && status.runsSoFar >= 2 && status.waitingCount === handles.length ? true : undefined;
+      });
+      connect.freeTaskSlots.set('agent-1', 1);
+      connect.freeTaskSlots.set('agent-2', 1);
+      for (const handle of handles) {
+        expectOutcome(handle.workflowId, (await handle.result()).outcome, 'assigned');
+      }
+      await dispatcher.result();
+      const runs = await everyRun(tier.client, dispatcher.workflowId);
+      return runs.map((history, index) => ({
+        name: `dispatcher-continue-as-new-run-${index + 1}`,
+        workflowId: dispatcher.workflowId,
+        history,
+      }));
+    },
+  );
+}
+
+async function main(): Promise<void> {
+  const env = await sharedTestEnv();
+  try {
+    const recorded = [
+      ...(await assignedRouteTask(env)),
+      ...(await cancelledRouteTask(env)),
+      ...(await dispatcherAcrossContinueAsNew(env)),
+    ];
+    fs.rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    for (const history of recorded) {
+      writeRecordedHistory(history);
+      console.log(`${history.name}: ${history.history.events?.length} events`);
+    }
+  } finally {
+    await stopSharedTestEnv();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,199 @@
+/**
+ * routeTask against its contract only: the stand-in dispatcher records the signals routeTask sends
+ * it, the test sends the reservations a dispatcher would, and Connect is scripted.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { startRouteTask } from '../../src/client/route-task-client';
+import {
+  dispatcherWorkflowId,
+  type Reservation,
+  slotReservedSignal,
+  type WaitingTask,
+} from '../../src/shared/dispatcher-contract';
+import {
+  cancelRouteTaskSignal,
+  type RouteTaskInput,
+  type RouteTaskResult,
+} from '../../src/shared/route-task-contract';
+import { waitUntil } from '../helpers/eventually';
+import { sharedTestEnv } from '../helpers/temporal';
+import { type ReceivedSignal, signalLogQuery } from './fixtures/stand-ins';
+import { QUEUE_ID, runWorkflowTier, ScriptedConnect, type WorkflowTier } from './harness';
+
+type RouteTaskHandle = Awaited<ReturnType<typeof startRouteTask>>;
+
+interface WaitingRouteTask {
+  taskId: string;
+  handle: RouteTaskHandle;
+  /** Every signal the task sent its dispatcher so far, in order. */
+  dispatcherLog(): Promise<ReceivedSignal[]>;
+  /** Polls the dispatcher's log until a signal named `signalName` satisfying `matches` is in it. */
+  untilSent(signalName: string, matches?: (payload: unknown) => boolean): Promise<ReceivedSignal[]>;
+  reserve(reservationId: string, userId: string, ttlMs?: number): Promise<void>;
+}
+
+/** Runs the test with the real routeTask, the stand-in dispatcher and `connect`. */
+async function withRouteTask(
+  connect: ScriptedConnect,
+  body: (tier: WorkflowTier) => Promise<void>,
+): Promise<void> {
+  await runWorkflowTier(await sharedTestEnv(), { connect: connect.activities, dispatcher: 'stand-in' }, body);
+}
+
+/** Starts a routeTask in the tier's own instance and returns once it has joined the line. */
+async function startWaitingTask(
+  tier: WorkflowTier,
+  name: string,
+  input: Partial<RouteTaskInput> = {},
+): Promise<WaitingRouteTask> {
+  const instanceId = tier.taskQueue;
+  const taskId = `${instanceId}/${name}`;
+  const handle = await startRouteTask(
+    tier.client,
+    { instanceId, queueId: QUEUE_ID, contact: { name }, ...input },
+    { workflowId: taskId, taskQueue: tier.taskQueue },
+  );
+  const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
+  const dispatcherLog = () => dispatcher.query(signalLogQuery);
+  const untilSent = (signalName: string, matches: (payload: unknown) => boolean = () => true) =>
+    waitUntil(`routeTask to send ${signalName}`, async () => {
+      const log = await dispatcherLog().catch(() => []);
+      return log.some((signal) => signal.signalName === signalName && matches(signal.payload))
+        ? log
+        : undefined;
+    });
+  const [enqueued] = await untilSent('enqueueTask');
+  const task = enqueued.payload as WaitingTask;
+  assert.equal(task.taskId, taskId, 'the task registers under its workflow id');
+  assert.equal(task.queueId, QUEUE_ID);
+  return {
+    taskId,
+    handle,
+    dispatcherLog,
+    untilSent,
+    reserve: (reservationId, userId, ttlMs = 10 * 60_000) => {
+      const reservation: Reservation = { reservationId, taskId, userId, expiresAt: Date.now() + ttlMs };
+      return handle.signal(slotReservedSignal, reservation);
+    },
+  };
+}
+
+function settlements(log: ReceivedSignal[]): unknown[] {
+  return log.filter((signal) => signal.signalName === 'settleReservation').map((signal) => signal.payload);
+}
+
+/** What every interrupted run must leave behind: its contact stopped once, and its place in line given up. */
+async function assertStoppedAndLeft(
+  connect: ScriptedConnect,
+  task: WaitingRouteTask,
+  result: RouteTaskResult,
+): Promise<void> {
+  assert.equal(result.contactId, connect.createdContacts[0]);
+  assert.deepEqual(connect.stoppedContacts, [result.contactId], 'stopContact called once, with the contact');
+  const leaving = (await task.dispatcherLog()).filter((signal) => signal.signalName === 'leaveLine');
+  assert.deepEqual(
+    leaving.map((signal) => signal.payload),
+    [{ taskId: task.taskId }],
+  );
+}
+
+const [AGENT_1, AGENT_2] = ['agent-1', 'agent-2'];
+
+describe('routeTask with scripted activities and a stand-in dispatcher (workflow tier)', () => {
+  it('associates the contact with the reserved agent, confirms it, and settles the reservation as assigned', async () => {
+    const connect = new ScriptedConnect();
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'assigned');
+      await task.reserve('r1', AGENT_1);
+      const result = await task.handle.result();
+
+      const contactId = connect.createdContacts[0];
+      assert.equal(result.outcome, 'assigned');
+      assert.equal(result.userId, AGENT_1);
+      assert.equal(result.contactId, contactId);
+      assert.equal(result.reservationsTried, 1);
+      assert.equal(result.confirmed, true);
+      assert.deepEqual(connect.associations, [{ contactId, userId: AGENT_1 }]);
+      assert.deepEqual(connect.stoppedContacts, []);
+      assert.deepEqual(settlements(await task.dispatcherLog()), [
+        { reservationId: 'r1', outcome: 'assigned', contactId },
+      ]);
+    });
+  });
+
+  const unansweredAssociations: [string, () => Promise<void>][] = [
+    [
+      'fails',
+      async () => {
+        throw ApplicationFailure.nonRetryable('The agent has no free slot', 'InvalidRequestException');
+      },
+    ],
+    // Until the worker shuts down: routeTask must give up within the reservation's time on its own.
+    ['never answers', () => sleep(10 * 60_000, undefined, { signal: Context.current().cancellationSignal })],
+  ];
+  for (const [how, unanswered] of unansweredAssociations) {
+    it(`settles a reservation as agent-unavailable when the association ${how}, and takes the next one`, async () => {
+      const connect = new ScriptedConnect();
+      connect.beforeAssociating = async (userId) => {
+        if (userId === AGENT_1) await unanswered();
+      };
+      await withRouteTask(connect, async (tier) => {
+        const task = await startWaitingTask(tier, `association-${how.replace(' ', '-')}`);
+        // Expiring soon: routeTask must end the call a safety margin before then.
+        await task.reserve('r1', AGENT_1, 6_000);
+        await task.untilSent(
+          'settleReservation',
+          (payload) => (payload as { reservationId: string }).reservationId === 'r1',
+        );
+        await task.reserve('r2', AGENT_2);
+        const result = await task.handle.result();
+
+        const contactId = connect.createdContacts[0];
+        assert.equal(result.outcome, 'assigned');
+        assert.equal(result.userId, AGENT_2);
+        assert.equal(result.reservationsTried, 2);
+        assert.deepEqual(
+          connect.associations.map((association) => association.userId),
+          [AGENT_1, AGENT_2],
+        );
+        assert.deepEqual(settlements(await task.dispatcherLog()), [
+          { reservationId: 'r1', outcome: 'agent-unavailable', contactId },
+          { reservationId: 'r2', outcome: 'assigned', contactId },
+        ]);
+      });
+    });
+  }
+
+  const cancellations: [string, (handle: RouteTaskHandle) => Promise<void>][] = [
+    ['the cancel signal', (handle) => handle.signal(cancelRouteTaskSignal, { reason: 'customer withdrew' })],
+    ['workflow cancellation', (handle) => handle.cancel().then(() => undefined)],
+  ];
+  for (const [how, cancel] of cancellations) {
+    it(`on ${how}, stops the contact, leaves the line and ends cancelled`, async () => {
+      const connect = new ScriptedConnect();
+      await withRouteTask(connect, async (tier) => {
+        const task = await startWaitingTask(tier, `cancelled-by-${how.replace(/ /g, '-')}`);
+        await cancel(task.handle);
+        const result = await task.handle.result();
+
+        assert.equal(result.outcome, 'cancelled');
+        await assertStoppedAndLeft(connect, task, result);
+        assert.deepEqual(connect.associations, []);
+      });
+    });
+  }
+
+  it('ends with outcome deadline when no agent took it within deadlineSeconds, and stops the contact', async () => {
+    const connect = new ScriptedConnect();
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'deadline', { deadlineSeconds: 1 });
+      const result = await task.handle.result();
+
+      assert.equal(result.outcome, 'deadline');
+      await assertStoppedAndLeft(connect, task, result);
+    });
+  });
+});
