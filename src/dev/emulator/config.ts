@@ -28,7 +28,8 @@ const routingProfileSchema = z
 const agentStatusSchema = z
   .object({ id, name: z.string().min(1), type: z.enum(['ROUTABLE', 'CUSTOM', 'OFFLINE']) })
   .strict();
-const agentSchema = z
+/** One agent's config entry: who it is and the status it starts in (the call centre keeps its live state). */
+const agentConfigSchema = z
   .object({
     id,
     username: z.string().min(1),
@@ -140,7 +141,7 @@ export const emulatorConfigSchema = z
       .array(agentStatusSchema)
       .min(1)
       .default(() => clone(DEFAULT_CALL_CENTRE.agentStatuses)),
-    agents: z.array(agentSchema).default(() => clone(DEFAULT_CALL_CENTRE.agents)),
+    agents: z.array(agentConfigSchema).default(() => clone(DEFAULT_CALL_CENTRE.agents)),
     contactFlows: z.array(contactFlowSchema).default(() => clone(DEFAULT_CALL_CENTRE.contactFlows)),
     handleTimeMs: durationMsSchema.nullable().default(() => clone(DEFAULT_CALL_CENTRE.handleTimeMs)),
     minuteMs: z.number().positive().default(DEFAULT_CALL_CENTRE.minuteMs),

@@ -82,18 +82,17 @@ export interface AgentStatusRecord {
   type: AgentStatusType;
 }
 
-/** Who an agent is and which status it is in: what the model keeps and what a view reports alike. */
-export interface AgentRecord {
+/**
+ * One agent as the emulator shows it at one moment (GetCurrentUserData, ListUsers, the event feed and
+ * the admin API's state); a config entry names the agent, a `LiveAgent` holds its changing state.
+ */
+export interface AgentView {
   id: string;
   arn: string;
   username: string;
   routingProfile: RoutingProfileRecord;
   status: AgentStatusRecord;
   statusSince: number;
-}
-
-/** An agent as seen at one moment (what GetCurrentUserData and the event feed report). */
-export interface AgentView extends AgentRecord {
   /** Contacts connected to the agent, oldest first. */
   contacts: ContactRecord[];
   maxTaskSlots: number;
@@ -120,9 +119,10 @@ export interface UserDataFilter {
   contactStates?: string[];
 }
 
-interface Agent extends AgentRecord {
+/** One agent's state as the call centre changes it: its view's fields, with contacts by id and no slot counts. */
+type LiveAgent = Omit<AgentView, 'contacts' | 'maxTaskSlots' | 'activeTaskSlots' | 'availableTaskSlots'> & {
   contactIds: string[];
-}
+};
 
 interface TokenUse {
   fingerprint: string;
@@ -157,7 +157,7 @@ export class CallCentre {
   private readonly queues = new Map<string, QueueRecord>();
   private readonly routingProfiles = new Map<string, RoutingProfileRecord>();
   private readonly statuses = new Map<string, AgentStatusRecord>();
-  private readonly agents = new Map<string, Agent>();
+  private readonly agents = new Map<string, LiveAgent>();
   private readonly contacts = new Map<string, ContactRecord>();
   private readonly contactFlowQueues = new Map<string, string>();
   private readonly clientTokens = new Map<string, TokenUse>();
@@ -188,13 +188,13 @@ export class CallCentre {
       this.statuses.set(status.name, { ...status, arn: this.arn('agent-state', status.id) });
     }
     const now = Date.now();
-    for (const agent of config.agents) {
-      this.agents.set(agent.id, {
-        id: agent.id,
-        arn: this.arn('agent', agent.id),
-        username: agent.username,
-        routingProfile: this.routingProfile(agent.routingProfileId),
-        status: this.status(agent.status),
+    for (const agentConfig of config.agents) {
+      this.agents.set(agentConfig.id, {
+        id: agentConfig.id,
+        arn: this.arn('agent', agentConfig.id),
+        username: agentConfig.username,
+        routingProfile: this.routingProfile(agentConfig.routingProfileId),
+        status: this.status(agentConfig.status),
         statusSince: now,
         contactIds: [],
       });
@@ -416,7 +416,7 @@ export class CallCentre {
     );
   }
 
-  private agent(idOrArn: string): Agent {
+  private agent(idOrArn: string): LiveAgent {
     return this.agents.get(this.idFrom(idOrArn, 'agent')) ?? throwError(notFound('User', idOrArn));
   }
 
@@ -537,7 +537,7 @@ export class CallCentre {
     this.setContactTimer(contact, contact.expiresAt - Date.now(), () => this.end(contact, 'EXPIRED'));
   }
 
-  private connect(contact: ContactRecord, agent: Agent, via: AssignmentRecord['via']): void {
+  private connect(contact: ContactRecord, agent: LiveAgent, via: AssignmentRecord['via']): void {
     const before = this.view(agent);
     const overCapacityReasons: OverCapacityReason[] = [];
     if (contact.channel === 'TASK' && before.availableTaskSlots === 0)
@@ -595,7 +595,7 @@ export class CallCentre {
     if (wasActiveTask) this.activeTaskContacts -= 1;
   }
 
-  private changeAgent(agent: Agent, change: () => void, previous = this.view(agent)): void {
+  private changeAgent(agent: LiveAgent, change: () => void, previous = this.view(agent)): void {
     change();
     this.deps.onAgentChange(previous, this.view(agent));
   }
@@ -616,12 +616,12 @@ export class CallCentre {
     this.contactTimers.delete(contact.id);
   }
 
-  private view({ contactIds, ...record }: Agent): AgentView {
+  private view({ contactIds, ...agent }: LiveAgent): AgentView {
     const contacts = contactIds.map((id) => ({ ...this.contact(id) }));
-    const maxTaskSlots = record.routingProfile.taskConcurrency;
+    const maxTaskSlots = agent.routingProfile.taskConcurrency;
     const activeTaskSlots = contacts.filter((contact) => contact.channel === 'TASK').length;
     return {
-      ...record,
+      ...agent,
       contacts,
       maxTaskSlots,
       activeTaskSlots,
