@@ -1,9 +1,10 @@
 /**
- * Client-side validation of the Amazon Connect requests this package sends, and server-side
- * validation in the Connect emulator: one set of constraint definitions for both.
+ * Client-side validation of the Amazon Connect requests this package sends, before any call. (The
+ * emulator checks requests against Connect's API model instead, independently of this module; a unit
+ * test keeps the two in agreement.)
  *
- * Sources: the Connect API reference pages in ../shared/connect-api/, the SDK model
- * (`@aws-sdk/client-connect` doc comments and enums) and DESIGN.md. Length limits are counted in
+ * Sources: the Connect API reference pages (CreateContact, AssociateContactWithUser...) and the SDK model
+ * (`@aws-sdk/client-connect` doc comments and enums). Length limits are counted in
  * UTF-16 code units (JavaScript `length`, what JSON Schema `maxLength` becomes in practice), except
  * where Connect states bytes: Attributes (total) and References (each key and value) are counted in
  * UTF-8 bytes.

@@ -188,9 +188,11 @@ export class DispatcherBook {
     });
 
     const notices = this.changedDecisions(matching.waiting);
-    const expiries = [...this.reservations.values()]
-      .filter((r) => r.state === 'pending')
-      .map((r) => r.expiresAt);
+    // A pending reservation is released at its expiry; an assigned one at the end of its catch-up
+    // window at the latest, which must wake the dispatcher even when no poll is due (nothing waits).
+    const expiries = [...this.reservations.values()].map((r) =>
+      r.state === 'pending' ? r.expiresAt : (r.assignedAt ?? r.reservedAt) + this.settings.catchUpMs,
+    );
     const deadlines = [...expiries, ...(matching.nextWidenAt === undefined ? [] : [matching.nextWidenAt])];
     return {
       reservations,

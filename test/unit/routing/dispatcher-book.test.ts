@@ -99,7 +99,17 @@ describe('DispatcherBook', () => {
     );
   });
 
-  it('forgets a task that leaves, including its unsettled offer', () => {
+  it("wakes at the end of an assigned reservation's catch-up window, so an idle dispatcher can end", () => {
+    const book = bookWith(task('a', T0));
+    book.applySnapshot([agent('u1', 1)], T0);
+    const [reservation] = book.round(T0).reservations;
+    book.settle(reservation.reservationId, 'assigned', T0 + 100, 'contact-a');
+    assert.equal(book.round(T0 + 200).nextDeadline, T0 + 100 + SETTINGS.catchUpMs);
+    book.round(T0 + 100 + SETTINGS.catchUpMs);
+    assert.equal(book.reservationCount, 0);
+  });
+
+  it('forgets a task that leaves, including its unsettled reservation', () => {
     const book = bookWith(task('a', T0), task('b', T0 + 1));
     book.applySnapshot([agent('u1', 1)], T0);
     book.round(T0);
