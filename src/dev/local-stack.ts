@@ -73,7 +73,7 @@ export function inProcessWorker(settings: WorkerSettings = {}): WorkerStarter<In
       }),
       dispatcherSettings: settings.dispatcherSettings,
       dispatcherErrorPolicy: settings.dispatcherErrorPolicy,
-      taskWorkerOptions:
+      mainWorkerOptions:
         settings.maxCachedWorkflows === undefined
           ? undefined
           : { maxCachedWorkflows: settings.maxCachedWorkflows },

@@ -203,7 +203,7 @@ async function runWorkerProcess(): Promise<void> {
     if (message.type === 'stop') local.worker.shutdown();
   });
   process.on('disconnect', () => local.worker.shutdown());
-  sendToParent({ type: 'ready', maxCachedWorkflows: local.worker.tasks.options.maxCachedWorkflows });
+  sendToParent({ type: 'ready', maxCachedWorkflows: local.worker.main.options.maxCachedWorkflows });
 
   await local.stopped;
   await Promise.all([connection.close(), nativeConnection.close()]);

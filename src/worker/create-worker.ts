@@ -40,7 +40,7 @@ export interface ConnectTaskRouterWorkerOptions {
    */
   connectCallRates?: Partial<ConnectCallRates>;
   /** Passed to the routeTask worker (e.g. `maxCachedWorkflows` for many waiting tasks). */
-  taskWorkerOptions?: Partial<
+  mainWorkerOptions?: Partial<
     Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'>
   >;
 }
@@ -49,7 +49,7 @@ export interface ConnectTaskRouterWorkerOptions {
 export class ConnectTaskRouterWorker {
   constructor(
     /** routeTask runs and the activities without a rate lane, on the main task queue. */
-    readonly tasks: Worker,
+    readonly main: Worker,
     /** Dispatcher runs (and their polls), on the dispatcher task queue. */
     readonly dispatchers: Worker,
     /** One activity-only worker per Connect call lane. */
@@ -57,7 +57,7 @@ export class ConnectTaskRouterWorker {
   ) {}
 
   private get all(): Worker[] {
-    return [this.tasks, this.dispatchers, ...this.connectCalls];
+    return [this.main, this.dispatchers, ...this.connectCalls];
   }
 
   /** Resolves when all have stopped; if one fails, the others are shut down and the failure rethrown. */
@@ -113,7 +113,7 @@ export async function createWorker(
     ),
   );
   return new ConnectTaskRouterWorker(
-    await Worker.create({ ...common, taskQueue, ...options.taskWorkerOptions }),
+    await Worker.create({ ...common, taskQueue, ...options.mainWorkerOptions }),
     // A handful of dispatchers (one per Connect instance) stay cached for good.
     await Worker.create({ ...common, taskQueue: dispatchers, maxCachedWorkflows: 100 }),
     connectCalls,
