@@ -1,6 +1,5 @@
 import { ListRoutingProfileManualAssignmentQueuesCommand } from '@aws-sdk/client-connect';
-import { resolveErrorPolicy } from '../src/shared/error-policy';
-import { callConnect, type ConnectActivityDeps } from './connect-call';
+import type { ConnectActivityDeps } from './connect-call';
 import {
   type ListRoutingProfileQueuesInput,
   type ListRoutingProfileQueuesResult,
@@ -17,24 +16,10 @@ export function makeListRoutingProfileManualAssignmentQueues(deps: ConnectActivi
   return async function listRoutingProfileManualAssignmentQueues(
     input: ListRoutingProfileQueuesInput,
   ): Promise<ListRoutingProfileQueuesResult> {
-    const policy = resolveErrorPolicy(input.errorPolicy);
-    return listTaskQueues(input, async (nextToken) => {
-      const response = await callConnect(
-        () =>
-          deps.connect.send(
-            new ListRoutingProfileManualAssignmentQueuesCommand({
-              InstanceId: input.instanceId,
-              RoutingProfileId: input.routingProfileId,
-              NextToken: nextToken,
-              MaxResults: 100,
-            }),
-          ),
-        policy,
-      );
-      return {
-        summaries: response.RoutingProfileManualAssignmentQueueConfigSummaryList,
-        nextToken: response.NextToken,
-      };
-    });
+    return listTaskQueues(
+      input,
+      (request) => deps.connect.send(new ListRoutingProfileManualAssignmentQueuesCommand(request)),
+      (response) => response.RoutingProfileManualAssignmentQueueConfigSummaryList,
+    );
   };
 }

@@ -12,25 +12,35 @@ export interface ListRoutingProfileQueuesResult {
   queueIds: string[];
 }
 
-/** One page of a routing profile's queue list, as both queue-listing operations answer it. */
-export interface QueueConfigPage {
-  summaries?: { Channel?: string; QueueId?: string }[];
-  nextToken?: string;
+/** The request both queue-listing operations take, one page at a time. */
+export interface QueuePageRequest {
+  InstanceId: string;
+  RoutingProfileId: string;
+  NextToken?: string;
+  MaxResults: number;
 }
 
-/** Every page of a routing profile's queue list, reduced to its TASK queues. */
-export async function listTaskQueues(
+/** Every page of a routing profile's queue list (either kind), reduced to its TASK queues. */
+export async function listTaskQueues<R extends { NextToken?: string }>(
   input: ListRoutingProfileQueuesInput,
-  fetchPage: (nextToken: string | undefined) => Promise<QueueConfigPage>,
+  send: (request: QueuePageRequest) => Promise<R>,
+  summariesOf: (response: R) => { Channel?: string; QueueId?: string }[] | undefined,
 ): Promise<ListRoutingProfileQueuesResult> {
+  const policy = resolveErrorPolicy(input.errorPolicy);
   const queueIds = new Set<string>();
   let nextToken: string | undefined;
   do {
-    const page = await fetchPage(nextToken);
-    for (const summary of page.summaries ?? []) {
+    const request = {
+      InstanceId: input.instanceId,
+      RoutingProfileId: input.routingProfileId,
+      NextToken: nextToken,
+      MaxResults: 100,
+    };
+    const response = await callConnect(() => send(request), policy);
+    for (const summary of summariesOf(response) ?? []) {
       if (summary.Channel === 'TASK' && summary.QueueId) queueIds.add(summary.QueueId);
     }
-    nextToken = page.nextToken;
+    nextToken = response.NextToken;
   } while (nextToken);
   return { routingProfileId: input.routingProfileId, queueIds: [...queueIds].sort() };
 }
@@ -44,21 +54,10 @@ export function makeListRoutingProfileQueues(deps: ConnectActivityDeps) {
   return async function listRoutingProfileQueues(
     input: ListRoutingProfileQueuesInput,
   ): Promise<ListRoutingProfileQueuesResult> {
-    const policy = resolveErrorPolicy(input.errorPolicy);
-    return listTaskQueues(input, async (nextToken) => {
-      const response = await callConnect(
-        () =>
-          deps.connect.send(
-            new ListRoutingProfileQueuesCommand({
-              InstanceId: input.instanceId,
-              RoutingProfileId: input.routingProfileId,
-              NextToken: nextToken,
-              MaxResults: 100,
-            }),
-          ),
-        policy,
-      );
-      return { summaries: response.RoutingProfileQueueConfigSummaryList, nextToken: response.NextToken };
-    });
+    return listTaskQueues(
+      input,
+      (request) => deps.connect.send(new ListRoutingProfileQueuesCommand(request)),
+      (response) => response.RoutingProfileQueueConfigSummaryList,
+    );
   };
 }
