@@ -4,7 +4,7 @@
  * Re-record when a workflow change is meant to change what its runs do, and commit the files.
  */
 import fs from 'node:fs';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -71,43 +71,43 @@ function expectOutcome(name: string, outcome: RouteTaskOutcome, expected: RouteT
 /** Quick rounds, and a dispatcher that ends soon after its line empties, so that its last run is complete. */
 const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0, idleShutdownMs: 500 };
 
-/** A task that waits, is told why, is reserved an agent and is assigned. */
-async function assignedRouteTask(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+/**
+ * A task that waits with no agent free until it is told why, then is ended by `finish` (an agent
+ * coming free, or a cancel), with the outcome that must follow.
+ */
+async function waitingRouteTask(
+  temporal: TemporalAccess,
+  name: 'assigned' | 'cancelled',
+  finish: (handle: WorkflowHandle, connect: ScriptedConnect) => Promise<unknown>,
+): Promise<RecordedHistory[]> {
   const connect = new ScriptedConnect();
   connect.freeTaskSlots.set('agent-1', 0);
   return runWorkflowTier(
     temporal,
     { connect: connect.activities, dispatcher: { settings: FAST } },
     async (tier) => {
-      const handle = await startTask(tier, 'assigned');
+      const handle = await startTask(tier, name);
       await waitUntil('the task to be told why it waits', async () =>
         (await handle.query(routeTaskStatusQuery)).lastDecision ? true : undefined,
       );
-      connect.freeTaskSlots.set('agent-1', 1);
-      expectOutcome('assigned', (await handle.result()).outcome, 'assigned');
-      return [await routeTaskHistory(tier.client, handle.workflowId, 'route-task-assigned')];
+      await finish(handle, connect);
+      expectOutcome(name, (await handle.result()).outcome, name);
+      return [await routeTaskHistory(tier.client, handle.workflowId, `route-task-${name}`)];
     },
   );
 }
 
+/** A task that waits, is told why, is reserved an agent and is assigned. */
+const assignedRouteTask = (temporal: TemporalAccess) =>
+  waitingRouteTask(temporal, 'assigned', async (_, connect) => {
+    connect.freeTaskSlots.set('agent-1', 1);
+  });
+
 /** A task that waits with no agent free and is cancelled by its signal. */
-async function cancelledRouteTask(temporal: TemporalAccess): Promise<RecordedHistory[]> {
-  const connect = new ScriptedConnect();
-  connect.freeTaskSlots.set('agent-1', 0);
-  return runWorkflowTier(
-    temporal,
-    { connect: connect.activities, dispatcher: { settings: FAST } },
-    async (tier) => {
-      const handle = await startTask(tier, 'cancelled');
-      await waitUntil('the task to be told why it waits', async () =>
-        (await handle.query(routeTaskStatusQuery)).lastDecision ? true : undefined,
-      );
-      await handle.signal(cancelRouteTaskSignal, { reason: 'recorded cancellation' });
-      expectOutcome('cancelled', (await handle.result()).outcome, 'cancelled');
-      return [await routeTaskHistory(tier.client, handle.workflowId, 'route-task-cancelled')];
-    },
+const cancelledRouteTask = (temporal: TemporalAccess) =>
+  waitingRouteTask(temporal, 'cancelled', (handle) =>
+    handle.signal(cancelRouteTaskSignal, { reason: 'recorded cancellation' }),
   );
-}
 
 /** A dispatcher whose line waits across continue-as-new, then is served; every run recorded. */
 async function dispatcherAcrossContinueAsNew(temporal: TemporalAccess): Promise<RecordedHistory[]> {
