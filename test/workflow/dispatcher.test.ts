@@ -16,6 +16,7 @@ import {
 import type { connectDispatcher } from '../../workflows/dispatcher';
 import { waitUntil } from '../helpers/eventually';
 import { sharedTestEnv } from '../helpers/temporal';
+import { waitingTask } from '../helpers/waiting-task';
 import {
   endSignal,
   inboxQuery,
@@ -77,16 +78,7 @@ async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boo
     const enqueuedAt = firstInLine + place;
     await tier.register({
       instanceId,
-      task: {
-        taskId: taskId(name),
-        queueId: QUEUE_ID,
-        priority: 5,
-        enqueuedAt,
-        preferredAgentIds: [],
-        widenAt: enqueuedAt,
-        excludedAgentIds: [],
-        allowedStatuses: ['Available'],
-      },
+      task: waitingTask(taskId(name), enqueuedAt, { queueId: QUEUE_ID }),
     });
   }
   const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);

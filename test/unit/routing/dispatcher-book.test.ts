@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type BookSettings, DispatcherBook } from '../../../src/shared/routing/dispatcher-book';
 import type { AgentState, WaitingTask } from '../../../src/shared/dispatcher-contract';
+import { waitingTask } from '../../helpers/waiting-task';
 
 const SETTINGS: BookSettings = {
   reservationTtlMs: 60_000,
@@ -9,19 +10,7 @@ const SETTINGS: BookSettings = {
 };
 const T0 = 10_000_000;
 
-function task(taskId: string, enqueuedAt: number, overrides: Partial<WaitingTask> = {}): WaitingTask {
-  return {
-    taskId,
-    queueId: 'q1',
-    priority: 5,
-    enqueuedAt,
-    preferredAgentIds: [],
-    widenAt: enqueuedAt,
-    excludedAgentIds: [],
-    allowedStatuses: ['Available'],
-    ...overrides,
-  };
-}
+const task = waitingTask;
 
 function agent(userId: string, freeTaskSlots: number, contactIds: string[] = []): AgentState {
   return {
