@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { BEHAVIOURS, resolveSwitches, type Switches, switchesSchema } from './behaviour';
 import { durationMsSchema } from './duration';
 import { faultsSchema } from './faults';
 import { scenarioSchema } from './scenario';
@@ -18,8 +19,10 @@ const routingProfileSchema = z
   .object({
     id,
     name: z.string().min(1),
-    /** Queues whose contacts agents with this profile serve. */
-    queueIds: z.array(id).min(1),
+    /** Queues whose contacts Connect routes to agents with this profile (when `autoRouting` is on). */
+    queueIds: z.array(id).default([]),
+    /** Queues whose contacts may be assigned to these agents with AssociateContactWithUser. */
+    manualAssignmentQueueIds: z.array(id).default([]),
     /** TASK contacts an agent may hold at once (Connect allows 1 to 10). */
     taskConcurrency: z.int().min(1).max(10),
   })
@@ -37,8 +40,19 @@ const agentConfigSchema = z
     status: z.string().min(1).default('Available'),
   })
   .strict();
-/** StartTaskContact's ContactFlowId → the queue that flow puts the task in. */
-const contactFlowSchema = z.object({ id, name: z.string().min(1), queueId: id }).strict();
+export const CONTACT_FLOW_TYPES = ['CONTACT_FLOW', 'QUEUE_TRANSFER', 'AGENT_TRANSFER'] as const;
+/**
+ * A CONTACT_FLOW (inbound) flow is what StartTaskContact names: `queueId` is where it puts the task.
+ * QUEUE_TRANSFER and AGENT_TRANSFER flows are what TransferContact names; the transfer gives the target.
+ */
+const contactFlowSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    type: z.enum(CONTACT_FLOW_TYPES).default('CONTACT_FLOW'),
+    queueId: id.optional(),
+  })
+  .strict();
 
 const DEFAULT_INSTANCE_ID = '11111111-1111-4111-8111-111111111111';
 const queueId = (n: number) => `22222222-2222-4222-8222-00000000000${n}`;
@@ -53,14 +67,29 @@ export const DEFAULT_CALL_CENTRE = {
   queues: [
     { id: queueId(1), name: 'Billing' },
     { id: queueId(2), name: 'Support' },
+    { id: queueId(3), name: 'General' },
   ],
+  /** Billing and Support are assigned by the package (manual assignment); Connect routes General. */
   routingProfiles: [
-    { id: routingProfileId(1), name: 'Billing agents', queueIds: [queueId(1)], taskConcurrency: 1 },
-    { id: routingProfileId(2), name: 'Support agents', queueIds: [queueId(2)], taskConcurrency: 2 },
+    {
+      id: routingProfileId(1),
+      name: 'Billing agents',
+      queueIds: [queueId(3)],
+      manualAssignmentQueueIds: [queueId(1)],
+      taskConcurrency: 1,
+    },
+    {
+      id: routingProfileId(2),
+      name: 'Support agents',
+      queueIds: [queueId(3)],
+      manualAssignmentQueueIds: [queueId(2)],
+      taskConcurrency: 2,
+    },
     {
       id: routingProfileId(3),
       name: 'Blended agents',
-      queueIds: [queueId(1), queueId(2)],
+      queueIds: [queueId(3)],
+      manualAssignmentQueueIds: [queueId(1), queueId(2)],
       taskConcurrency: 3,
     },
   ],
@@ -79,8 +108,10 @@ export const DEFAULT_CALL_CENTRE = {
     { id: userId(6), username: 'frank', routingProfileId: routingProfileId(3), status: 'Available' },
   ],
   contactFlows: [
-    { id: contactFlowId(1), name: 'Billing task flow', queueId: queueId(1) },
-    { id: contactFlowId(2), name: 'Support task flow', queueId: queueId(2) },
+    { id: contactFlowId(1), name: 'Billing task flow', type: 'CONTACT_FLOW' as const, queueId: queueId(1) },
+    { id: contactFlowId(2), name: 'Support task flow', type: 'CONTACT_FLOW' as const, queueId: queueId(2) },
+    { id: contactFlowId(3), name: 'Transfer to queue', type: 'QUEUE_TRANSFER' as const },
+    { id: contactFlowId(4), name: 'Transfer to agent', type: 'AGENT_TRANSFER' as const },
   ],
   /** How long an agent works on a connected contact before completing it; `null`: until told to. */
   handleTimeMs: { min: 30_000, max: 120_000 },
@@ -115,12 +146,20 @@ function findDefault<T extends { id: string }>(
 export const defaultAgentId = (username: string): string =>
   findDefault(DEFAULT_CALL_CENTRE.agents, `agent "${username}"`, (agent) => agent.username === username);
 
-/** The id of a default call-centre queue by name (`Billing`, `Support`). */
+/** The id of a default call-centre queue by name (`Billing`, `Support`, `General`). */
 export const defaultQueueId = (name: string): string =>
   findDefault(DEFAULT_CALL_CENTRE.queues, `queue "${name}"`, (queue) => queue.name === name);
 
+/** The id of a default call-centre contact flow by name (`Billing task flow` … `Transfer to agent`). */
+export const defaultContactFlowId = (name: string): string =>
+  findDefault(DEFAULT_CALL_CENTRE.contactFlows, `contact flow "${name}"`, (flow) => flow.name === name);
+
 export const emulatorConfigSchema = z
   .object({
+    /** Where every switch below takes its default from (see behaviour.ts). */
+    behaviour: z.enum(BEHAVIOURS).default('legacy'),
+    // A switch left out takes its behaviour's default.
+    ...switchesSchema.partial().shape,
     instance: z
       .object({
         id: z.string().min(1).max(100),
@@ -156,7 +195,8 @@ export const emulatorConfigSchema = z
   .superRefine((config, ctx) => {
     const problems = crossReferenceProblems(config);
     for (const message of problems) ctx.addIssue({ code: 'custom', message });
-  });
+  })
+  .transform((config) => ({ ...config, ...resolveSwitches(config.behaviour, config) }));
 
 /** What a user writes (every key optional). */
 export type EmulatorConfig = z.input<typeof emulatorConfigSchema>;
@@ -182,7 +222,7 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-function crossReferenceProblems(config: ResolvedEmulatorConfig): string[] {
+function crossReferenceProblems(config: Omit<ResolvedEmulatorConfig, keyof Switches>): string[] {
   const problems: string[] = [];
   const queueIds = new Set(config.queues.map((queue) => queue.id));
   const profileIds = new Set(config.routingProfiles.map((profile) => profile.id));
@@ -201,8 +241,21 @@ function crossReferenceProblems(config: ResolvedEmulatorConfig): string[] {
     if (repeated.length > 0) problems.push(`${kind}: repeated id ${repeated.join(', ')}`);
   }
   for (const profile of config.routingProfiles) {
-    for (const missing of profile.queueIds.filter((queueId) => !queueIds.has(queueId))) {
+    const served = [...profile.queueIds, ...profile.manualAssignmentQueueIds];
+    for (const missing of served.filter((queueId) => !queueIds.has(queueId))) {
       problems.push(`routing profile ${profile.id} serves unknown queue ${missing}`);
+    }
+    if (served.length === 0) {
+      problems.push(
+        `routing profile ${profile.id} serves no queue (give queueIds or manualAssignmentQueueIds)`,
+      );
+    }
+    for (const both of profile.queueIds.filter((queueId) =>
+      profile.manualAssignmentQueueIds.includes(queueId),
+    )) {
+      problems.push(
+        `routing profile ${profile.id} has queue ${both} in both queueIds and manualAssignmentQueueIds`,
+      );
     }
   }
   for (const agent of config.agents) {
@@ -212,7 +265,11 @@ function crossReferenceProblems(config: ResolvedEmulatorConfig): string[] {
     if (!statusNames.has(agent.status)) problems.push(`agent ${agent.id} has unknown status ${agent.status}`);
   }
   for (const flow of config.contactFlows) {
-    if (!queueIds.has(flow.queueId))
+    if (flow.type === 'CONTACT_FLOW' && flow.queueId === undefined)
+      problems.push(`contact flow ${flow.id} (CONTACT_FLOW) needs the queueId it puts tasks in`);
+    if (flow.type !== 'CONTACT_FLOW' && flow.queueId !== undefined)
+      problems.push(`contact flow ${flow.id} (${flow.type}) takes no queueId: the transfer names its target`);
+    if (flow.queueId !== undefined && !queueIds.has(flow.queueId))
       problems.push(`contact flow ${flow.id} targets unknown queue ${flow.queueId}`);
   }
   for (const step of config.scenario) {

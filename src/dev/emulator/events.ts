@@ -4,7 +4,7 @@
  * agent's current and previous snapshots), so a consumer written for Kinesis records can read it.
  */
 import type { ServerResponse } from 'node:http';
-import { AgentView } from './model';
+import { AgentView, QueueRecord, RoutingProfileRecord } from './model';
 import { SeededRandom } from './random';
 
 /** SSE comments keep idle connections (and proxies) from timing out. */
@@ -56,6 +56,7 @@ export class AgentEventFeed {
   constructor(
     private readonly instance: { arn: string; accountId: string },
     private readonly eventIds: SeededRandom,
+    private readonly inboundQueues: (profile: RoutingProfileRecord) => QueueRecord[],
   ) {
     this.keepAlive = setInterval(() => this.writeAll(': keep-alive\n\n'), KEEP_ALIVE_MS);
     this.keepAlive.unref();
@@ -118,7 +119,7 @@ export class AgentEventFeed {
           Concurrency: [
             { Channel: 'TASK', MaximumSlots: agent.maxTaskSlots, AvailableSlots: agent.availableTaskSlots },
           ],
-          InboundQueues: profile.queues.map((queue) => ({
+          InboundQueues: this.inboundQueues(profile).map((queue) => ({
             ARN: queue.arn,
             Name: queue.name,
             Channels: ['TASK'],

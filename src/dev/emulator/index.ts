@@ -13,10 +13,17 @@ import { CallCentre, CallCentreSnapshot } from './model';
 import { SeededRandom } from './random';
 import { scheduleScenario } from './scenario';
 import { createEmulatorServer } from './server';
-import { Throttler } from './throttle';
+import { DEFAULT_THROTTLING, Throttler } from './throttle';
 import { Timers } from './timers';
 
-export { DEFAULT_CALL_CENTRE, defaultAgentId, defaultQueueId, EVERYONE_OFFLINE } from './config';
+export {
+  DEFAULT_CALL_CENTRE,
+  defaultAgentId,
+  defaultContactFlowId,
+  defaultQueueId,
+  EVERYONE_OFFLINE,
+} from './config';
+export type { Behaviour, Switches } from './behaviour';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventRecord, AgentSnapshot } from './events';
 export type { Faults, OperationFaults } from './faults';
@@ -72,6 +79,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const events = new AgentEventFeed(
     { arn: centre.instanceArn, accountId: config.instance.accountId },
     random('events'),
+    (profile) => centre.listedQueues(profile),
   );
 
   const controls: EmulatorControls = {
@@ -86,7 +94,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const server = createEmulatorServer({
     centre,
     ledger,
-    throttler: new Throttler(config.throttling),
+    throttler: new Throttler(DEFAULT_THROTTLING[config.behaviour], config.throttling),
     faults,
     requestIds: random('request-ids'),
     controls,

@@ -4,7 +4,7 @@
  * the same work, and an assignment beyond an agent's capacity.
  */
 import { FaultAction } from './faults';
-import { OperationName } from './protocol';
+import { InvalidRequestReason, OperationName } from './protocol';
 
 export type OverCapacityReason = 'NO_FREE_TASK_SLOT' | 'AGENT_NOT_ROUTABLE';
 
@@ -62,6 +62,10 @@ export interface Ledger {
   doubleAssignments: number;
   /** AssociateContactWithUser calls repeating an assignment already made to the same agent (refused). */
   repeatedAssignments: number;
+  /** AssociateContactWithUser calls refused, by the emulator's `Reason`. */
+  associateRefusals: Partial<Record<InvalidRequestReason, number>>;
+  /** Contacts moved by TransferContact (replays excluded; not counted in `contactsCreated`). */
+  transfers: number;
   /** Requests refused because the active-task quota was reached. */
   quotaRejections: number;
   assignments: AssignmentRecord[];
@@ -81,6 +85,8 @@ export class LedgerRecorder {
     overCapacityAssignments: 0,
     doubleAssignments: 0,
     repeatedAssignments: 0,
+    associateRefusals: {},
+    transfers: 0,
     quotaRejections: 0,
     assignments: [],
   };
@@ -143,6 +149,14 @@ export class LedgerRecorder {
   reassignmentRefused(sameAgent: boolean): void {
     if (sameAgent) this.ledger.repeatedAssignments += 1;
     else this.ledger.doubleAssignments += 1;
+  }
+
+  associateRefused(reason: InvalidRequestReason): void {
+    increment(this.ledger.associateRefusals, reason);
+  }
+
+  transfer(): void {
+    this.ledger.transfers += 1;
   }
 
   quotaRejection(): void {

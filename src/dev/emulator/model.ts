@@ -16,12 +16,13 @@ import type {
   Reference,
   SegmentAttributeValue,
   StartTaskContactRequest,
+  TransferContactRequest,
 } from '@aws-sdk/client-connect';
-import { ResolvedEmulatorConfig } from './config';
+import { CONTACT_FLOW_TYPES, ResolvedEmulatorConfig } from './config';
 import { requestedExpiryMinutes } from './connect-model/documented-rules';
 import { drawDurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
-import { ConnectError, notFound } from './protocol';
+import { ConnectError, InvalidRequestReason, notFound } from './protocol';
 import { SeededRandom } from './random';
 import { TimerId, Timers } from './timers';
 
@@ -38,7 +39,7 @@ export interface ContactRecord {
   arn: string;
   channel: string;
   initiationMethod: string;
-  createdBy: 'CreateContact' | 'StartTaskContact';
+  createdBy: 'CreateContact' | 'StartTaskContact' | 'TransferContact';
   name?: string;
   description?: string;
   attributes?: Record<string, string>;
@@ -46,6 +47,10 @@ export interface ContactRecord {
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   relatedContactId?: string;
   previousContactId?: string;
+  /** The first contact of a transfer chain (set on the contacts transfers made). */
+  initialContactId?: string;
+  /** Transfers so far in this contact's chain. */
+  transfers: number;
   contactFlowId?: string;
   state: ContactState;
   /** Times in epoch milliseconds. */
@@ -71,9 +76,24 @@ export interface RoutingProfileRecord {
   id: string;
   arn: string;
   name: string;
+  /** Queues Connect routes to the profile's agents. */
   queues: QueueRecord[];
+  /** Queues whose contacts may be assigned to the profile's agents with AssociateContactWithUser. */
+  manualAssignmentQueues: QueueRecord[];
   taskConcurrency: number;
 }
+
+export type ContactFlowType = (typeof CONTACT_FLOW_TYPES)[number];
+
+interface ContactFlowRecord {
+  id: string;
+  type: ContactFlowType;
+  /** Where a CONTACT_FLOW flow puts the tasks StartTaskContact starts with it. */
+  queue?: QueueRecord;
+}
+
+/** API Reference, "TransferContact": "Transfer is only supported for TASK and EMAIL contacts." */
+const TRANSFERABLE_CHANNELS: readonly string[] = ['TASK', 'EMAIL'];
 
 export interface AgentStatusRecord {
   id: string;
@@ -159,7 +179,7 @@ export class CallCentre {
   private readonly statuses = new Map<string, AgentStatusRecord>();
   private readonly agents = new Map<string, LiveAgent>();
   private readonly contacts = new Map<string, ContactRecord>();
-  private readonly contactFlowQueues = new Map<string, string>();
+  private readonly contactFlows = new Map<string, ContactFlowRecord>();
   private readonly clientTokens = new Map<string, TokenUse>();
   /** The one pending timer of each contact: its expiry, its scheduled start, or its handle time. */
   private readonly contactTimers = new Map<string, TimerId>();
@@ -181,6 +201,7 @@ export class CallCentre {
         arn: this.arn('routing-profile', profile.id),
         name: profile.name,
         queues: profile.queueIds.map((queueId) => this.queue(queueId)),
+        manualAssignmentQueues: profile.manualAssignmentQueueIds.map((queueId) => this.queue(queueId)),
         taskConcurrency: profile.taskConcurrency,
       });
     }
@@ -199,7 +220,13 @@ export class CallCentre {
         contactIds: [],
       });
     }
-    for (const flow of config.contactFlows) this.contactFlowQueues.set(flow.id, flow.queueId);
+    for (const flow of config.contactFlows) {
+      this.contactFlows.set(flow.id, {
+        id: flow.id,
+        type: flow.type,
+        ...(flow.queueId === undefined ? {} : { queue: this.queue(flow.queueId) }),
+      });
+    }
   }
 
   // ---- Operations ------------------------------------------------------------------------------
@@ -215,7 +242,8 @@ export class CallCentre {
     const completed = request.InitiateAs === 'COMPLETED';
     if (request.Channel === 'TASK' && !completed) this.requireTaskQuota();
 
-    const contact = this.newContact('CreateContact', request, this.expiryMinutes(request), token.claim);
+    const contact = this.newContact('CreateContact', request, this.expiresAt(request), token.claim);
+    this.deps.ledger.contactCreated(contact.id, contentKey(contact));
     if (completed) {
       this.end(contact, undefined);
     } else if (request.InitiateAs === 'CONNECTED_TO_USER' && agent) {
@@ -237,8 +265,13 @@ export class CallCentre {
           : ['Task template', request.TaskTemplateId ?? ''];
       throw notFound(field, value); // the emulator has no quick connects or task templates
     }
-    const queueId = this.contactFlowQueues.get(request.ContactFlowId);
-    if (queueId === undefined) throw notFound('Contact flow', request.ContactFlowId);
+    const flow = this.contactFlow(request.ContactFlowId);
+    if (flow.queue === undefined) {
+      throw new ConnectError(
+        'InvalidRequestException',
+        `Contact flow ${flow.id} is a ${flow.type} flow; StartTaskContact needs a CONTACT_FLOW (inbound) flow`,
+      );
+    }
     for (const related of [request.RelatedContactId, request.PreviousContactId]) {
       if (related !== undefined) this.contact(related);
     }
@@ -247,11 +280,12 @@ export class CallCentre {
     const contact = this.newContact(
       'StartTaskContact',
       { ...request, Channel: 'TASK', InitiationMethod: 'API' },
-      this.expiryMinutes(request),
+      this.expiresAt(request),
       token.claim,
     );
-    contact.contactFlowId = request.ContactFlowId;
-    contact.queue = this.queue(queueId);
+    this.deps.ledger.contactCreated(contact.id, contentKey(contact));
+    contact.contactFlowId = flow.id;
+    contact.queue = flow.queue;
     const scheduledFor = request.ScheduledTime === undefined ? undefined : request.ScheduledTime * 1000;
     if (scheduledFor !== undefined && scheduledFor > Date.now()) {
       contact.state = 'SCHEDULED';
@@ -268,32 +302,119 @@ export class CallCentre {
     const contact = this.contact(contactId);
     const agent = this.agent(userId);
     if (contact.channel === 'VOICE') {
-      throw new ConnectError(
-        'InvalidRequestException',
-        'AssociateContactWithUser does not support VOICE contacts',
+      this.refuseAssociation(
         'CHANNEL_NOT_SUPPORTED',
+        'AssociateContactWithUser does not support VOICE contacts',
       );
     }
     if (contact.state === 'CONNECTED') {
       const sameAgent = contact.agentId === agent.id;
       this.deps.ledger.reassignmentRefused(sameAgent);
-      throw new ConnectError(
-        'InvalidRequestException',
-        `Contact ${contact.id} is already connected to ${sameAgent ? 'this' : 'another'} user`,
+      this.refuseAssociation(
         'CONTACT_ALREADY_CONNECTED',
+        `Contact ${contact.id} is already connected to ${sameAgent ? 'this' : 'another'} user`,
       );
     }
-    if (contact.state === 'ENDED') {
-      throw new ConnectError('InvalidRequestException', `Contact ${contact.id} has ended`, 'CONTACT_ENDED');
-    }
+    if (contact.state === 'ENDED') this.refuseAssociation('CONTACT_ENDED', `Contact ${contact.id} has ended`);
     if (contact.state === 'SCHEDULED') {
-      throw new ConnectError(
-        'InvalidRequestException',
-        `Contact ${contact.id} is scheduled and not yet queued`,
+      this.refuseAssociation(
         'CONTACT_NOT_YET_QUEUED',
+        `Contact ${contact.id} is scheduled and not yet queued`,
       );
+    }
+    if (this.config.associateRequiresManualAssignmentQueue) {
+      if (contact.state !== 'QUEUED' || contact.queue === undefined) {
+        this.refuseAssociation(
+          'CONTACT_NOT_QUEUED',
+          `Contact ${contact.id} is in no queue: AssociateContactWithUser takes queued contacts`,
+        );
+      }
+      const queueId = contact.queue.id;
+      if (!agent.routingProfile.manualAssignmentQueues.some((queue) => queue.id === queueId)) {
+        this.refuseAssociation(
+          'QUEUE_NOT_MANUAL_ASSIGNMENT',
+          `Queue ${queueId} is not a manual-assignment queue of routing profile ${agent.routingProfile.id}`,
+        );
+      }
     }
     this.connect(contact, agent, 'AssociateContactWithUser');
+  }
+
+  /**
+   * Moves an active TASK or EMAIL contact to a queue through a QUEUE_TRANSFER flow. The transfer makes a
+   * new contact (InitiationMethod TRANSFER, PreviousContactId the old one) queued in the target, and ends
+   * the old one (DisconnectReason TRANSFERRED); with `transferKeepsContactId` the contact itself moves.
+   */
+  transferContact(request: TransferContactRequest): { contactId: string; contactArn: string } {
+    this.requireInstance(request.InstanceId);
+    const token = this.checkClientToken('TransferContact', request.ClientToken, request);
+    if (token.replay) return { contactId: token.replay.id, contactArn: token.replay.arn };
+    const contact = this.contact(request.ContactId ?? '');
+    const flow = this.contactFlow(request.ContactFlowId ?? '');
+    const invalid = (message: string) => new ConnectError('InvalidRequestException', message);
+    if (!TRANSFERABLE_CHANNELS.includes(contact.channel)) {
+      throw invalid(
+        `TransferContact supports TASK and EMAIL contacts only (contact ${contact.id} is ${contact.channel})`,
+      );
+    }
+    const [target, neededFlow]: [string, ContactFlowType] =
+      request.UserId === undefined ? ['a queue', 'QUEUE_TRANSFER'] : ['an agent', 'AGENT_TRANSFER'];
+    if (flow.type !== neededFlow) {
+      throw invalid(
+        `A transfer to ${target} needs a ${neededFlow} flow; contact flow ${flow.id} is ${flow.type}`,
+      );
+    }
+    if (request.UserId !== undefined) {
+      this.agent(request.UserId);
+      throw invalid(
+        'The emulator does not model transfers to an agent (no per-agent queues): transfer to a queue',
+      );
+    }
+    const queue = this.queue(request.QueueId ?? '');
+    if (contact.state === 'ENDED')
+      throw invalid(`Contact ${contact.id} has ended: only active contacts can be transferred`);
+    if (contact.transfers >= this.config.maxTransfers) {
+      throw new ConnectError(
+        'ServiceQuotaExceededException',
+        `Contact ${contact.id} has been transferred ${contact.transfers} times, the most allowed`,
+      );
+    }
+    this.deps.ledger.transfer();
+    if (this.config.transferKeepsContactId) {
+      this.leaveAgent(contact);
+      this.cancelContactTimer(contact);
+      delete contact.agentId;
+      delete contact.connectedAt;
+      this.bindToken(token.claim, contact.id);
+      Object.assign(contact, { queue, contactFlowId: flow.id, transfers: contact.transfers + 1 });
+      this.enqueue(contact);
+      return { contactId: contact.id, contactArn: contact.arn };
+    }
+    const next = this.newContact(
+      'TransferContact',
+      {
+        Channel: contact.channel as CreateContactRequest['Channel'],
+        InitiationMethod: 'TRANSFER',
+        Name: contact.name,
+        Description: contact.description,
+        Attributes: contact.attributes,
+        References: contact.references,
+        SegmentAttributes: contact.segmentAttributes,
+        RelatedContactId: contact.relatedContactId,
+        PreviousContactId: contact.id,
+      },
+      contact.expiresAt,
+      token.claim,
+    );
+    Object.assign(next, {
+      initialContactId: contact.initialContactId ?? contact.id,
+      transfers: contact.transfers + 1,
+      queue,
+      contactFlowId: flow.id,
+    });
+    this.end(contact, 'TRANSFERRED');
+    this.enqueue(next);
+    return { contactId: next.id, contactArn: next.arn };
   }
 
   describeContact(instanceId: string, contactId: string): ContactRecord {
@@ -316,7 +437,10 @@ export class CallCentre {
     let agents = [...this.agents.values()];
     if (filter.queues) {
       const queueIds = new Set(filter.queues.map((queue) => this.queue(queue).id));
-      agents = agents.filter((agent) => agent.routingProfile.queues.some((queue) => queueIds.has(queue.id)));
+      // An agent "serves" a queue it is routed from or may be assigned from (Connect does not say which).
+      agents = agents.filter((agent) =>
+        servedQueues(agent.routingProfile).some((queue) => queueIds.has(queue.id)),
+      );
     }
     if (filter.routingProfiles) {
       const profileIds = new Set(filter.routingProfiles.map((profile) => this.routingProfile(profile).id));
@@ -345,9 +469,20 @@ export class CallCentre {
     return [...this.routingProfiles.values()];
   }
 
-  routingProfileQueues(instanceId: string, routingProfileId: string): RoutingProfileRecord {
+  /** ListRoutingProfileQueues: the routed queues, and the manual-assignment ones too when a switch says so. */
+  routingProfileQueues(instanceId: string, routingProfileId: string): QueueRecord[] {
     this.requireInstance(instanceId);
-    return this.routingProfile(routingProfileId);
+    return this.listedQueues(this.routingProfile(routingProfileId));
+  }
+
+  routingProfileManualAssignmentQueues(instanceId: string, routingProfileId: string): QueueRecord[] {
+    this.requireInstance(instanceId);
+    return this.routingProfile(routingProfileId).manualAssignmentQueues;
+  }
+
+  /** The queues a routing profile lists as its own (ListRoutingProfileQueues, the event feed's InboundQueues). */
+  listedQueues(profile: RoutingProfileRecord): QueueRecord[] {
+    return this.config.manualQueuesInRoutingProfileQueues ? servedQueues(profile) : profile.queues;
   }
 
   listUsers(instanceId: string): AgentView[] {
@@ -424,6 +559,13 @@ export class CallCentre {
     return this.contacts.get(this.idFrom(idOrArn, 'contact')) ?? throwError(notFound('Contact', idOrArn));
   }
 
+  private contactFlow(idOrArn: string): ContactFlowRecord {
+    return (
+      this.contactFlows.get(this.idFrom(idOrArn, 'contact-flow')) ??
+      throwError(notFound('Contact flow', idOrArn))
+    );
+  }
+
   private status(name: string): AgentStatusRecord {
     return this.statuses.get(name) ?? throwError(notFound('Agent status', name));
   }
@@ -462,6 +604,15 @@ export class CallCentre {
     return { replay: this.contact(earlier.contactId) };
   }
 
+  private bindToken(claim: TokenClaim | undefined, contactId: string): void {
+    if (claim) this.clientTokens.set(claim.key, { fingerprint: claim.fingerprint, contactId });
+  }
+
+  private refuseAssociation(reason: InvalidRequestReason, message: string): never {
+    this.deps.ledger.associateRefused(reason);
+    throw new ConnectError('InvalidRequestException', message, reason);
+  }
+
   private requireTaskQuota(): void {
     if (this.activeTaskContacts < this.config.activeTaskQuota) return;
     this.deps.ledger.quotaRejection();
@@ -485,7 +636,7 @@ export class CallCentre {
       | 'RelatedContactId'
       | 'PreviousContactId'
     >,
-    expiryMinutes: number,
+    expiresAt: number,
     claim: TokenClaim | undefined,
   ): ContactRecord {
     const now = Date.now();
@@ -505,23 +656,24 @@ export class CallCentre {
         relatedContactId: request.RelatedContactId,
         previousContactId: request.PreviousContactId,
       }),
+      transfers: 0,
       state: 'WAITING',
       initiatedAt: now,
       lastUpdatedAt: now,
-      expiresAt: now + expiryMinutes * this.config.minuteMs,
+      expiresAt,
     };
     this.contacts.set(id, contact);
     if (contact.channel === 'TASK') this.activeTaskContacts += 1;
-    if (claim) this.clientTokens.set(claim.key, { fingerprint: claim.fingerprint, contactId: id });
-    this.deps.ledger.contactCreated(id, contentKey(contact));
+    this.bindToken(claim, id);
     return contact;
   }
 
-  private expiryMinutes(request: {
+  private expiresAt(request: {
     ExpiryDurationInMinutes?: number;
     SegmentAttributes?: Record<string, SegmentAttributeValue>;
   }): number {
-    return requestedExpiryMinutes(request) ?? this.config.defaultTaskExpiryMinutes;
+    const minutes = requestedExpiryMinutes(request) ?? this.config.defaultTaskExpiryMinutes;
+    return Date.now() + minutes * this.config.minuteMs;
   }
 
   // ---- State changes ---------------------------------------------------------------------------
@@ -583,16 +735,18 @@ export class CallCentre {
       contact.lastUpdatedAt = contact.disconnectedAt;
       if (reason !== undefined) contact.disconnectReason = reason;
     };
-    const agent = contact.agentId === undefined ? undefined : this.agents.get(contact.agentId);
-    if (agent && contact.state === 'CONNECTED') {
-      this.changeAgent(agent, () => {
-        agent.contactIds = agent.contactIds.filter((id) => id !== contact.id);
-        finish();
-      });
-    } else {
-      finish();
-    }
+    this.leaveAgent(contact);
+    finish();
     if (wasActiveTask) this.activeTaskContacts -= 1;
+  }
+
+  /** The agent holding the contact lets it go: it ended, or a transfer moved it on. */
+  private leaveAgent(contact: ContactRecord): void {
+    const agent = contact.agentId === undefined ? undefined : this.agents.get(contact.agentId);
+    if (!agent || contact.state !== 'CONNECTED') return;
+    this.changeAgent(agent, () => {
+      agent.contactIds = agent.contactIds.filter((id) => id !== contact.id);
+    });
   }
 
   private changeAgent(agent: LiveAgent, change: () => void, previous = this.view(agent)): void {
@@ -628,6 +782,11 @@ export class CallCentre {
       availableTaskSlots: Math.max(0, maxTaskSlots - activeTaskSlots),
     };
   }
+}
+
+/** Every queue a profile's agents serve: routed ones, then manual-assignment ones. */
+function servedQueues(profile: RoutingProfileRecord): QueueRecord[] {
+  return [...profile.queues, ...profile.manualAssignmentQueues];
 }
 
 /** What makes two contacts "the same work" for the ledger's duplicate count. */

@@ -4,7 +4,11 @@
  * documents in prose, then handed to the call-centre model; the answer is shaped like Connect's
  * (timestamps in epoch seconds).
  */
-import type { CreateContactRequest, GetCurrentUserDataRequest } from '@aws-sdk/client-connect';
+import type {
+  CreateContactRequest,
+  GetCurrentUserDataRequest,
+  TransferContactRequest,
+} from '@aws-sdk/client-connect';
 import { CONNECT_API_MODEL, pathPattern } from './connect-model/api-model';
 import { documentedRuleIssues } from './connect-model/documented-rules';
 import {
@@ -14,7 +18,7 @@ import {
   type WireRequest,
 } from './connect-model/request-checker';
 import { matchRoute, type Route } from './http-io';
-import { AgentView, CallCentre, ContactRecord, StartTaskContactWireRequest } from './model';
+import { AgentView, CallCentre, ContactRecord, QueueRecord, StartTaskContactWireRequest } from './model';
 import { paginate } from './paging';
 import { ConnectError, OPERATIONS, OperationName } from './protocol';
 
@@ -24,6 +28,7 @@ type Input = object;
 type InstanceInput = { InstanceId: string };
 type ContactInput = InstanceInput & { ContactId: string };
 type ListInput = InstanceInput & { MaxResults?: number; NextToken?: string };
+type RoutingProfileListInput = ListInput & { RoutingProfileId: string };
 
 interface OperationRoute extends Route {
   operation: OperationName;
@@ -104,17 +109,23 @@ const HANDLERS: Record<OperationName, (input: Input, centre: CallCentre) => obje
     );
   },
   ListRoutingProfileQueues(input, centre) {
-    const list = input as ListInput & { RoutingProfileId: string };
-    const profile = centre.routingProfileQueues(list.InstanceId, list.RoutingProfileId);
+    const list = input as RoutingProfileListInput;
+    const queues = centre.routingProfileQueues(list.InstanceId, list.RoutingProfileId);
     // Every emulated queue serves the TASK channel only, at priority 1 with no delay.
-    return listAnswer(list, 'RoutingProfileQueueConfigSummaryList', profile.queues, (queue) => ({
-      QueueId: queue.id,
-      QueueArn: queue.arn,
-      QueueName: queue.name,
+    return listAnswer(list, 'RoutingProfileQueueConfigSummaryList', queues, (queue) => ({
+      ...profileQueue(queue),
       Priority: 1,
       Delay: 0,
-      Channel: 'TASK',
     }));
+  },
+  ListRoutingProfileManualAssignmentQueues(input, centre) {
+    const list = input as RoutingProfileListInput;
+    const queues = centre.routingProfileManualAssignmentQueues(list.InstanceId, list.RoutingProfileId);
+    return listAnswer(list, 'RoutingProfileManualAssignmentQueueConfigSummaryList', queues, profileQueue);
+  },
+  TransferContact(input, centre) {
+    const { contactId, contactArn } = centre.transferContact(input as TransferContactRequest);
+    return { ContactId: contactId, ContactArn: contactArn };
   },
 };
 
@@ -165,6 +176,11 @@ function summary(resource: { id: string; arn: string; name: string }): object {
   return { Id: resource.id, Arn: resource.arn, Name: resource.name };
 }
 
+/** A queue as both routing-profile queue listings name it. */
+function profileQueue(queue: QueueRecord): object {
+  return { QueueId: queue.id, QueueArn: queue.arn, QueueName: queue.name, Channel: 'TASK' };
+}
+
 const epochSeconds = (epochMs: number): number => epochMs / 1000;
 
 function userData(agent: AgentView): object {
@@ -196,7 +212,7 @@ function describedContact(contact: ContactRecord): object {
   return {
     Arn: contact.arn,
     Id: contact.id,
-    InitialContactId: contact.id,
+    InitialContactId: contact.initialContactId ?? contact.id,
     Channel: contact.channel,
     InitiationMethod: contact.initiationMethod,
     ...optional(contact.name !== undefined, { Name: contact.name }),

@@ -15,6 +15,8 @@ export const OPERATIONS = [
   'ListUsers',
   'ListRoutingProfiles',
   'ListRoutingProfileQueues',
+  'ListRoutingProfileManualAssignmentQueues',
+  'TransferContact',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
@@ -40,7 +42,12 @@ export const EMULATOR_REASON_MEMBER = 'EmulatorReason';
 
 /** Why AssociateContactWithUser refused a contact (the value inside `Reason`). */
 export type InvalidRequestReason =
-  'CONTACT_ALREADY_CONNECTED' | 'CONTACT_ENDED' | 'CONTACT_NOT_YET_QUEUED' | 'CHANNEL_NOT_SUPPORTED';
+  | 'CONTACT_ALREADY_CONNECTED'
+  | 'CONTACT_ENDED'
+  | 'CONTACT_NOT_YET_QUEUED'
+  | 'CONTACT_NOT_QUEUED'
+  | 'QUEUE_NOT_MANUAL_ASSIGNMENT'
+  | 'CHANNEL_NOT_SUPPORTED';
 
 export class ConnectError extends Error {
   readonly status: number;

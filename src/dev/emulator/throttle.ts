@@ -3,6 +3,7 @@
  * to `burst` tokens, refills at `ratePerSecond`, and each call takes one token or is throttled.
  */
 import { z } from 'zod';
+import type { Behaviour } from './behaviour';
 import { OPERATIONS, OperationName } from './protocol';
 
 export const throttleRuleSchema = z
@@ -14,23 +15,46 @@ export type ThrottleRule = z.infer<typeof throttleRuleSchema>;
 export const throttlingSchema = z.partialRecord(z.enum(OPERATIONS), throttleRuleSchema.nullable());
 export type Throttling = z.infer<typeof throttlingSchema>;
 
+const CONNECT_QUOTA = { ratePerSecond: 2, burst: 5 };
+const CONNECT_CONTACT_QUOTA = { ratePerSecond: 10, burst: 15 };
+/** The emulator's stand-in for per-contact calls before it followed Connect's quota table. */
+const LEGACY_CONTACT_RATE = { ratePerSecond: 10, burst: 20 };
+
 /**
- * 2/s for StartTaskContact and GetCurrentUserData are Connect's documented default quotas (DESIGN.md).
- * The others are not in our reference pages: 10/s (burst 20) for the per-contact calls is a stand-in
- * that a router can plan against, and 2/s (burst 5) for the List* calls follows Connect's usual rate
- * for configuration APIs. Override any of them in the config file.
+ * `documented`: Connect's default API rate quotas per account and Region (Administrator Guide, "Amazon
+ * Connect service quotas"): 2/s burst 5, except DescribeContact and StopContact at 10/s burst 15.
+ * TransferContact is not in that table; it gets the 2/s burst 5 of the other contact-changing calls.
+ * `legacy`: the emulator's earlier defaults (10/s burst 20 for the per-contact calls).
  */
-export const DEFAULT_THROTTLING: Record<OperationName, ThrottleRule> = {
-  CreateContact: { ratePerSecond: 10, burst: 20 },
-  AssociateContactWithUser: { ratePerSecond: 10, burst: 20 },
-  StartTaskContact: { ratePerSecond: 2, burst: 5 },
-  GetCurrentUserData: { ratePerSecond: 2, burst: 5 },
-  DescribeContact: { ratePerSecond: 10, burst: 20 },
-  StopContact: { ratePerSecond: 10, burst: 20 },
-  ListQueues: { ratePerSecond: 2, burst: 5 },
-  ListUsers: { ratePerSecond: 2, burst: 5 },
-  ListRoutingProfiles: { ratePerSecond: 2, burst: 5 },
-  ListRoutingProfileQueues: { ratePerSecond: 2, burst: 5 },
+export const DEFAULT_THROTTLING: Record<Behaviour, Record<OperationName, ThrottleRule>> = {
+  documented: {
+    CreateContact: CONNECT_QUOTA,
+    AssociateContactWithUser: CONNECT_QUOTA,
+    StartTaskContact: CONNECT_QUOTA,
+    GetCurrentUserData: CONNECT_QUOTA,
+    DescribeContact: CONNECT_CONTACT_QUOTA,
+    StopContact: CONNECT_CONTACT_QUOTA,
+    ListQueues: CONNECT_QUOTA,
+    ListUsers: CONNECT_QUOTA,
+    ListRoutingProfiles: CONNECT_QUOTA,
+    ListRoutingProfileQueues: CONNECT_QUOTA,
+    ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
+    TransferContact: CONNECT_QUOTA,
+  },
+  legacy: {
+    CreateContact: LEGACY_CONTACT_RATE,
+    AssociateContactWithUser: LEGACY_CONTACT_RATE,
+    StartTaskContact: CONNECT_QUOTA,
+    GetCurrentUserData: CONNECT_QUOTA,
+    DescribeContact: LEGACY_CONTACT_RATE,
+    StopContact: LEGACY_CONTACT_RATE,
+    ListQueues: CONNECT_QUOTA,
+    ListUsers: CONNECT_QUOTA,
+    ListRoutingProfiles: CONNECT_QUOTA,
+    ListRoutingProfileQueues: CONNECT_QUOTA,
+    ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
+    TransferContact: CONNECT_QUOTA,
+  },
 };
 
 class TokenBucket {
@@ -59,9 +83,13 @@ export class Throttler {
   private readonly buckets = new Map<OperationName, TokenBucket>();
 
   /** `overrides` replace the defaults operation by operation. */
-  constructor(overrides: Throttling, now: number = performance.now()) {
+  constructor(
+    defaults: Record<OperationName, ThrottleRule>,
+    overrides: Throttling,
+    now: number = performance.now(),
+  ) {
     for (const operation of OPERATIONS) {
-      const rule = operation in overrides ? overrides[operation] : DEFAULT_THROTTLING[operation];
+      const rule = operation in overrides ? overrides[operation] : defaults[operation];
       if (rule) this.buckets.set(operation, new TokenBucket(rule, now));
     }
   }

@@ -8,6 +8,7 @@ import {
   createTask,
   currentUserData,
   eventually,
+  GENERAL_QUEUE,
   QUIET,
   useEmulator,
 } from './harness';
@@ -91,7 +92,9 @@ describe('Connect emulator: agent event feed and admin API', () => {
       assert.deepEqual(configuration.RoutingProfile.Concurrency, [
         { Channel: 'TASK', MaximumSlots: 1, AvailableSlots: 0 },
       ]);
+      // Under the legacy behaviour a profile lists its manual-assignment queues among its own.
       assert.deepEqual(configuration.RoutingProfile.InboundQueues, [
+        { ARN: `${INSTANCE_ARN}/queue/${GENERAL_QUEUE}`, Name: 'General', Channels: ['TASK'] },
         { ARN: `${INSTANCE_ARN}/queue/${BILLING_QUEUE}`, Name: 'Billing', Channels: ['TASK'] },
       ]);
       assert.deepEqual(connected.PreviousAgentSnapshot.Contacts, []);

@@ -16,6 +16,7 @@ import {
 import {
   DEFAULT_CALL_CENTRE,
   defaultAgentId,
+  defaultContactFlowId,
   defaultQueueId,
   EmulatorConfig,
   OPERATIONS,
@@ -27,8 +28,14 @@ import {
 export const ALICE = defaultAgentId('alice'); // Billing agents, TASK concurrency 1
 export const CAROL = defaultAgentId('carol'); // Support agents, TASK concurrency 2
 export const ERIN = defaultAgentId('erin'); // Blended agents, TASK concurrency 3
-export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
-export const BILLING_FLOW = DEFAULT_CALL_CENTRE.contactFlows[0].id;
+export const [BILLING_QUEUE, SUPPORT_QUEUE, GENERAL_QUEUE] = ['Billing', 'Support', 'General'].map(
+  defaultQueueId,
+);
+export const [BILLING_FLOW, TRANSFER_TO_QUEUE_FLOW, TRANSFER_TO_AGENT_FLOW] = [
+  'Billing task flow',
+  'Transfer to queue',
+  'Transfer to agent',
+].map(defaultContactFlowId);
 export const [BILLING_PROFILE, , BLENDED_PROFILE] = DEFAULT_CALL_CENTRE.routingProfiles.map(
   (profile) => profile.id,
 );

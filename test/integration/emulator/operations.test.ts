@@ -279,7 +279,11 @@ describe('Connect emulator: operation success shapes', () => {
         ...(firstQueue.RoutingProfileQueueConfigSummaryList ?? []),
         ...(restQueues.RoutingProfileQueueConfigSummaryList ?? []),
       ].map(({ QueueId, Channel }) => ({ QueueId, Channel })),
-      blended.queueIds.map((QueueId) => ({ QueueId, Channel: 'TASK' })),
+      // Under the legacy behaviour the manual-assignment queues are listed too.
+      [...blended.queueIds, ...blended.manualAssignmentQueueIds].map((QueueId) => ({
+        QueueId,
+        Channel: 'TASK',
+      })),
     );
     await expectConnectError(
       connect.send(new ListRoutingProfileQueuesCommand({ InstanceId: instanceId, RoutingProfileId: 'nope' })),

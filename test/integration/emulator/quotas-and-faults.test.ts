@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { GetCurrentUserDataCommand } from '@aws-sdk/client-connect';
+import { GetCurrentUserDataCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import {
   connectClient,
   ALICE,
@@ -53,6 +53,32 @@ describe('Connect emulator: throttling', () => {
       await new Promise((resolve) => setTimeout(resolve, 550));
       await call(); // one token back after half a second
       assert.equal(emulator.ledger().throttledCalls.GetCurrentUserData, 4);
+    });
+  });
+  describe("with the documented behaviour's quotas", () => {
+    const env = useEmulator(() => ({ handleTimeMs: null, behaviour: 'documented' }));
+
+    /** How many of `count` calls made at once are not throttled (a StopContact after the first fails otherwise). */
+    async function admitted(count: number, call: () => Promise<unknown>): Promise<number> {
+      const results = await Promise.allSettled(Array.from({ length: count }, call));
+      return results.filter(
+        (result) => result.status === 'fulfilled' || (result.reason as Error).name !== 'ThrottlingException',
+      ).length;
+    }
+
+    it("follows Connect's table: CreateContact burst 5, DescribeContact and StopContact burst 15", async () => {
+      const { connect, instanceId, emulator } = env();
+      assert.equal(await admitted(8, () => createTask(connect, instanceId)), 5);
+      const [contactId] = emulator.snapshot().contacts.map((contact) => contact.id);
+      assert.equal(await admitted(20, () => describeContact(connect, instanceId, contactId)), 15);
+      assert.equal(
+        await admitted(20, () =>
+          connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId: contactId })),
+        ),
+        15,
+      );
+      const ledger = emulator.ledger();
+      assert.deepEqual(ledger.throttledCalls, { CreateContact: 3, DescribeContact: 5, StopContact: 5 });
     });
   });
 });

@@ -9,6 +9,7 @@ import type {
   Reference,
   SegmentAttributeValue,
   StartTaskContactRequest,
+  TransferContactRequest,
 } from '@aws-sdk/client-connect';
 import type { ModelledOperationName } from './api-model';
 import { abbreviate, formatCount, type RequestIssue } from './request-checker';
@@ -64,6 +65,7 @@ const RULES: Partial<Record<ModelledOperationName, (input: object) => RequestIss
   CreateContact: (input) => createContactIssues(input as CreateContactRequest),
   StartTaskContact: (input) => startTaskContactIssues(input as StartTaskContactInput),
   GetCurrentUserData: (input) => getCurrentUserDataIssues(input as GetCurrentUserDataRequest),
+  TransferContact: (input) => transferContactIssues(input as TransferContactRequest),
 };
 
 /** Every documented rule `input` breaks; run only on input that passed the model's checks. */
@@ -186,6 +188,14 @@ function getCurrentUserDataIssues(request: GetCurrentUserDataRequest): RequestIs
       `Filters may contain only one of ${EXCLUSIVE_USER_DATA_FILTERS.join(', ')} (got ${given.join(', ')})`,
     ),
   ];
+}
+
+/** API Reference, "TransferContact": "Do not use both QueueId and UserId"; a transfer needs one of them. */
+function transferContactIssues(request: TransferContactRequest): RequestIssue[] {
+  const targets = (['QueueId', 'UserId'] as const).filter((name) => request[name] !== undefined);
+  return targets.length === 1
+    ? []
+    : [invalidRequest(`Give exactly one of QueueId and UserId (got ${targets.join(', ') || 'neither'})`)];
 }
 
 /** What CreateContact and StartTaskContact both carry: attributes, references and the expiry attribute. */
