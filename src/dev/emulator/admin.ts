@@ -18,6 +18,11 @@ export interface EmulatorControls {
   snapshot(): CallCentreSnapshot;
   setAgentStatus(userId: string, status: string): void;
   completeContact(contactId: string): void;
+  acceptOffer(contactId: string): void;
+  rejectOffer(contactId: string): void;
+  clearAfterContactWork(contactId: string): void;
+  /** Validates the changes (throws a ZodError) and applies them to the agent's offer behaviour. */
+  setAgentOffers(userId: string, changes: unknown): void;
   faults(): Faults;
   /** Validates and replaces the whole fault plan. */
   setFaults(faults: unknown): void;
@@ -36,6 +41,23 @@ interface AdminRoute extends Route {
 }
 
 const ok = (response: ServerResponse, body: unknown = { ok: true }) => sendJson(response, 200, body);
+
+/** `POST /_emulator/contacts/{contactId}/{action}`: something an agent does to a contact now. */
+function contactAction(
+  action: string,
+  apply: (controls: EmulatorControls, contactId: string) => void,
+): AdminRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: new RegExp(`^contacts/(?<contactId>[^/]+)/${action}$`),
+      async handle(controls, { contactId }, _body, response) {
+        apply(controls, contactId);
+        ok(response);
+      },
+    },
+  ];
+}
 
 const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
@@ -58,13 +80,19 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     },
   },
   {
-    method: 'POST',
-    path: /^contacts\/(?<contactId>[^/]+)\/complete$/,
-    async handle(controls, { contactId }, _body, response) {
-      controls.completeContact(contactId);
+    method: 'PUT',
+    path: /^agents\/(?<userId>[^/]+)\/offers$/,
+    async handle(controls, { userId }, body, response) {
+      controls.setAgentOffers(userId, await body());
       ok(response);
     },
   },
+  ...contactAction('complete', (controls, contactId) => controls.completeContact(contactId)),
+  ...contactAction('accept', (controls, contactId) => controls.acceptOffer(contactId)),
+  ...contactAction('reject', (controls, contactId) => controls.rejectOffer(contactId)),
+  ...contactAction('clear-after-contact-work', (controls, contactId) =>
+    controls.clearAfterContactWork(contactId),
+  ),
   {
     method: 'GET',
     path: /^faults$/,

@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { BEHAVIOURS, resolveSwitches, type Switches, switchesSchema } from './behaviour';
+import { BEHAVIOURS, type GivenSwitches, resolveSwitches, type Switches, switchesSchema } from './behaviour';
 import { durationMsSchema } from './duration';
+import { offerBehaviourProblem, partialOfferBehaviourSchema } from './offers';
 import { faultsSchema } from './faults';
 import { scenarioSchema } from './scenario';
 import { throttlingSchema } from './throttle';
@@ -38,6 +39,10 @@ const agentConfigSchema = z
     username: z.string().min(1),
     routingProfileId: id,
     status: z.string().min(1).default('Available'),
+    /** Overrides the top-level `offers` for this agent. */
+    offers: partialOfferBehaviourSchema.optional(),
+    /** Overrides the top-level `afterContactWorkMs` for this agent. */
+    afterContactWorkMs: durationMsSchema.optional(),
   })
   .strict();
 export const CONTACT_FLOW_TYPES = ['CONTACT_FLOW', 'QUEUE_TRANSFER', 'AGENT_TRANSFER'] as const;
@@ -160,6 +165,7 @@ export const emulatorConfigSchema = z
     behaviour: z.enum(BEHAVIOURS).default('legacy'),
     // A switch left out takes its behaviour's default.
     ...switchesSchema.partial().shape,
+    offers: partialOfferBehaviourSchema.optional(),
     instance: z
       .object({
         id: z.string().min(1).max(100),
@@ -222,7 +228,9 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-function crossReferenceProblems(config: Omit<ResolvedEmulatorConfig, keyof Switches>): string[] {
+function crossReferenceProblems(
+  config: Omit<ResolvedEmulatorConfig, keyof Switches> & GivenSwitches,
+): string[] {
   const problems: string[] = [];
   const queueIds = new Set(config.queues.map((queue) => queue.id));
   const profileIds = new Set(config.routingProfiles.map((profile) => profile.id));
@@ -272,6 +280,15 @@ function crossReferenceProblems(config: Omit<ResolvedEmulatorConfig, keyof Switc
     if (flow.queueId !== undefined && !queueIds.has(flow.queueId))
       problems.push(`contact flow ${flow.id} targets unknown queue ${flow.queueId}`);
   }
+  const { offers } = resolveSwitches(config.behaviour, config);
+  const offerProblems: [string, string | undefined][] = [
+    ['offers', offerBehaviourProblem(offers)],
+    ...config.agents.map((agent): [string, string | undefined] => [
+      `agent ${agent.id} offers`,
+      offerBehaviourProblem({ ...offers, ...agent.offers }),
+    ]),
+  ];
+  for (const [who, problem] of offerProblems) if (problem) problems.push(`${who}: ${problem}`);
   for (const step of config.scenario) {
     if (!agentIds.has(step.userId))
       problems.push(`scenario step at ${step.atMs} ms names unknown agent ${step.userId}`);

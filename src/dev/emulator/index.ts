@@ -8,6 +8,7 @@ import { EmulatorControls } from './admin';
 import { EmulatorConfig, resolveEmulatorConfig } from './config';
 import { AgentEventFeed } from './events';
 import { FaultInjector, Faults, faultsSchema } from './faults';
+import type { OfferBehaviour } from './offers';
 import { Ledger, LedgerRecorder } from './ledger';
 import { CallCentre, CallCentreSnapshot } from './model';
 import { SeededRandom } from './random';
@@ -25,10 +26,18 @@ export {
 } from './config';
 export type { Behaviour, Switches } from './behaviour';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
-export type { AgentEventRecord, AgentSnapshot } from './events';
+export type { AgentEventContactState, AgentEventRecord, AgentEventType, AgentSnapshot } from './events';
+export type { OfferBehaviour } from './offers';
 export type { Faults, OperationFaults } from './faults';
-export type { AssignmentRecord, Ledger } from './ledger';
-export type { AgentView, CallCentreSnapshot, ContactRecord } from './model';
+export type { AssignmentOutcome, AssignmentRecord, Ledger } from './ledger';
+export type {
+  AgentContactState,
+  AgentContactView,
+  AgentView,
+  CallCentreSnapshot,
+  ContactRecord,
+  ContactState,
+} from './model';
 export { OPERATIONS } from './protocol';
 export type { OperationName } from './protocol';
 
@@ -55,6 +64,14 @@ export interface RunningEmulator {
   setAgentStatus(userId: string, status: string): void;
   /** The agent finishes a connected contact now, as if its handle time had elapsed. */
   completeContact(contactId: string): void;
+  /** The agent accepts an offered (CONNECTING) contact now. */
+  acceptOffer(contactId: string): void;
+  /** The agent rejects an offered contact now: it goes back to its queue. */
+  rejectOffer(contactId: string): void;
+  /** The agent ends its after-contact work on an ended contact now, freeing the slot. */
+  clearAfterContactWork(contactId: string): void;
+  /** Changes parts of how one agent answers offers from now on (throws on an invalid change). */
+  setAgentOffers(userId: string, changes: Partial<OfferBehaviour>): void;
   /** Replaces the whole fault plan (`{}` clears it). */
   setFaults(faults: Faults): void;
   stop(): Promise<void>;
@@ -69,24 +86,33 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const timers = new Timers();
   const faults = new FaultInjector(random('faults'));
   faults.set(config.faults);
-  const centre = new CallCentre(config, {
+  const centre: CallCentre = new CallCentre(config, {
     ledger,
     timers,
     ids: random('contact-ids'),
     handleTimes: random('handle-times'),
+    offers: random('offers'),
+    afterContactWork: random('after-contact-work'),
     onAgentChange: (previous, current) => events.publish(previous, current),
   });
-  const events = new AgentEventFeed(
-    { arn: centre.instanceArn, accountId: config.instance.accountId },
-    random('events'),
-    (profile) => centre.listedQueues(profile),
-  );
+  const events: AgentEventFeed = new AgentEventFeed({
+    instance: { arn: centre.instanceArn, accountId: config.instance.accountId },
+    eventIds: random('events'),
+    inboundQueues: (profile) => centre.listedQueues(profile),
+    agents: () => centre.agentViews(),
+    heartbeatMs: config.heartbeatMs,
+    loginLogoutEvents: config.loginLogoutEvents,
+  });
 
   const controls: EmulatorControls = {
     ledger: () => ledger.snapshot(),
     snapshot: () => centre.snapshot(),
     setAgentStatus: (userId, status) => centre.setAgentStatus(userId, status),
     completeContact: (contactId) => centre.completeContact(contactId),
+    acceptOffer: (contactId) => centre.acceptOffer(contactId),
+    rejectOffer: (contactId) => centre.rejectOffer(contactId),
+    clearAfterContactWork: (contactId) => centre.clearAfterContactWork(contactId),
+    setAgentOffers: (userId, changes) => centre.setAgentOffers(userId, changes),
     faults: () => faults.current(),
     setFaults: (plan) => faults.set(faultsSchema.parse(plan)),
     subscribeToEvents: (response) => events.subscribe(response),
@@ -116,6 +142,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     snapshot: controls.snapshot,
     setAgentStatus: controls.setAgentStatus,
     completeContact: controls.completeContact,
+    acceptOffer: controls.acceptOffer,
+    rejectOffer: controls.rejectOffer,
+    clearAfterContactWork: controls.clearAfterContactWork,
+    setAgentOffers: controls.setAgentOffers,
     setFaults: controls.setFaults,
     async stop() {
       timers.cancelAll();

@@ -7,14 +7,28 @@ import { FaultAction } from './faults';
 import { InvalidRequestReason, OperationName } from './protocol';
 
 export type OverCapacityReason = 'NO_FREE_TASK_SLOT' | 'AGENT_NOT_ROUTABLE';
+/**
+ * What became of an offer: still `offered`, `accepted` by the agent, `missed` (timed out) or `rejected`
+ * (both put the contact back), or `ended` (the contact ended or moved on while offered).
+ */
+export type AssignmentOutcome = 'offered' | 'accepted' | 'missed' | 'rejected' | 'ended';
 
+/** One offer of a contact to an agent (a contact created connected is one, accepted at once). */
 export interface AssignmentRecord {
   contactId: string;
   userId: string;
-  /** ISO-8601 time of the assignment. */
+  /** ISO-8601 time of the offer. */
   at: string;
-  /** Through which call: AssociateContactWithUser, or CreateContact with `InitiateAs: CONNECTED_TO_USER`. */
-  via: 'AssociateContactWithUser' | 'CreateContact';
+  /**
+   * Through which call: AssociateContactWithUser, CreateContact with `InitiateAs: CONNECTED_TO_USER`,
+   * or Connect's own routing of a routed queue.
+   */
+  via: 'AssociateContactWithUser' | 'CreateContact' | 'ConnectRouting';
+  /** Who chose the agent: the package (through the API) or Connect. */
+  routedBy: 'package' | 'connect';
+  outcome: AssignmentOutcome;
+  /** ISO-8601 time the agent accepted. */
+  acceptedAt?: string;
   overCapacity: boolean;
   /** Why it was over capacity (absent when it was not). */
   overCapacityReasons?: OverCapacityReason[];
@@ -58,7 +72,7 @@ export interface Ledger {
   duplicates: DuplicateCreation[];
   /** Assignments applied to an agent with no free TASK slot, or whose status is not routable. */
   overCapacityAssignments: number;
-  /** AssociateContactWithUser calls for a contact already connected to a *different* agent (refused). */
+  /** AssociateContactWithUser calls for a contact already offered or connected to a *different* agent (refused). */
   doubleAssignments: number;
   /** AssociateContactWithUser calls repeating an assignment already made to the same agent (refused). */
   repeatedAssignments: number;
@@ -68,6 +82,19 @@ export interface Ledger {
   transfers: number;
   /** Requests refused because the active-task quota was reached. */
   quotaRejections: number;
+  /** Offers made by AssociateContactWithUser and by Connect's routing. */
+  offers: number;
+  /** Offers the agent accepted. */
+  acceptances: number;
+  misses: number;
+  rejections: number;
+  /** Assignments that reached CONNECTED: accepted offers and contacts created connected. */
+  acceptedAssignments: number;
+  /** Offers Connect's own routing made. */
+  connectRoutedContacts: number;
+  /** Of those, offers from a queue that is not one of the agent's routed queues: must stay 0. */
+  connectRoutedInManualAssignmentQueues: number;
+  /** Every offer, in order. */
   assignments: AssignmentRecord[];
 }
 
@@ -88,8 +115,17 @@ export class LedgerRecorder {
     associateRefusals: {},
     transfers: 0,
     quotaRejections: 0,
+    offers: 0,
+    acceptances: 0,
+    misses: 0,
+    rejections: 0,
+    acceptedAssignments: 0,
+    connectRoutedContacts: 0,
+    connectRoutedInManualAssignmentQueues: 0,
     assignments: [],
   };
+  /** Each contact's offer still `offered`, to record its outcome. */
+  private readonly openOffers = new Map<string, AssignmentRecord>();
   /** Content fingerprint → first contact created with it, to recognise duplicate creations. */
   private readonly contactByContent = new Map<string, string>();
 
@@ -143,7 +179,29 @@ export class LedgerRecorder {
 
   assignment(record: AssignmentRecord): void {
     this.ledger.assignments.push(record);
+    this.openOffers.set(record.contactId, record);
     if (record.overCapacity) this.ledger.overCapacityAssignments += 1;
+    if (record.via !== 'CreateContact') this.ledger.offers += 1;
+  }
+
+  /** The open offer of the contact got its outcome at `at` (epoch ms). */
+  assignmentAnswered(contactId: string, outcome: Exclude<AssignmentOutcome, 'offered'>, at: number): void {
+    const record = this.openOffers.get(contactId);
+    if (!record) return;
+    this.openOffers.delete(contactId);
+    record.outcome = outcome;
+    if (outcome === 'accepted') {
+      record.acceptedAt = new Date(at).toISOString();
+      this.ledger.acceptedAssignments += 1;
+      if (record.via !== 'CreateContact') this.ledger.acceptances += 1;
+    }
+    if (outcome === 'missed') this.ledger.misses += 1;
+    if (outcome === 'rejected') this.ledger.rejections += 1;
+  }
+
+  connectRouted(fromQueueNotRoutedToAgent: boolean): void {
+    this.ledger.connectRoutedContacts += 1;
+    if (fromQueueNotRoutedToAgent) this.ledger.connectRoutedInManualAssignmentQueues += 1;
   }
 
   reassignmentRefused(sameAgent: boolean): void {

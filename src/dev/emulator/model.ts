@@ -7,9 +7,13 @@
  *   CreateContact                 → WAITING (in no queue: CreateContact has no queue field)
  *   CreateContact CONNECTED_TO_USER → CONNECTED;  CreateContact COMPLETED → ENDED
  *   StartTaskContact              → QUEUED in its flow's queue, or SCHEDULED until ScheduledTime
- *   AssociateContactWithUser      → CONNECTED (WAITING/QUEUED only; busy agents are not refused)
+ *   TransferContact               → a new contact QUEUED in the target queue; the old one ENDED (TRANSFERRED)
+ *   AssociateContactWithUser, or Connect's own routing of a routed queue → CONNECTING (offered)
+ *   the agent accepts             → CONNECTED; misses or rejects → back to QUEUED (same EnqueueTimestamp)
  *   handle time / completeContact → ENDED (AGENT_DISCONNECT); StopContact → ENDED (API);
- *   expiry of a WAITING/QUEUED/SCHEDULED contact → ENDED (EXPIRED)
+ *   expiry                        → ENDED (EXPIRED); a held contact only with `expiryEndsHeldContacts`
+ * The agent's own entry for a contact (AgentContactState) goes CONNECTING → CONNECTED → ENDED (after-
+ * contact work, still holding the slot) → gone, or CONNECTING → MISSED/REJECTED (no slot) → gone.
  */
 import type {
   CreateContactRequest,
@@ -20,14 +24,22 @@ import type {
 } from '@aws-sdk/client-connect';
 import { CONTACT_FLOW_TYPES, ResolvedEmulatorConfig } from './config';
 import { requestedExpiryMinutes } from './connect-model/documented-rules';
-import { drawDurationMs } from './duration';
+import { drawDurationMs, DurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
+import { changeOfferBehaviour, drawOfferOutcome, OfferBehaviour } from './offers';
 import { ConnectError, InvalidRequestReason, notFound } from './protocol';
 import { SeededRandom } from './random';
 import { TimerId, Timers } from './timers';
 
-export type ContactState = 'WAITING' | 'SCHEDULED' | 'QUEUED' | 'CONNECTED' | 'ENDED';
+export type ContactState = 'WAITING' | 'SCHEDULED' | 'QUEUED' | 'CONNECTING' | 'CONNECTED' | 'ENDED';
 export type AgentStatusType = 'ROUTABLE' | 'CUSTOM' | 'OFFLINE';
+/**
+ * The states of an agent's contact the emulator produces, out of Connect's AgentContactState (it never
+ * produces INCOMING, PENDING, CONNECTED_ONHOLD or ERROR).
+ */
+export type AgentContactState = 'CONNECTING' | 'CONNECTED' | 'ENDED' | 'MISSED' | 'REJECTED';
+/** Entries in these states take one of the agent's slots for the contact's channel. */
+const SLOT_STATES: readonly AgentContactState[] = ['CONNECTING', 'CONNECTED', 'ENDED'];
 
 /** StartTaskContact as it arrives on the wire: `ScheduledTime` in epoch seconds. */
 export type StartTaskContactWireRequest = Omit<StartTaskContactRequest, 'ScheduledTime'> & {
@@ -59,8 +71,12 @@ export interface ContactRecord {
   expiresAt: number;
   scheduledFor?: number;
   queue?: QueueRecord;
+  /** When it entered its queue; kept when a missed or rejected offer puts it back. */
   enqueuedAt?: number;
+  /** The agent it is offered to or connected to (kept once it ends). */
   agentId?: string;
+  /** When the agent accepted it: DescribeContact shows AgentInfo only from then. */
+  acceptedAt?: number;
   connectedAt?: number;
   disconnectedAt?: number;
   disconnectReason?: string;
@@ -102,6 +118,15 @@ export interface AgentStatusRecord {
   type: AgentStatusType;
 }
 
+/** One contact as one agent has it: Connect's per-agent contact state, not the contact's own. */
+export interface AgentContactView {
+  contact: ContactRecord;
+  state: AgentContactState;
+  stateSince: number;
+  /** When the agent accepted it (absent while offered, or when never accepted). */
+  connectedAt?: number;
+}
+
 /**
  * One agent as the emulator shows it at one moment (GetCurrentUserData, ListUsers, the event feed and
  * the admin API's state); a config entry names the agent, a `LiveAgent` holds its changing state.
@@ -113,9 +138,16 @@ export interface AgentView {
   routingProfile: RoutingProfileRecord;
   status: AgentStatusRecord;
   statusSince: number;
-  /** Contacts connected to the agent, oldest first. */
-  contacts: ContactRecord[];
+  /** The status the agent goes to once its contacts clear (`nextStatusWhileBusy`). */
+  nextStatus?: { status: AgentStatusRecord; requestedAt: number };
+  /** Since its last status change or its last contact's end: Connect routes to the longest idle. */
+  idleSince: number;
+  offers: OfferBehaviour;
+  afterContactWorkMs: DurationMs;
+  /** The agent's contacts, oldest first. */
+  contacts: AgentContactView[];
   maxTaskSlots: number;
+  /** TASK contacts offered, connected or in after-contact work. */
   activeTaskSlots: number;
   /** Free TASK slots whatever the status: the caller must also check the status (see README). */
   availableTaskSlots: number;
@@ -139,9 +171,18 @@ export interface UserDataFilter {
   contactStates?: string[];
 }
 
-/** One agent's state as the call centre changes it: its view's fields, with contacts by id and no slot counts. */
+/** An agent's entry for one contact, with the timer that clears it (after-contact work, or a miss shown). */
+interface AgentEntry {
+  contactId: string;
+  state: AgentContactState;
+  since: number;
+  connectedAt?: number;
+  clearTimer?: TimerId;
+}
+
+/** One agent's state as the call centre changes it: its view's fields, with entries and no slot counts. */
 type LiveAgent = Omit<AgentView, 'contacts' | 'maxTaskSlots' | 'activeTaskSlots' | 'availableTaskSlots'> & {
-  contactIds: string[];
+  entries: AgentEntry[];
 };
 
 interface TokenUse {
@@ -167,6 +208,10 @@ export interface CallCentreDependencies {
   ids: SeededRandom;
   /** Handle-time draws. */
   handleTimes: SeededRandom;
+  /** How agents answer offers. */
+  offers: SeededRandom;
+  /** After-contact work draws. */
+  afterContactWork: SeededRandom;
   /** Told after every change to an agent's status or contacts, with the agent before the change. */
   onAgentChange: (previous: AgentView, current: AgentView) => void;
 }
@@ -181,9 +226,12 @@ export class CallCentre {
   private readonly contacts = new Map<string, ContactRecord>();
   private readonly contactFlows = new Map<string, ContactFlowRecord>();
   private readonly clientTokens = new Map<string, TokenUse>();
-  /** The one pending timer of each contact: its expiry, its scheduled start, or its handle time. */
-  private readonly contactTimers = new Map<string, TimerId>();
-  private activeTaskContacts = 0;
+  /** Each contact's next step: its scheduled start, its offer's answer, or its handle time. */
+  private readonly stepTimers = new Map<string, TimerId>();
+  /** Each contact's expiry, apart from its step so that a held contact can still expire. */
+  private readonly expiryTimers = new Map<string, TimerId>();
+  /** TASK contacts not ended, or ended and still in an agent's after-contact work: Connect's active tasks. */
+  private readonly activeTasks = new Set<string>();
 
   constructor(
     private readonly config: ResolvedEmulatorConfig,
@@ -217,7 +265,10 @@ export class CallCentre {
         routingProfile: this.routingProfile(agentConfig.routingProfileId),
         status: this.status(agentConfig.status),
         statusSince: now,
-        contactIds: [],
+        idleSince: now,
+        offers: { ...config.offers, ...agentConfig.offers },
+        afterContactWorkMs: agentConfig.afterContactWorkMs ?? config.afterContactWorkMs,
+        entries: [],
       });
     }
     for (const flow of config.contactFlows) {
@@ -246,11 +297,11 @@ export class CallCentre {
     this.deps.ledger.contactCreated(contact.id, contentKey(contact));
     if (completed) {
       this.end(contact, undefined);
-    } else if (request.InitiateAs === 'CONNECTED_TO_USER' && agent) {
-      this.connect(contact, agent, 'CreateContact');
-    } else {
-      this.armExpiry(contact);
+      return { contactId: contact.id, contactArn: contact.arn };
     }
+    this.armExpiry(contact);
+    // Created connected: no offer to answer.
+    if (request.InitiateAs === 'CONNECTED_TO_USER' && agent) this.offer(contact, agent, 'CreateContact');
     return { contactId: contact.id, contactArn: contact.arn };
   }
 
@@ -290,13 +341,18 @@ export class CallCentre {
     if (scheduledFor !== undefined && scheduledFor > Date.now()) {
       contact.state = 'SCHEDULED';
       contact.scheduledFor = scheduledFor;
-      this.setContactTimer(contact, scheduledFor - Date.now(), () => this.enqueue(contact));
+      this.setTimer(this.stepTimers, contact, scheduledFor - Date.now(), () => this.enqueue(contact));
     } else {
       this.enqueue(contact);
     }
     return { contactId: contact.id };
   }
 
+  /**
+   * Offers the contact to the agent, even one at its concurrency or not routable (Connect does, and the
+   * ledger records it as over capacity). With `associateRequiresManualAssignmentQueue`, only a QUEUED
+   * contact in one of the agent's routing profile's manual-assignment queues.
+   */
   associateContactWithUser(instanceId: string, contactId: string, userId: string): void {
     this.requireInstance(instanceId);
     const contact = this.contact(contactId);
@@ -307,12 +363,16 @@ export class CallCentre {
         'AssociateContactWithUser does not support VOICE contacts',
       );
     }
-    if (contact.state === 'CONNECTED') {
+    if (contact.state === 'CONNECTING' || contact.state === 'CONNECTED') {
       const sameAgent = contact.agentId === agent.id;
       this.deps.ledger.reassignmentRefused(sameAgent);
+      const [reason, what]: [InvalidRequestReason, string] =
+        contact.state === 'CONNECTING'
+          ? ['CONTACT_ALREADY_OFFERED', 'offered']
+          : ['CONTACT_ALREADY_CONNECTED', 'connected'];
       this.refuseAssociation(
-        'CONTACT_ALREADY_CONNECTED',
-        `Contact ${contact.id} is already connected to ${sameAgent ? 'this' : 'another'} user`,
+        reason,
+        `Contact ${contact.id} is already ${what} to ${sameAgent ? 'this' : 'another'} user`,
       );
     }
     if (contact.state === 'ENDED') this.refuseAssociation('CONTACT_ENDED', `Contact ${contact.id} has ended`);
@@ -337,7 +397,7 @@ export class CallCentre {
         );
       }
     }
-    this.connect(contact, agent, 'AssociateContactWithUser');
+    this.offer(contact, agent, 'AssociateContactWithUser');
   }
 
   /**
@@ -381,13 +441,15 @@ export class CallCentre {
     }
     this.deps.ledger.transfer();
     if (this.config.transferKeepsContactId) {
-      this.leaveAgent(contact);
-      this.cancelContactTimer(contact);
+      const agent = this.releaseFromAgent(contact);
+      this.cancelTimer(this.stepTimers, contact);
       delete contact.agentId;
+      delete contact.acceptedAt;
       delete contact.connectedAt;
       this.bindToken(token.claim, contact.id);
       Object.assign(contact, { queue, contactFlowId: flow.id, transfers: contact.transfers + 1 });
       this.enqueue(contact);
+      if (agent) this.afterAgentFreed(agent);
       return { contactId: contact.id, contactArn: contact.arn };
     }
     const next = this.newContact(
@@ -455,8 +517,9 @@ export class CallCentre {
     }
     const views = agents.map((agent) => this.view(agent));
     const states = filter.contactStates;
-    // Every contact an agent holds is CONNECTED: after-contact work and ringing are not modelled.
-    return states ? views.filter((view) => view.contacts.length > 0 && states.includes('CONNECTED')) : views;
+    return states
+      ? views.filter((view) => view.contacts.some((contact) => states.includes(contact.state)))
+      : views;
   }
 
   listQueues(instanceId: string): QueueRecord[] {
@@ -487,11 +550,19 @@ export class CallCentre {
 
   listUsers(instanceId: string): AgentView[] {
     this.requireInstance(instanceId);
+    return this.agentViews();
+  }
+
+  agentViews(): AgentView[] {
     return [...this.agents.values()].map((agent) => this.view(agent));
   }
 
-  // ---- Control (admin API, scenario, handle time) -----------------------------------------------
+  // ---- Control (admin API, scenario, agents' own timers) ----------------------------------------
 
+  /**
+   * With `nextStatusWhileBusy`, a CUSTOM or OFFLINE status asked for while the agent holds contacts
+   * becomes its NextStatus, taken once they clear; otherwise the status changes at once.
+   */
   setAgentStatus(userId: string, statusName: string): void {
     const agent = this.agent(userId);
     const status = this.statuses.get(statusName);
@@ -502,22 +573,48 @@ export class CallCentre {
         `Unknown agent status ${statusName} (known: ${known})`,
       );
     }
-    this.changeAgent(agent, () => {
-      agent.status = status;
-      agent.statusSince = Date.now();
-    });
+    if (this.config.nextStatusWhileBusy && status.type !== 'ROUTABLE' && this.holdsSlots(agent)) {
+      this.changeAgent(agent, () => {
+        agent.nextStatus = { status, requestedAt: Date.now() };
+      });
+      return;
+    }
+    this.applyStatus(agent, status);
+    this.autoRoute();
   }
 
   /** The agent finishes the contact now, as if its handle time had elapsed. */
   completeContact(contactId: string): void {
+    this.end(this.contactIn(contactId, 'CONNECTED'), 'AGENT_DISCONNECT');
+  }
+
+  /** The agent accepts an offered contact now. */
+  acceptOffer(contactId: string): void {
+    this.accept(this.contactIn(contactId, 'CONNECTING'));
+  }
+
+  /** The agent rejects an offered contact now: it goes back to its queue. */
+  rejectOffer(contactId: string): void {
+    this.decline(this.contactIn(contactId, 'CONNECTING'), 'REJECTED');
+  }
+
+  /** The agent finishes its after-contact work on an ended contact now, freeing the slot. */
+  clearAfterContactWork(contactId: string): void {
     const contact = this.contact(contactId);
-    if (contact.state !== 'CONNECTED') {
-      throw new ConnectError(
-        'InvalidRequestException',
-        `Contact ${contact.id} is ${contact.state}, not CONNECTED`,
-      );
+    for (const agent of this.agents.values()) {
+      const entry = agent.entries.find((held) => held.contactId === contact.id && held.state === 'ENDED');
+      if (entry) return this.clearEntry(agent, entry);
     }
-    this.end(contact, 'AGENT_DISCONNECT');
+    throw new ConnectError(
+      'InvalidRequestException',
+      `Contact ${contact.id} is in no agent's after-contact work`,
+    );
+  }
+
+  /** Changes how one agent answers offers from now on (validated: throws a ZodError). */
+  setAgentOffers(userId: string, changes: unknown): void {
+    const agent = this.agent(userId);
+    agent.offers = changeOfferBehaviour(agent.offers, changes);
   }
 
   snapshot(): CallCentreSnapshot {
@@ -526,9 +623,9 @@ export class CallCentre {
       queues: [...this.queues.values()],
       routingProfiles: [...this.routingProfiles.values()],
       agentStatuses: [...this.statuses.values()],
-      agents: [...this.agents.values()].map((agent) => this.view(agent)),
+      agents: this.agentViews(),
       contacts: [...this.contacts.values()],
-      activeTaskContacts: this.activeTaskContacts,
+      activeTaskContacts: this.activeTasks.size,
     });
   }
 
@@ -614,11 +711,11 @@ export class CallCentre {
   }
 
   private requireTaskQuota(): void {
-    if (this.activeTaskContacts < this.config.activeTaskQuota) return;
+    if (this.activeTasks.size < this.config.activeTaskQuota) return;
     this.deps.ledger.quotaRejection();
     throw new ConnectError(
       'ServiceQuotaExceededException',
-      `The instance has ${this.activeTaskContacts} active tasks, its quota of ${this.config.activeTaskQuota}`,
+      `The instance has ${this.activeTasks.size} active tasks, its quota of ${this.config.activeTaskQuota}`,
     );
   }
 
@@ -663,7 +760,7 @@ export class CallCentre {
       expiresAt,
     };
     this.contacts.set(id, contact);
-    if (contact.channel === 'TASK') this.activeTaskContacts += 1;
+    if (contact.channel === 'TASK') this.activeTasks.add(id);
     this.bindToken(claim, id);
     return contact;
   }
@@ -683,13 +780,24 @@ export class CallCentre {
     contact.enqueuedAt = Date.now();
     contact.lastUpdatedAt = contact.enqueuedAt;
     this.armExpiry(contact);
+    this.autoRoute();
   }
 
   private armExpiry(contact: ContactRecord): void {
-    this.setContactTimer(contact, contact.expiresAt - Date.now(), () => this.end(contact, 'EXPIRED'));
+    this.setTimer(this.expiryTimers, contact, contact.expiresAt - Date.now(), () => this.expire(contact));
   }
 
-  private connect(contact: ContactRecord, agent: LiveAgent, via: AssignmentRecord['via']): void {
+  private expire(contact: ContactRecord): void {
+    const held = contact.state === 'CONNECTING' || contact.state === 'CONNECTED';
+    if (!held || this.config.expiryEndsHeldContacts) this.end(contact, 'EXPIRED');
+  }
+
+  /**
+   * Offers the contact to the agent: CONNECTING, holding a slot, until the agent answers as its offer
+   * behaviour draws. A contact created connected (CreateContact) or offered to an auto-accepting agent
+   * is CONNECTED at once.
+   */
+  private offer(contact: ContactRecord, agent: LiveAgent, via: AssignmentRecord['via']): void {
     const before = this.view(agent);
     const overCapacityReasons: OverCapacityReason[] = [];
     if (contact.channel === 'TASK' && before.availableTaskSlots === 0)
@@ -701,52 +809,242 @@ export class CallCentre {
       userId: agent.id,
       at: new Date(now).toISOString(),
       via,
+      routedBy: via === 'ConnectRouting' ? 'connect' : 'package',
+      outcome: 'offered',
       overCapacity: overCapacityReasons.length > 0,
       ...(overCapacityReasons.length > 0 ? { overCapacityReasons } : {}),
       agentStatus: agent.status.name,
       activeTaskSlotsBefore: before.activeTaskSlots,
       maxTaskSlots: before.maxTaskSlots,
     });
+    if (via === 'ConnectRouting') {
+      const queueId = contact.queue?.id;
+      this.deps.ledger.connectRouted(!agent.routingProfile.queues.some((queue) => queue.id === queueId));
+    }
+    const connectedAtOnce = via === 'CreateContact' || agent.offers.autoAccept;
+    const entry: AgentEntry = { contactId: contact.id, state: 'CONNECTING', since: now };
     this.changeAgent(
       agent,
       () => {
-        contact.state = 'CONNECTED';
+        // An earlier miss or rejection of this contact, still shown, gives way to the new offer.
+        const earlier = agent.entries.find(
+          (held) => held.contactId === contact.id && (held.state === 'MISSED' || held.state === 'REJECTED'),
+        );
+        if (earlier) this.removeEntry(agent, earlier);
+        agent.entries.push(entry);
+        contact.state = 'CONNECTING';
         contact.agentId = agent.id;
-        contact.connectedAt = now;
         contact.lastUpdatedAt = now;
-        agent.contactIds.push(contact.id);
+        if (connectedAtOnce) this.markAccepted(contact, entry, now);
       },
       before,
     );
+    if (connectedAtOnce) return this.startHandling(contact);
+    const { answer, afterMs } = drawOfferOutcome(agent.offers, this.deps.offers);
+    this.setTimer(this.stepTimers, contact, afterMs, () =>
+      answer === 'accept'
+        ? this.accept(contact)
+        : this.decline(contact, answer === 'miss' ? 'MISSED' : 'REJECTED'),
+    );
+  }
+
+  private accept(contact: ContactRecord): void {
+    const { agent, entry } = this.holding(contact);
+    this.changeAgent(agent, () => this.markAccepted(contact, entry, Date.now()));
+    this.startHandling(contact);
+  }
+
+  private markAccepted(contact: ContactRecord, entry: AgentEntry, now: number): void {
+    contact.state = 'CONNECTED';
+    contact.acceptedAt = now;
+    contact.connectedAt = now;
+    contact.lastUpdatedAt = now;
+    entry.state = 'CONNECTED';
+    entry.since = now;
+    entry.connectedAt = now;
+    this.deps.ledger.assignmentAnswered(contact.id, 'accepted', now);
+  }
+
+  /** The handle time starts when the agent accepts. */
+  private startHandling(contact: ContactRecord): void {
     const handleTime = this.config.handleTimeMs;
-    if (handleTime === null) this.cancelContactTimer(contact);
-    else {
-      const delay = drawDurationMs(handleTime, this.deps.handleTimes);
-      this.setContactTimer(contact, delay, () => this.end(contact, 'AGENT_DISCONNECT'));
-    }
+    if (handleTime === null) return this.cancelTimer(this.stepTimers, contact);
+    const delay = drawDurationMs(handleTime, this.deps.handleTimes);
+    this.setTimer(this.stepTimers, contact, delay, () => this.end(contact, 'AGENT_DISCONNECT'));
+  }
+
+  /** A missed or rejected offer: the agent shows it for a while, the contact goes back where it waited. */
+  private decline(contact: ContactRecord, state: 'MISSED' | 'REJECTED'): void {
+    const { agent, entry } = this.holding(contact);
+    this.cancelTimer(this.stepTimers, contact);
+    const now = Date.now();
+    this.changeAgent(agent, () => {
+      entry.state = state;
+      entry.since = now;
+      entry.clearTimer = this.deps.timers.after(this.config.missedContactClearMs, () =>
+        this.clearEntry(agent, entry),
+      );
+      contact.state = contact.queue ? 'QUEUED' : 'WAITING';
+      delete contact.agentId;
+      contact.lastUpdatedAt = now;
+    });
+    // An expiry that came while the contact was held (and spared it) applies now.
+    this.armExpiry(contact);
+    this.deps.ledger.assignmentAnswered(contact.id, state === 'MISSED' ? 'missed' : 'rejected', now);
+    this.afterAgentFreed(agent);
   }
 
   private end(contact: ContactRecord, reason: string | undefined): void {
-    const wasActiveTask = contact.channel === 'TASK' && contact.state !== 'ENDED';
-    this.cancelContactTimer(contact);
-    const finish = () => {
-      contact.state = 'ENDED';
-      contact.disconnectedAt = Date.now();
-      contact.lastUpdatedAt = contact.disconnectedAt;
-      if (reason !== undefined) contact.disconnectReason = reason;
-    };
-    this.leaveAgent(contact);
-    finish();
-    if (wasActiveTask) this.activeTaskContacts -= 1;
+    if (contact.state === 'ENDED') return;
+    this.cancelTimer(this.stepTimers, contact);
+    this.cancelTimer(this.expiryTimers, contact);
+    contact.state = 'ENDED';
+    contact.disconnectedAt = Date.now();
+    contact.lastUpdatedAt = contact.disconnectedAt;
+    if (reason !== undefined) contact.disconnectReason = reason;
+    const agent = this.releaseFromAgent(contact);
+    this.releaseActiveTask(contact);
+    if (agent) this.afterAgentFreed(agent);
   }
 
-  /** The agent holding the contact lets it go: it ended, or a transfer moved it on. */
-  private leaveAgent(contact: ContactRecord): void {
+  /**
+   * The agent holding the contact lets it go (it ended, or a transfer moved it on): an accepted contact
+   * stays in after-contact work, holding its slot, for the agent's drawn time; an offer is withdrawn.
+   * Returns the agent, or undefined when no agent held it.
+   */
+  private releaseFromAgent(contact: ContactRecord): LiveAgent | undefined {
     const agent = contact.agentId === undefined ? undefined : this.agents.get(contact.agentId);
-    if (!agent || contact.state !== 'CONNECTED') return;
+    const entry = agent && this.heldEntry(agent, contact.id);
+    if (!agent || !entry) return undefined;
+    const wasOffered = entry.state === 'CONNECTING';
+    const workMs = wasOffered ? 0 : drawDurationMs(agent.afterContactWorkMs, this.deps.afterContactWork);
+    const now = Date.now();
     this.changeAgent(agent, () => {
-      agent.contactIds = agent.contactIds.filter((id) => id !== contact.id);
+      if (workMs > 0) {
+        entry.state = 'ENDED';
+        entry.since = now;
+        entry.clearTimer = this.deps.timers.after(workMs, () => this.clearEntry(agent, entry));
+        return;
+      }
+      this.removeEntry(agent, entry);
+      if (!wasOffered) agent.idleSince = now;
     });
+    if (wasOffered) this.deps.ledger.assignmentAnswered(contact.id, 'ended', now);
+    return agent;
+  }
+
+  /** A MISSED or REJECTED entry leaves the agent, or after-contact work ends and frees the slot. */
+  private clearEntry(agent: LiveAgent, entry: AgentEntry): void {
+    this.changeAgent(agent, () => {
+      this.removeEntry(agent, entry);
+      if (entry.state === 'ENDED') agent.idleSince = Date.now();
+    });
+    const contact = this.contacts.get(entry.contactId);
+    if (contact) this.releaseActiveTask(contact);
+    this.afterAgentFreed(agent);
+  }
+
+  private removeEntry(agent: LiveAgent, entry: AgentEntry): void {
+    this.deps.timers.cancel(entry.clearTimer);
+    agent.entries = agent.entries.filter((held) => held !== entry);
+  }
+
+  /** An ended TASK stops counting once no agent's after-contact work holds it. */
+  private releaseActiveTask(contact: ContactRecord): void {
+    if (contact.state !== 'ENDED') return;
+    const inAfterContactWork = [...this.agents.values()].some((agent) =>
+      agent.entries.some((entry) => entry.contactId === contact.id && entry.state === 'ENDED'),
+    );
+    if (!inAfterContactWork) this.activeTasks.delete(contact.id);
+  }
+
+  /** Something freed part of the agent: a waiting NextStatus may apply, and Connect may route to it. */
+  private afterAgentFreed(agent: LiveAgent): void {
+    if (agent.nextStatus && !this.holdsSlots(agent)) this.applyStatus(agent, agent.nextStatus.status);
+    this.autoRoute();
+  }
+
+  private applyStatus(agent: LiveAgent, status: AgentStatusRecord): void {
+    this.changeAgent(agent, () => {
+      agent.status = status;
+      agent.statusSince = Date.now();
+      agent.idleSince = agent.statusSince;
+      delete agent.nextStatus;
+    });
+  }
+
+  /**
+   * Connect's own routing: each contact QUEUED in a routed queue, oldest first, is offered to the
+   * longest-idle agent who is routable, has a free slot and has the queue among its profile's routed
+   * queues. Contacts in manual-assignment queues are never routed here.
+   */
+  private autoRoute(): void {
+    if (!this.config.autoRouting) return;
+    const waiting = [...this.contacts.values()]
+      .filter((contact) => contact.state === 'QUEUED')
+      .sort((a, b) => (a.enqueuedAt ?? 0) - (b.enqueuedAt ?? 0));
+    for (const contact of waiting) {
+      const agent = this.longestIdleAgentFor(contact);
+      if (agent) this.offer(contact, agent, 'ConnectRouting');
+    }
+  }
+
+  private longestIdleAgentFor(contact: ContactRecord): LiveAgent | undefined {
+    const queueId = contact.queue?.id;
+    let chosen: LiveAgent | undefined;
+    for (const agent of this.agents.values()) {
+      const eligible =
+        agent.status.type === 'ROUTABLE' &&
+        agent.nextStatus === undefined &&
+        agent.routingProfile.queues.some((queue) => queue.id === queueId) &&
+        (contact.channel !== 'TASK' ||
+          this.taskSlotsInUse(agent.entries) < agent.routingProfile.taskConcurrency) &&
+        // An agent still showing its miss or rejection of this contact is not offered it again yet.
+        !agent.entries.some((entry) => entry.contactId === contact.id);
+      if (eligible && (!chosen || agent.idleSince < chosen.idleSince)) chosen = agent;
+    }
+    return chosen;
+  }
+
+  private holdsSlots(agent: LiveAgent): boolean {
+    return agent.entries.some((entry) => SLOT_STATES.includes(entry.state));
+  }
+
+  private taskSlotsInUse(entries: readonly AgentEntry[]): number {
+    return entries.filter(
+      (entry) => SLOT_STATES.includes(entry.state) && this.contact(entry.contactId).channel === 'TASK',
+    ).length;
+  }
+
+  /** The agent's entry for a contact it is offered or connected to. */
+  private heldEntry(agent: LiveAgent, contactId: string): AgentEntry | undefined {
+    return agent.entries.find(
+      (entry) =>
+        entry.contactId === contactId && (entry.state === 'CONNECTING' || entry.state === 'CONNECTED'),
+    );
+  }
+
+  /** The agent and entry of a contact known to be offered or connected. */
+  private holding(contact: ContactRecord): { agent: LiveAgent; entry: AgentEntry } {
+    const agent = this.agent(contact.agentId ?? '');
+    const entry = this.heldEntry(agent, contact.id);
+    if (!entry)
+      throw new Error(
+        `emulator bug: contact ${contact.id} is ${contact.state} but agent ${agent.id} does not hold it`,
+      );
+    return { agent, entry };
+  }
+
+  /** The contact, which must be in `state` for the control asked of it. */
+  private contactIn(contactId: string, state: ContactState): ContactRecord {
+    const contact = this.contact(contactId);
+    if (contact.state !== state) {
+      throw new ConnectError(
+        'InvalidRequestException',
+        `Contact ${contact.id} is ${contact.state}, not ${state}`,
+      );
+    }
+    return contact;
   }
 
   private changeAgent(agent: LiveAgent, change: () => void, previous = this.view(agent)): void {
@@ -754,26 +1052,36 @@ export class CallCentre {
     this.deps.onAgentChange(previous, this.view(agent));
   }
 
-  private setContactTimer(contact: ContactRecord, delayMs: number, callback: () => void): void {
-    this.cancelContactTimer(contact);
-    this.contactTimers.set(
+  private setTimer(
+    timers: Map<string, TimerId>,
+    contact: ContactRecord,
+    delayMs: number,
+    callback: () => void,
+  ): void {
+    this.cancelTimer(timers, contact);
+    timers.set(
       contact.id,
       this.deps.timers.after(delayMs, () => {
-        this.contactTimers.delete(contact.id);
+        timers.delete(contact.id);
         callback();
       }),
     );
   }
 
-  private cancelContactTimer(contact: ContactRecord): void {
-    this.deps.timers.cancel(this.contactTimers.get(contact.id));
-    this.contactTimers.delete(contact.id);
+  private cancelTimer(timers: Map<string, TimerId>, contact: ContactRecord): void {
+    this.deps.timers.cancel(timers.get(contact.id));
+    timers.delete(contact.id);
   }
 
-  private view({ contactIds, ...agent }: LiveAgent): AgentView {
-    const contacts = contactIds.map((id) => ({ ...this.contact(id) }));
+  private view({ entries, ...agent }: LiveAgent): AgentView {
+    const contacts = entries.map((entry) => ({
+      contact: { ...this.contact(entry.contactId) },
+      state: entry.state,
+      stateSince: entry.since,
+      ...(entry.connectedAt === undefined ? {} : { connectedAt: entry.connectedAt }),
+    }));
     const maxTaskSlots = agent.routingProfile.taskConcurrency;
-    const activeTaskSlots = contacts.filter((contact) => contact.channel === 'TASK').length;
+    const activeTaskSlots = this.taskSlotsInUse(entries);
     return {
       ...agent,
       contacts,

@@ -195,15 +195,16 @@ function userData(agent: AgentView): object {
     AvailableSlotsByChannel: { TASK: agent.availableTaskSlots },
     MaxSlotsByChannel: { TASK: agent.maxTaskSlots },
     ActiveSlotsByChannel: { TASK: agent.activeTaskSlots },
-    Contacts: agent.contacts.map((contact) => ({
+    Contacts: agent.contacts.map(({ contact, state, stateSince, connectedAt }) => ({
       ContactId: contact.id,
       Channel: contact.channel,
       InitiationMethod: contact.initiationMethod,
-      AgentContactState: 'CONNECTED',
-      StateStartTimestamp: epochSeconds(contact.connectedAt ?? contact.lastUpdatedAt),
-      ConnectedToAgentTimestamp: epochSeconds(contact.connectedAt ?? contact.lastUpdatedAt),
+      AgentContactState: state,
+      StateStartTimestamp: epochSeconds(stateSince),
+      ...(connectedAt === undefined ? {} : { ConnectedToAgentTimestamp: epochSeconds(connectedAt) }),
       ...(contact.queue ? { Queue: { Id: contact.queue.id, Arn: contact.queue.arn } } : {}),
     })),
+    ...(agent.nextStatus ? { NextStatus: agent.nextStatus.status.name } : {}),
   };
 }
 
@@ -234,8 +235,13 @@ function describedContact(contact: ContactRecord): object {
         }),
       },
     }),
-    ...optional(contact.agentId !== undefined, {
-      AgentInfo: { Id: contact.agentId, ConnectedToAgentTimestamp: epochSeconds(contact.connectedAt ?? 0) },
+    // AgentInfo is the agent who accepted the contact: none while it is only offered.
+    ...optional(contact.acceptedAt !== undefined, {
+      AgentInfo: {
+        Id: contact.agentId,
+        AcceptedByAgentTimestamp: epochSeconds(contact.acceptedAt ?? 0),
+        ConnectedToAgentTimestamp: epochSeconds(contact.connectedAt ?? 0),
+      },
     }),
     ...optional(contact.disconnectedAt !== undefined, {
       DisconnectTimestamp: epochSeconds(contact.disconnectedAt ?? 0),

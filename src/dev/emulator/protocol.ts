@@ -43,6 +43,7 @@ export const EMULATOR_REASON_MEMBER = 'EmulatorReason';
 /** Why AssociateContactWithUser refused a contact (the value inside `Reason`). */
 export type InvalidRequestReason =
   | 'CONTACT_ALREADY_CONNECTED'
+  | 'CONTACT_ALREADY_OFFERED'
   | 'CONTACT_ENDED'
   | 'CONTACT_NOT_YET_QUEUED'
   | 'CONTACT_NOT_QUEUED'

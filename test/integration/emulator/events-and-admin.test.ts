@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { StartTaskContactCommand } from '@aws-sdk/client-connect';
 import { AgentEventRecord, DEFAULT_CALL_CENTRE } from '../../../src/dev/emulator';
 import {
   ALICE,
   assignTask,
+  BILLING_FLOW,
   BILLING_PROFILE,
   BILLING_QUEUE,
   createTask,
@@ -79,7 +81,7 @@ describe('Connect emulator: agent event feed and admin API', () => {
       assert.equal(offline.Version, '2019-05-25');
       assert.match(offline.EventId, /^[0-9a-f-]{36}$/);
       assert.ok(!Number.isNaN(Date.parse(offline.EventTimestamp)));
-      assert.equal(offline.PreviousAgentSnapshot.AgentStatus.Name, 'Available');
+      assert.equal(offline.PreviousAgentSnapshot?.AgentStatus.Name, 'Available');
       assert.equal(offline.CurrentAgentSnapshot.AgentStatus.Name, 'Offline');
       assert.equal(offline.CurrentAgentSnapshot.AgentStatus.Type, 'OFFLINE');
       assert.ok(!Number.isNaN(Date.parse(offline.CurrentAgentSnapshot.AgentStatus.StartTimestamp)));
@@ -97,7 +99,7 @@ describe('Connect emulator: agent event feed and admin API', () => {
         { ARN: `${INSTANCE_ARN}/queue/${GENERAL_QUEUE}`, Name: 'General', Channels: ['TASK'] },
         { ARN: `${INSTANCE_ARN}/queue/${BILLING_QUEUE}`, Name: 'Billing', Channels: ['TASK'] },
       ]);
-      assert.deepEqual(connected.PreviousAgentSnapshot.Contacts, []);
+      assert.deepEqual(connected.PreviousAgentSnapshot?.Contacts, []);
       assert.equal(connected.CurrentAgentSnapshot.Contacts.length, 1);
       assert.equal(connected.CurrentAgentSnapshot.Contacts[0]?.ContactId, contactId);
       assert.equal(connected.CurrentAgentSnapshot.Contacts[0]?.State, 'CONNECTED');
@@ -107,6 +109,66 @@ describe('Connect emulator: agent event feed and admin API', () => {
       assert.deepEqual(completed.CurrentAgentSnapshot.Configuration.RoutingProfile.Concurrency, [
         { Channel: 'TASK', MaximumSlots: 1, AvailableSlots: 1 },
       ]);
+    });
+  });
+
+  describe('GET /_emulator/events under the documented behaviour', () => {
+    const env = useEmulator(() => ({
+      ...QUIET,
+      behaviour: 'documented',
+      heartbeatMs: 150,
+      agents: DEFAULT_CALL_CENTRE.agents.filter((agent) => agent.id === ALICE),
+    }));
+
+    it('adds LOGOUT and LOGIN around status changes to and from Offline, and HEART_BEAT when an agent is quiet', async () => {
+      const { emulator } = env();
+      const feed = await followEvents(emulator.endpoint);
+      try {
+        emulator.setAgentStatus(ALICE, 'Offline');
+        emulator.setAgentStatus(ALICE, 'Lunch');
+        emulator.setAgentStatus(ALICE, 'Available');
+        await eventually(() => assert.equal(feed.records.length, 6), 1000);
+      } finally {
+        await feed.close();
+      }
+      assert.deepEqual(
+        feed.records.map((record) => [record.EventType, record.CurrentAgentSnapshot.AgentStatus.Name]),
+        [
+          ['STATE_CHANGE', 'Offline'],
+          ['LOGOUT', 'Offline'],
+          ['LOGIN', 'Lunch'],
+          ['STATE_CHANGE', 'Lunch'],
+          ['STATE_CHANGE', 'Available'],
+          ['HEART_BEAT', 'Available'],
+        ],
+      );
+      const [logout, login, heartbeat] = [feed.records[1], feed.records[2], feed.records[5]];
+      assert.equal(logout?.PreviousAgentSnapshot?.AgentStatus.Name, 'Available');
+      assert.equal(login?.PreviousAgentSnapshot?.AgentStatus.Name, 'Offline');
+      assert.equal(heartbeat?.PreviousAgentSnapshot, null);
+      const quietFor =
+        Date.parse(heartbeat?.EventTimestamp ?? '') - Date.parse(feed.records[4]?.EventTimestamp ?? '');
+      assert.ok(quietFor >= 140, `heartbeat after ${quietFor} ms`);
+    });
+
+    it('reports offered contacts as CONNECTING and a waiting status as NextAgentStatus', async () => {
+      const { emulator, connect, instanceId } = env();
+      const feed = await followEvents(emulator.endpoint);
+      try {
+        const { ContactId } = await connect.send(
+          new StartTaskContactCommand({ InstanceId: instanceId, Name: 't', ContactFlowId: BILLING_FLOW }),
+        );
+        await assignTask(connect, instanceId, ContactId ?? '', ALICE);
+        emulator.setAgentStatus(ALICE, 'Lunch');
+        await eventually(() => assert.equal(feed.records.length, 2));
+      } finally {
+        await feed.close();
+      }
+      const [offered, lunchNext] = feed.records;
+      assert.equal(offered?.CurrentAgentSnapshot.Contacts[0]?.State, 'CONNECTING');
+      assert.equal(offered?.CurrentAgentSnapshot.Contacts[0]?.ConnectedToAgentTimestamp, null);
+      assert.equal(lunchNext?.CurrentAgentSnapshot.AgentStatus.Name, 'Available');
+      assert.equal(lunchNext?.CurrentAgentSnapshot.NextAgentStatus?.Name, 'Lunch');
     });
   });
 
