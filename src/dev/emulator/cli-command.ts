@@ -16,7 +16,11 @@ export function registerEmulatorCommand(program: Command): void {
     )
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON config file (see the README); default: the built-in call centre')
-    .option('--seed <n>', 'seed for ids, handle times and faults', integerOption('--seed', 0, 2 ** 32 - 1))
+    .option(
+      '--seed <n>',
+      'seed for ids, handle times, offer answers and faults',
+      integerOption('--seed', 0, 2 ** 32 - 1),
+    )
     .action(async (options: { port: number; host: string; config?: string; seed?: number }) => {
       // Loaded on use: no other command needs the emulator.
       const { startEmulator } = await import('.');
