@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { BEHAVIOURS, type GivenSwitches, resolveSwitches, type Switches, switchesSchema } from './behaviour';
 import { durationMsSchema } from './duration';
 import { offerBehaviourProblem, partialOfferBehaviourSchema } from './offers';
 import { faultsSchema } from './faults';
 import { scenarioSchema } from './scenario';
+import { type GivenSwitches, resolveSwitches, type Switches, switchesSchema } from './switches';
 import { throttlingSchema } from './throttle';
 
 const id = z.string().min(1).max(256);
@@ -161,9 +161,7 @@ export const defaultContactFlowId = (name: string): string =>
 
 export const emulatorConfigSchema = z
   .object({
-    /** Where every switch below takes its default from (see behaviour.ts). */
-    behaviour: z.enum(BEHAVIOURS).default('legacy'),
-    // A switch left out takes its behaviour's default.
+    // A switch left out takes its default (see switches.ts).
     ...switchesSchema.partial().shape,
     offers: partialOfferBehaviourSchema.optional(),
     instance: z
@@ -202,7 +200,7 @@ export const emulatorConfigSchema = z
     const problems = crossReferenceProblems(config);
     for (const message of problems) ctx.addIssue({ code: 'custom', message });
   })
-  .transform((config) => ({ ...config, ...resolveSwitches(config.behaviour, config) }));
+  .transform((config) => ({ ...config, ...resolveSwitches(config) }));
 
 /** What a user writes (every key optional). */
 export type EmulatorConfig = z.input<typeof emulatorConfigSchema>;
@@ -280,7 +278,7 @@ function crossReferenceProblems(
     if (flow.queueId !== undefined && !queueIds.has(flow.queueId))
       problems.push(`contact flow ${flow.id} targets unknown queue ${flow.queueId}`);
   }
-  const { offers } = resolveSwitches(config.behaviour, config);
+  const { offers } = resolveSwitches(config);
   const offerProblems: [string, string | undefined][] = [
     ['offers', offerBehaviourProblem(offers)],
     ...config.agents.map((agent): [string, string | undefined] => [

@@ -74,7 +74,6 @@ export interface AgentEventFeedOptions {
   agents: () => AgentView[];
   /** `null`: no heartbeats. */
   heartbeatMs: number | null;
-  loginLogoutEvents: boolean;
 }
 
 const isOffline = (agent: AgentView) => agent.status.type === 'OFFLINE';
@@ -106,10 +105,9 @@ export class AgentEventFeed {
   }
 
   publish(previous: AgentView, current: AgentView): void {
-    const loginLogout = this.options.loginLogoutEvents;
-    if (loginLogout && isOffline(previous) && !isOffline(current)) this.send('LOGIN', current, previous);
+    if (isOffline(previous) && !isOffline(current)) this.send('LOGIN', current, previous);
     this.send('STATE_CHANGE', current, previous);
-    if (loginLogout && !isOffline(previous) && isOffline(current)) this.send('LOGOUT', current, previous);
+    if (!isOffline(previous) && isOffline(current)) this.send('LOGOUT', current, previous);
   }
 
   close(): void {

@@ -24,7 +24,7 @@ export {
   defaultQueueId,
   EVERYONE_OFFLINE,
 } from './config';
-export type { Behaviour, Switches } from './behaviour';
+export type { Switches } from './switches';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventContactState, AgentEventRecord, AgentEventType, AgentSnapshot } from './events';
 export type { OfferBehaviour } from './offers';
@@ -101,7 +101,6 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     inboundQueues: (profile) => centre.listedQueues(profile),
     agents: () => centre.agentViews(),
     heartbeatMs: config.heartbeatMs,
-    loginLogoutEvents: config.loginLogoutEvents,
   });
 
   const controls: EmulatorControls = {
@@ -120,7 +119,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const server = createEmulatorServer({
     centre,
     ledger,
-    throttler: new Throttler(DEFAULT_THROTTLING[config.behaviour], config.throttling),
+    throttler: new Throttler(DEFAULT_THROTTLING, config.throttling),
     faults,
     requestIds: random('request-ids'),
     controls,

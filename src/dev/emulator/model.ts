@@ -11,7 +11,7 @@
  *   AssociateContactWithUser, or Connect's own routing of a routed queue → CONNECTING (offered)
  *   the agent accepts             → CONNECTED; misses or rejects → back to QUEUED (same EnqueueTimestamp)
  *   handle time / completeContact → ENDED (AGENT_DISCONNECT); StopContact → ENDED (API);
- *   expiry                        → ENDED (EXPIRED); a held contact only with `expiryEndsHeldContacts`
+ *   expiry                        → ENDED (EXPIRED), wherever the contact is (an agent holding it too)
  * The agent's own entry for a contact (AgentContactState) goes CONNECTING → CONNECTED → ENDED (after-
  * contact work, still holding the slot) → gone, or CONNECTING → MISSED/REJECTED (no slot) → gone.
  */
@@ -138,7 +138,7 @@ export interface AgentView {
   routingProfile: RoutingProfileRecord;
   status: AgentStatusRecord;
   statusSince: number;
-  /** The status the agent goes to once its contacts clear (`nextStatusWhileBusy`). */
+  /** The status the agent goes to once its contacts clear (asked for while it held some). */
   nextStatus?: { status: AgentStatusRecord; requestedAt: number };
   /** Since its last status change or its last contact's end: Connect routes to the longest idle. */
   idleSince: number;
@@ -560,8 +560,8 @@ export class CallCentre {
   // ---- Control (admin API, scenario, agents' own timers) ----------------------------------------
 
   /**
-   * With `nextStatusWhileBusy`, a CUSTOM or OFFLINE status asked for while the agent holds contacts
-   * becomes its NextStatus, taken once they clear; otherwise the status changes at once.
+   * A CUSTOM or OFFLINE status asked for while the agent holds contacts (offered, connected or in
+   * after-contact work) becomes its NextStatus, taken once they clear; otherwise the status changes at once.
    */
   setAgentStatus(userId: string, statusName: string): void {
     const agent = this.agent(userId);
@@ -573,7 +573,7 @@ export class CallCentre {
         `Unknown agent status ${statusName} (known: ${known})`,
       );
     }
-    if (this.config.nextStatusWhileBusy && status.type !== 'ROUTABLE' && this.holdsSlots(agent)) {
+    if (status.type !== 'ROUTABLE' && this.holdsSlots(agent)) {
       this.changeAgent(agent, () => {
         agent.nextStatus = { status, requestedAt: Date.now() };
       });
@@ -787,9 +787,9 @@ export class CallCentre {
     this.setTimer(this.expiryTimers, contact, contact.expiresAt - Date.now(), () => this.expire(contact));
   }
 
+  /** Expiry ends a contact wherever it is, an agent holding it included (Administrator Guide, "Tasks"). */
   private expire(contact: ContactRecord): void {
-    const held = contact.state === 'CONNECTING' || contact.state === 'CONNECTED';
-    if (!held || this.config.expiryEndsHeldContacts) this.end(contact, 'EXPIRED');
+    this.end(contact, 'EXPIRED');
   }
 
   /**

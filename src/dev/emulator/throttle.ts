@@ -3,7 +3,6 @@
  * to `burst` tokens, refills at `ratePerSecond`, and each call takes one token or is throttled.
  */
 import { z } from 'zod';
-import type { Behaviour } from './behaviour';
 import { OPERATIONS, OperationName } from './protocol';
 
 export const throttleRuleSchema = z
@@ -17,44 +16,25 @@ export type Throttling = z.infer<typeof throttlingSchema>;
 
 const CONNECT_QUOTA = { ratePerSecond: 2, burst: 5 };
 const CONNECT_CONTACT_QUOTA = { ratePerSecond: 10, burst: 15 };
-/** The emulator's stand-in for per-contact calls before it followed Connect's quota table. */
-const LEGACY_CONTACT_RATE = { ratePerSecond: 10, burst: 20 };
 
 /**
- * `documented`: Connect's default API rate quotas per account and Region (Administrator Guide, "Amazon
- * Connect service quotas"): 2/s burst 5, except DescribeContact and StopContact at 10/s burst 15.
+ * Connect's default API rate quotas per account and Region (Administrator Guide, "Amazon Connect
+ * service quotas"): 2/s burst 5, except DescribeContact and StopContact at 10/s burst 15.
  * TransferContact is not in that table; it gets the 2/s burst 5 of the other contact-changing calls.
- * `legacy`: the emulator's earlier defaults (10/s burst 20 for the per-contact calls).
  */
-export const DEFAULT_THROTTLING: Record<Behaviour, Record<OperationName, ThrottleRule>> = {
-  documented: {
-    CreateContact: CONNECT_QUOTA,
-    AssociateContactWithUser: CONNECT_QUOTA,
-    StartTaskContact: CONNECT_QUOTA,
-    GetCurrentUserData: CONNECT_QUOTA,
-    DescribeContact: CONNECT_CONTACT_QUOTA,
-    StopContact: CONNECT_CONTACT_QUOTA,
-    ListQueues: CONNECT_QUOTA,
-    ListUsers: CONNECT_QUOTA,
-    ListRoutingProfiles: CONNECT_QUOTA,
-    ListRoutingProfileQueues: CONNECT_QUOTA,
-    ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
-    TransferContact: CONNECT_QUOTA,
-  },
-  legacy: {
-    CreateContact: LEGACY_CONTACT_RATE,
-    AssociateContactWithUser: LEGACY_CONTACT_RATE,
-    StartTaskContact: CONNECT_QUOTA,
-    GetCurrentUserData: CONNECT_QUOTA,
-    DescribeContact: LEGACY_CONTACT_RATE,
-    StopContact: LEGACY_CONTACT_RATE,
-    ListQueues: CONNECT_QUOTA,
-    ListUsers: CONNECT_QUOTA,
-    ListRoutingProfiles: CONNECT_QUOTA,
-    ListRoutingProfileQueues: CONNECT_QUOTA,
-    ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
-    TransferContact: CONNECT_QUOTA,
-  },
+export const DEFAULT_THROTTLING: Record<OperationName, ThrottleRule> = {
+  CreateContact: CONNECT_QUOTA,
+  AssociateContactWithUser: CONNECT_QUOTA,
+  StartTaskContact: CONNECT_QUOTA,
+  GetCurrentUserData: CONNECT_QUOTA,
+  DescribeContact: CONNECT_CONTACT_QUOTA,
+  StopContact: CONNECT_CONTACT_QUOTA,
+  ListQueues: CONNECT_QUOTA,
+  ListUsers: CONNECT_QUOTA,
+  ListRoutingProfiles: CONNECT_QUOTA,
+  ListRoutingProfileQueues: CONNECT_QUOTA,
+  ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
+  TransferContact: CONNECT_QUOTA,
 };
 
 class TokenBucket {

@@ -8,7 +8,7 @@ import {
   StartTaskContactCommand,
   DescribeContactCommand,
 } from '@aws-sdk/client-connect';
-import { startEmulator } from '../../../src/dev/emulator';
+import { EmulatorConfig, startEmulator } from '../../../src/dev/emulator';
 import { connectClient } from './harness';
 
 describe('Connect emulator: configuration', () => {
@@ -70,6 +70,11 @@ describe('Connect emulator: configuration', () => {
       }),
       /taskConcurrency/,
     );
+  });
+
+  it('refuses the removed `behaviour` key: every switch is set on its own', async () => {
+    const config = { behaviour: 'legacy' } as EmulatorConfig;
+    await assert.rejects(startEmulator({ config }), /Unrecognized key: "behaviour"/);
   });
 
   it('refuses an unreadable config file', async () => {

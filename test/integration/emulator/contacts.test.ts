@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StartTaskContactCommand } from '@aws-sdk/client-connect';
+import { StartTaskContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { EmulatorConfig } from '../../../src/dev/emulator';
 import {
   ALICE,
@@ -13,8 +13,10 @@ import {
   eventually,
   expectConnectError,
   INVALID_REQUEST,
+  PROMPT_AGENTS,
+  queuedTask,
   QUIET,
-  sleep,
+  SUPPORT_QUEUE,
   taskSlots,
   useEmulator,
 } from './harness';
@@ -22,8 +24,8 @@ import {
 const CONTACT_ENDED = { ...INVALID_REQUEST, reason: 'CONTACT_ENDED' };
 
 describe('Connect emulator: contacts, agents and the ledger', () => {
-  describe('with agents that never finish on their own', () => {
-    const env = useEmulator();
+  describe('with agents who accept at once and never finish on their own', () => {
+    const env = useEmulator(() => PROMPT_AGENTS);
 
     it('InitiateAs CONNECTED_TO_USER connects the task to UserInfo.UserId at once', async () => {
       const { connect, instanceId, emulator } = env();
@@ -56,8 +58,8 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
 
     it('assigns to a busy agent like Connect does, and records it as over capacity', async () => {
       const { connect, instanceId, emulator } = env();
-      const first = await createTask(connect, instanceId);
-      const second = await createTask(connect, instanceId);
+      const first = await queuedTask(connect, instanceId);
+      const second = await queuedTask(connect, instanceId);
       await assignTask(connect, instanceId, first, ALICE);
       await assignTask(connect, instanceId, second, ALICE);
       assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 2, available: 0 });
@@ -81,7 +83,7 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     it('assigns to an agent who is not Available, and records it as over capacity', async () => {
       const { connect, instanceId, emulator, admin } = env();
       assert.equal((await admin('PUT', `agents/${ERIN}/status`, { status: 'Lunch' })).status, 200);
-      const contactId = await createTask(connect, instanceId);
+      const contactId = await queuedTask(connect, instanceId);
       await assignTask(connect, instanceId, contactId, ERIN);
       const [assignment] = emulator.ledger().assignments;
       assert.equal(assignment?.overCapacity, true);
@@ -91,11 +93,12 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
 
     it('refuses to assign a connected contact again, telling a repeat from a double assignment', async () => {
       const { connect, instanceId, emulator } = env();
-      const contactId = await createTask(connect, instanceId);
+      // Queued in Support, which carol's and erin's profiles may both be assigned from.
+      const contactId = await queuedTask(connect, instanceId, SUPPORT_QUEUE);
       const alreadyConnected = { ...INVALID_REQUEST, reason: 'CONTACT_ALREADY_CONNECTED' };
-      await assignTask(connect, instanceId, contactId, ALICE);
-      await expectConnectError(assignTask(connect, instanceId, contactId, ALICE), alreadyConnected);
+      await assignTask(connect, instanceId, contactId, CAROL);
       await expectConnectError(assignTask(connect, instanceId, contactId, CAROL), alreadyConnected);
+      await expectConnectError(assignTask(connect, instanceId, contactId, ERIN), alreadyConnected);
       const ledger = emulator.ledger();
       assert.equal(ledger.repeatedAssignments, 1);
       assert.equal(ledger.doubleAssignments, 1);
@@ -161,8 +164,9 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
 
     it('POST /_emulator/contacts/{id}/complete ends a connected contact and frees the slot', async () => {
       const { connect, instanceId, admin } = env();
-      const contactId = await createTask(connect, instanceId);
+      const contactId = await queuedTask(connect, instanceId);
       await assignTask(connect, instanceId, contactId, ALICE);
+      assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 1, available: 0 });
       assert.equal((await admin('POST', `contacts/${contactId}/complete`)).status, 200);
       const contact = await describeContact(connect, instanceId, contactId);
       assert.equal(contact?.DisconnectReason, 'AGENT_DISCONNECT');
@@ -201,11 +205,11 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
   });
 
   describe('with handle times', () => {
-    const env = useEmulator(() => ({ ...QUIET, handleTimeMs: 60 }));
+    const env = useEmulator(() => ({ ...PROMPT_AGENTS, handleTimeMs: 60 }));
 
     it('an agent completes a connected task after the handle time, which frees the slot', async () => {
       const { connect, instanceId } = env();
-      const contactId = await createTask(connect, instanceId);
+      const contactId = await queuedTask(connect, instanceId);
       await assignTask(connect, instanceId, contactId, ALICE);
       assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 1, available: 0 });
       await eventually(async () =>
@@ -250,13 +254,16 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
       await eventually(() => assert.deepEqual(ended(), [viaSegment, viaDefault]));
     });
 
-    it('does not expire a contact once an agent has it', async () => {
-      const { connect, instanceId } = env();
-      const contactId = await createTask(connect, instanceId, { ExpiryDurationInMinutes: 1 });
+    it('ends a contact offered to an agent at its expiry, which withdraws the offer', async () => {
+      const { connect, instanceId, emulator } = env();
+      const contactId = await queuedTask(connect, instanceId, undefined, { ExpiryDurationInMinutes: 4 });
       await assignTask(connect, instanceId, contactId, ALICE);
-      await sleep(80);
-      const contact = await describeContact(connect, instanceId, contactId);
-      assert.equal(contact?.DisconnectTimestamp, undefined);
+      assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 1, available: 0 });
+      await eventually(async () =>
+        assert.equal((await describeContact(connect, instanceId, contactId))?.DisconnectReason, 'EXPIRED'),
+      );
+      assert.deepEqual(await taskSlots(connect, instanceId, ALICE), { active: 0, available: 1 });
+      assert.equal(emulator.ledger().assignments[0]?.outcome, 'ended');
     });
   });
 
@@ -264,7 +271,7 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
     const env = useEmulator((): EmulatorConfig => ({ ...QUIET, activeTaskQuota: 2 }));
 
     it('answers ServiceQuotaExceededException (402) at the quota, and accepts again once a task ends', async () => {
-      const { connect, instanceId, emulator, admin } = env();
+      const { connect, instanceId, emulator } = env();
       const first = await createTask(connect, instanceId);
       await connect.send(
         new StartTaskContactCommand({ InstanceId: instanceId, Name: 'q', ContactFlowId: BILLING_FLOW }),
@@ -283,8 +290,7 @@ describe('Connect emulator: contacts, agents and the ledger', () => {
       await createTask(connect, instanceId, { InitiateAs: 'COMPLETED' });
       assert.equal(emulator.ledger().quotaRejections, 2);
 
-      await assignTask(connect, instanceId, first, ALICE);
-      await admin('POST', `contacts/${first}/complete`);
+      await connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId: first }));
       await createTask(connect, instanceId);
     });
   });

@@ -6,11 +6,12 @@ import {
   assignTask,
   BILLING_FLOW,
   BILLING_PROFILE,
-  BILLING_QUEUE,
   createTask,
   currentUserData,
   eventually,
   GENERAL_QUEUE,
+  PROMPT_AGENTS,
+  queuedTask,
   QUIET,
   useEmulator,
 } from './harness';
@@ -56,7 +57,7 @@ const INSTANCE_ARN = `arn:aws:connect:us-east-1:123456789012:instance/${DEFAULT_
 
 describe('Connect emulator: agent event feed and admin API', () => {
   describe('GET /_emulator/events', () => {
-    const env = useEmulator();
+    const env = useEmulator(() => PROMPT_AGENTS);
 
     it('streams STATE_CHANGE records shaped like Connect agent event stream records', async () => {
       const { emulator, connect, instanceId, admin } = env();
@@ -65,14 +66,20 @@ describe('Connect emulator: agent event feed and admin API', () => {
       try {
         await admin('PUT', `agents/${ALICE}/status`, { status: 'Offline' });
         emulator.setAgentStatus(ALICE, 'Available');
-        contactId = await createTask(connect, instanceId);
+        contactId = await queuedTask(connect, instanceId);
         await assignTask(connect, instanceId, contactId, ALICE);
         emulator.completeContact(contactId);
-        await eventually(() => assert.equal(feed.records.length, 4));
+        await eventually(() => assert.equal(feed.records.length, 6));
       } finally {
         await feed.close();
       }
-      const [offline, available, connected, completed] = feed.records;
+      assert.deepEqual(
+        feed.records.map((record) => record.EventType),
+        ['STATE_CHANGE', 'LOGOUT', 'LOGIN', 'STATE_CHANGE', 'STATE_CHANGE', 'STATE_CHANGE'],
+      );
+      const [offline, available, connected, completed] = feed.records.filter(
+        (record) => record.EventType === 'STATE_CHANGE',
+      );
       assert.ok(offline && available && connected && completed);
       assert.equal(offline.EventType, 'STATE_CHANGE');
       assert.equal(offline.AgentARN, `${INSTANCE_ARN}/agent/${ALICE}`);
@@ -94,10 +101,9 @@ describe('Connect emulator: agent event feed and admin API', () => {
       assert.deepEqual(configuration.RoutingProfile.Concurrency, [
         { Channel: 'TASK', MaximumSlots: 1, AvailableSlots: 0 },
       ]);
-      // Under the legacy behaviour a profile lists its manual-assignment queues among its own.
+      // The routed queues, as ListRoutingProfileQueues lists them (manualQueuesInRoutingProfileQueues: false).
       assert.deepEqual(configuration.RoutingProfile.InboundQueues, [
         { ARN: `${INSTANCE_ARN}/queue/${GENERAL_QUEUE}`, Name: 'General', Channels: ['TASK'] },
-        { ARN: `${INSTANCE_ARN}/queue/${BILLING_QUEUE}`, Name: 'Billing', Channels: ['TASK'] },
       ]);
       assert.deepEqual(connected.PreviousAgentSnapshot?.Contacts, []);
       assert.equal(connected.CurrentAgentSnapshot.Contacts.length, 1);
@@ -112,10 +118,9 @@ describe('Connect emulator: agent event feed and admin API', () => {
     });
   });
 
-  describe('GET /_emulator/events under the documented behaviour', () => {
+  describe('GET /_emulator/events: LOGIN, LOGOUT, HEART_BEAT and offers', () => {
     const env = useEmulator(() => ({
       ...QUIET,
-      behaviour: 'documented',
       heartbeatMs: 150,
       agents: DEFAULT_CALL_CENTRE.agents.filter((agent) => agent.id === ALICE),
     }));

@@ -11,6 +11,7 @@ import {
   CreateContactCommandInput,
   DescribeContactCommand,
   GetCurrentUserDataCommand,
+  TransferContactCommand,
   UserData,
 } from '@aws-sdk/client-connect';
 import {
@@ -44,6 +45,16 @@ export const [BILLING_PROFILE, , BLENDED_PROFILE] = DEFAULT_CALL_CENTRE.routingP
 export const QUIET: EmulatorConfig = {
   handleTimeMs: null,
   throttling: Object.fromEntries(OPERATIONS.map((operation) => [operation, null])),
+};
+
+/**
+ * QUIET, with agents who accept every offer at once and leave no after-contact work, for tests that are
+ * about neither (each has tests of its own).
+ */
+export const PROMPT_AGENTS: EmulatorConfig = {
+  ...QUIET,
+  offers: { autoAccept: true },
+  afterContactWorkMs: 0,
 };
 
 export interface TestEmulator {
@@ -110,7 +121,30 @@ export async function createTask(
   return ContactId;
 }
 
-/** Connects a contact to an agent with AssociateContactWithUser. */
+/**
+ * A task made by CreateContact and transferred into `queueId` (by default Billing, a manual-assignment
+ * queue), as AssociateContactWithUser needs it; returns the transferred contact's id.
+ */
+export async function queuedTask(
+  connect: ConnectClient,
+  instanceId: string,
+  queueId: string = BILLING_QUEUE,
+  fields: Partial<CreateContactCommandInput> = {},
+): Promise<string> {
+  const created = await createTask(connect, instanceId, fields);
+  const { ContactId } = await connect.send(
+    new TransferContactCommand({
+      InstanceId: instanceId,
+      ContactId: created,
+      QueueId: queueId,
+      ContactFlowId: TRANSFER_TO_QUEUE_FLOW,
+    }),
+  );
+  assert.ok(ContactId);
+  return ContactId;
+}
+
+/** Offers a queued contact to an agent with AssociateContactWithUser. */
 export function assignTask(connect: ConnectClient, instanceId: string, contactId: string, userId: string) {
   return connect.send(
     new AssociateContactWithUserCommand({ InstanceId: instanceId, ContactId: contactId, UserId: userId }),
@@ -139,6 +173,12 @@ export async function currentUserData(
     new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [userId] } }),
   );
   return UserDataList?.[0];
+}
+
+/** One agent's contacts as GetCurrentUserData reports them: [ContactId, AgentContactState]. */
+export async function agentContacts(connect: ConnectClient, instanceId: string, userId: string) {
+  const data = await currentUserData(connect, instanceId, userId);
+  return (data?.Contacts ?? []).map((contact) => [contact.ContactId, contact.AgentContactState]);
 }
 
 /** One agent's active and available TASK slots, as GetCurrentUserData reports them. */

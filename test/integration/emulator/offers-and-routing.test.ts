@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  ConnectClient,
-  GetCurrentUserDataCommand,
-  StartTaskContactCommand,
-  TransferContactCommand,
-} from '@aws-sdk/client-connect';
+import { ConnectClient, GetCurrentUserDataCommand, StartTaskContactCommand } from '@aws-sdk/client-connect';
 import {
   DEFAULT_CALL_CENTRE,
   defaultAgentId,
@@ -12,13 +7,13 @@ import {
   startEmulator,
 } from '../../../src/dev/emulator';
 import {
+  agentContacts,
   ALICE,
   assignTask,
   BILLING_FLOW,
   BILLING_QUEUE,
   CAROL,
   connectClient,
-  createTask,
   currentUserData,
   describeContact,
   ERIN,
@@ -26,18 +21,17 @@ import {
   expectConnectError,
   GENERAL_QUEUE,
   INVALID_REQUEST,
+  queuedTask,
   QUIET,
   sleep,
-  TRANSFER_TO_QUEUE_FLOW,
   useEmulator,
 } from './harness';
 
 const FRANK = defaultAgentId('frank');
 
-/** Documented behaviour without throttling; agents answer offers only when a test says so. */
-const DOCUMENTED: EmulatorConfig = {
+/** No throttling; agents answer offers only when a test says so. */
+const ANSWER_WHEN_TOLD: EmulatorConfig = {
   ...QUIET,
-  behaviour: 'documented',
   offers: { acceptDelayMs: 60_000, timeoutMs: 120_000 },
 };
 
@@ -55,33 +49,12 @@ async function startBillingTask(connect: ConnectClient, instanceId: string, fiel
   return ContactId;
 }
 
-/** A task made by CreateContact and transferred into `queueId`; returns the transferred contact's id. */
-async function transferredTask(connect: ConnectClient, instanceId: string, queueId: string) {
-  const created = await createTask(connect, instanceId);
-  const { ContactId } = await connect.send(
-    new TransferContactCommand({
-      InstanceId: instanceId,
-      ContactId: created,
-      QueueId: queueId,
-      ContactFlowId: TRANSFER_TO_QUEUE_FLOW,
-    }),
-  );
-  assert.ok(ContactId);
-  return ContactId;
-}
-
-/** One agent's contacts as GetCurrentUserData reports them: [ContactId, AgentContactState]. */
-async function agentContacts(connect: ConnectClient, instanceId: string, userId: string) {
-  const data = await currentUserData(connect, instanceId, userId);
-  return (data?.Contacts ?? []).map((contact) => [contact.ContactId, contact.AgentContactState]);
-}
-
-describe('Connect emulator: offers (documented behaviour)', () => {
-  const env = useEmulator(() => DOCUMENTED);
+describe('Connect emulator: offers', () => {
+  const env = useEmulator(() => ANSWER_WHEN_TOLD);
 
   it('CreateContact, TransferContact into a manual queue, then AssociateContactWithUser offers it; accepting connects it', async () => {
     const { connect, instanceId, emulator, admin } = env();
-    const contactId = await transferredTask(connect, instanceId, BILLING_QUEUE);
+    const contactId = await queuedTask(connect, instanceId, BILLING_QUEUE);
     await assignTask(connect, instanceId, contactId, ALICE);
 
     const offered = await describeContact(connect, instanceId, contactId);
@@ -184,7 +157,7 @@ describe('Connect emulator: offers (documented behaviour)', () => {
 
 describe('Connect emulator: missed offers', () => {
   const env = useEmulator(() => ({
-    ...DOCUMENTED,
+    ...ANSWER_WHEN_TOLD,
     offers: { missProbability: 1, timeoutMs: 80 },
     missedContactClearMs: 150,
   }));
@@ -212,7 +185,7 @@ describe('Connect emulator: offer answers under a seed', () => {
   async function outcomes(seed: number) {
     const emulator = await startEmulator({
       seed,
-      config: { ...DOCUMENTED, offers: { missProbability: 0.5, acceptDelayMs: 10, timeoutMs: 40 } },
+      config: { ...ANSWER_WHEN_TOLD, offers: { missProbability: 0.5, acceptDelayMs: 10, timeoutMs: 40 } },
     });
     const connect = connectClient(emulator.endpoint);
     try {
@@ -243,7 +216,7 @@ describe('Connect emulator: offer answers under a seed', () => {
 
 describe('Connect emulator: Connect routes its routed queues', () => {
   const env = useEmulator(() => ({
-    ...DOCUMENTED,
+    ...ANSWER_WHEN_TOLD,
     offers: { autoAccept: true },
     afterContactWorkMs: 0,
   }));
@@ -255,10 +228,10 @@ describe('Connect emulator: Connect routes its routed queues', () => {
       emulator.setAgentStatus(agent.id, 'Available');
       await sleep(3);
     }
-    const first = await transferredTask(connect, instanceId, GENERAL_QUEUE);
+    const first = await queuedTask(connect, instanceId, GENERAL_QUEUE);
     assert.equal((await describeContact(connect, instanceId, first))?.AgentInfo?.Id, FRANK);
     emulator.completeContact(first); // frank's idle time restarts: erin is now the longest idle
-    const second = await transferredTask(connect, instanceId, GENERAL_QUEUE);
+    const second = await queuedTask(connect, instanceId, GENERAL_QUEUE);
     assert.equal((await describeContact(connect, instanceId, second))?.AgentInfo?.Id, ERIN);
 
     const manual = await startBillingTask(connect, instanceId);
@@ -279,7 +252,7 @@ describe('Connect emulator: Connect routes its routed queues', () => {
   it('routes a waiting task when an agent becomes Available', async () => {
     const { connect, instanceId, emulator } = env();
     for (const agent of DEFAULT_CALL_CENTRE.agents) emulator.setAgentStatus(agent.id, 'Offline');
-    const contactId = await transferredTask(connect, instanceId, GENERAL_QUEUE);
+    const contactId = await queuedTask(connect, instanceId, GENERAL_QUEUE);
     assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo, undefined);
     emulator.setAgentStatus(CAROL, 'Available');
     assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo?.Id, CAROL);
@@ -287,7 +260,11 @@ describe('Connect emulator: Connect routes its routed queues', () => {
 });
 
 describe('Connect emulator: after-contact work', () => {
-  const env = useEmulator(() => ({ ...DOCUMENTED, offers: { autoAccept: true }, afterContactWorkMs: 150 }));
+  const env = useEmulator(() => ({
+    ...ANSWER_WHEN_TOLD,
+    offers: { autoAccept: true },
+    afterContactWorkMs: 150,
+  }));
 
   it('an ended contact holds its agent’s slot (and counts as active) until after-contact work ends', async () => {
     const { connect, instanceId, emulator, admin } = env();
@@ -347,10 +324,25 @@ describe('Connect emulator: after-contact work', () => {
   });
 });
 
+describe('Connect emulator: after-contact work by default', () => {
+  const env = useEmulator(() => ({ ...QUIET, offers: { autoAccept: true } }));
+
+  it('keeps an ended contact on its agent, holding the slot, without afterContactWorkMs set', async () => {
+    const { connect, instanceId, emulator } = env();
+    const contactId = await startBillingTask(connect, instanceId);
+    await assignTask(connect, instanceId, contactId, ALICE);
+    emulator.completeContact(contactId);
+    assert.deepEqual(await agentContacts(connect, instanceId, ALICE), [[contactId, 'ENDED']]);
+    assert.deepEqual((await currentUserData(connect, instanceId, ALICE))?.AvailableSlotsByChannel, {
+      TASK: 0,
+    });
+  });
+});
+
 describe('Connect emulator: expiry of a held task', () => {
   // One Connect "minute" lasts 40 ms here.
   const env = useEmulator(() => ({
-    ...DOCUMENTED,
+    ...ANSWER_WHEN_TOLD,
     offers: { autoAccept: true },
     afterContactWorkMs: 0,
     minuteMs: 40,

@@ -21,13 +21,15 @@ import {
   BILLING_QUEUE,
   BLENDED_PROFILE,
   CAROL,
-  createTask,
   currentUserData,
   describeContact,
   ERIN,
   expectConnectError,
+  GENERAL_QUEUE,
   INVALID_PARAMETER,
   NOT_FOUND,
+  queuedTask,
+  QUIET,
   SUPPORT_QUEUE,
   useEmulator,
 } from './harness';
@@ -77,11 +79,14 @@ describe('Connect emulator: operation success shapes', () => {
     assert.equal(Contact.DisconnectTimestamp, undefined);
   });
 
-  it('AssociateContactWithUser connects the contact: empty 200 answer, AgentInfo in DescribeContact', async () => {
-    const { connect, instanceId } = env();
-    const contactId = await createTask(connect, instanceId);
+  it('AssociateContactWithUser offers a queued contact: empty 200 answer, AgentInfo in DescribeContact once accepted', async () => {
+    const { connect, instanceId, emulator } = env();
+    const contactId = await queuedTask(connect, instanceId, BILLING_QUEUE);
     const answer = await assignTask(connect, instanceId, contactId, ALICE);
     assert.equal(answer.$metadata.httpStatusCode, 200);
+    assert.deepEqual(Object.keys(answer), ['$metadata']);
+    assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo, undefined);
+    emulator.acceptOffer(contactId);
     const contact = await describeContact(connect, instanceId, contactId);
     assert.equal(contact?.AgentInfo?.Id, ALICE);
     assert.ok(contact?.AgentInfo?.ConnectedToAgentTimestamp instanceof Date);
@@ -89,9 +94,12 @@ describe('Connect emulator: operation success shapes', () => {
 
   it('AssociateContactWithUser accepts the user ARN as well as the id', async () => {
     const { connect, instanceId } = env();
-    const contactId = await createTask(connect, instanceId);
+    const contactId = await queuedTask(connect, instanceId, SUPPORT_QUEUE);
     await assignTask(connect, instanceId, contactId, `${ARN_PREFIX}/agent/${CAROL}`);
-    assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo?.Id, CAROL);
+    assert.deepEqual(
+      (await currentUserData(connect, instanceId, CAROL))?.Contacts?.map((contact) => contact.ContactId),
+      [contactId],
+    );
   });
 
   it('StartTaskContact queues the task in the queue its flow maps to', async () => {
@@ -112,12 +120,13 @@ describe('Connect emulator: operation success shapes', () => {
   });
 
   it('GetCurrentUserData reports status, slots by channel, contacts and routing profile', async () => {
-    const { connect, instanceId } = env();
+    const { connect, instanceId, emulator } = env();
     const { ContactId } = await connect.send(
       new StartTaskContactCommand({ InstanceId: instanceId, Name: 'x', ContactFlowId: BILLING_FLOW }),
     );
     assert.ok(ContactId);
     await assignTask(connect, instanceId, ContactId, ERIN);
+    emulator.acceptOffer(ContactId);
     const answer = await connect.send(
       new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters: { Agents: [ERIN, ALICE] } }),
     );
@@ -148,7 +157,7 @@ describe('Connect emulator: operation success shapes', () => {
   });
 
   it('GetCurrentUserData filters by queue, routing profile and contact state', async () => {
-    const { connect, instanceId } = env();
+    const { connect, instanceId, emulator } = env();
     const usernamesFor = async (Filters: object) => {
       const answer = await connect.send(new GetCurrentUserDataCommand({ InstanceId: instanceId, Filters }));
       return (answer.UserDataList ?? []).map((data) => data.User?.Id);
@@ -170,8 +179,13 @@ describe('Connect emulator: operation success shapes', () => {
     );
     assert.deepEqual(await usernamesFor({ ContactFilter: { ContactStates: ['CONNECTED'] } }), []);
 
-    const contactId = await createTask(connect, instanceId);
+    const contactId = await queuedTask(connect, instanceId, SUPPORT_QUEUE);
     await assignTask(connect, instanceId, contactId, CAROL);
+    assert.deepEqual(
+      await usernamesFor({ Queues: [SUPPORT_QUEUE], ContactFilter: { ContactStates: ['CONNECTING'] } }),
+      [CAROL],
+    );
+    emulator.acceptOffer(contactId);
     assert.deepEqual(
       await usernamesFor({ Queues: [SUPPORT_QUEUE], ContactFilter: { ContactStates: ['CONNECTED'] } }),
       [CAROL],
@@ -206,21 +220,6 @@ describe('Connect emulator: operation success shapes', () => {
       pages.flatMap((page) => page.ids),
       DEFAULT_CALL_CENTRE.agents.map((agent) => agent.id),
     );
-  });
-
-  it('StopContact ends the contact with DisconnectReason API and frees the agent slot', async () => {
-    const { connect, instanceId } = env();
-    const contactId = await createTask(connect, instanceId);
-    await assignTask(connect, instanceId, contactId, ALICE);
-    const stop = () => connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId: contactId }));
-    assert.equal((await stop()).$metadata.httpStatusCode, 200);
-    const contact = await describeContact(connect, instanceId, contactId);
-    assert.ok(contact?.DisconnectTimestamp instanceof Date);
-    assert.equal(contact?.DisconnectReason, 'API');
-    assert.deepEqual((await currentUserData(connect, instanceId, ALICE))?.AvailableSlotsByChannel, {
-      TASK: 1,
-    });
-    await expectConnectError(stop(), { name: 'ContactNotFoundException', status: 410 });
   });
 
   it('ListQueues, ListUsers, ListRoutingProfiles and ListRoutingProfileQueues let a user discover ids, with paging', async () => {
@@ -260,31 +259,19 @@ describe('Connect emulator: operation success shapes', () => {
       DEFAULT_CALL_CENTRE.routingProfiles.map((profile) => ({ Id: profile.id, Name: profile.name })),
     );
     const blended = DEFAULT_CALL_CENTRE.routingProfiles[2];
-    const firstQueue = await connect.send(
+    const routed = await connect.send(
       new ListRoutingProfileQueuesCommand({
         InstanceId: instanceId,
         RoutingProfileId: blended.id,
         MaxResults: 1,
       }),
     );
-    const restQueues = await connect.send(
-      new ListRoutingProfileQueuesCommand({
-        InstanceId: instanceId,
-        RoutingProfileId: blended.id,
-        NextToken: firstQueue.NextToken,
-      }),
-    );
+    // The routed queues only: manual-assignment queues have a listing of their own.
     assert.deepEqual(
-      [
-        ...(firstQueue.RoutingProfileQueueConfigSummaryList ?? []),
-        ...(restQueues.RoutingProfileQueueConfigSummaryList ?? []),
-      ].map(({ QueueId, Channel }) => ({ QueueId, Channel })),
-      // Under the legacy behaviour the manual-assignment queues are listed too.
-      [...blended.queueIds, ...blended.manualAssignmentQueueIds].map((QueueId) => ({
-        QueueId,
-        Channel: 'TASK',
-      })),
+      routed.RoutingProfileQueueConfigSummaryList?.map(({ QueueId, Channel }) => ({ QueueId, Channel })),
+      [{ QueueId: GENERAL_QUEUE, Channel: 'TASK' }],
     );
+    assert.equal(routed.NextToken, undefined);
     await expectConnectError(
       connect.send(new ListRoutingProfileQueuesCommand({ InstanceId: instanceId, RoutingProfileId: 'nope' })),
       NOT_FOUND,
@@ -293,5 +280,54 @@ describe('Connect emulator: operation success shapes', () => {
       connect.send(new ListUsersCommand({ InstanceId: instanceId, MaxResults: 1001 })),
       INVALID_PARAMETER,
     );
+  });
+
+  describe('with no after-contact work', () => {
+    const env = useEmulator(() => ({ ...QUIET, afterContactWorkMs: 0 }));
+
+    it('StopContact ends the contact with DisconnectReason API and frees the agent slot', async () => {
+      const { connect, instanceId, emulator } = env();
+      const contactId = await queuedTask(connect, instanceId, BILLING_QUEUE);
+      await assignTask(connect, instanceId, contactId, ALICE);
+      emulator.acceptOffer(contactId);
+      const stop = () =>
+        connect.send(new StopContactCommand({ InstanceId: instanceId, ContactId: contactId }));
+      assert.equal((await stop()).$metadata.httpStatusCode, 200);
+      const contact = await describeContact(connect, instanceId, contactId);
+      assert.ok(contact?.DisconnectTimestamp instanceof Date);
+      assert.equal(contact?.DisconnectReason, 'API');
+      assert.deepEqual((await currentUserData(connect, instanceId, ALICE))?.AvailableSlotsByChannel, {
+        TASK: 1,
+      });
+      await expectConnectError(stop(), { name: 'ContactNotFoundException', status: 410 });
+    });
+  });
+
+  describe('with manualQueuesInRoutingProfileQueues', () => {
+    const env = useEmulator(() => ({ ...QUIET, manualQueuesInRoutingProfileQueues: true }));
+
+    it('ListRoutingProfileQueues lists the manual-assignment queues after the routed ones, with paging', async () => {
+      const { connect, instanceId } = env();
+      const blended = DEFAULT_CALL_CENTRE.routingProfiles[2];
+      const list = (fields: { MaxResults?: number; NextToken?: string }) =>
+        connect.send(
+          new ListRoutingProfileQueuesCommand({
+            InstanceId: instanceId,
+            RoutingProfileId: blended.id,
+            ...fields,
+          }),
+        );
+      const first = await list({ MaxResults: 1 });
+      assert.ok(first.NextToken);
+      const rest = await list({ NextToken: first.NextToken });
+      assert.equal(rest.NextToken, undefined);
+      assert.deepEqual(
+        [
+          ...(first.RoutingProfileQueueConfigSummaryList ?? []),
+          ...(rest.RoutingProfileQueueConfigSummaryList ?? []),
+        ].map(({ QueueId, Channel }) => ({ QueueId, Channel })),
+        [GENERAL_QUEUE, BILLING_QUEUE, SUPPORT_QUEUE].map((QueueId) => ({ QueueId, Channel: 'TASK' })),
+      );
+    });
   });
 });

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { GetCurrentUserDataCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import {
+  agentContacts,
   connectClient,
   ALICE,
   assignTask,
   createTask,
   describeContact,
   expectConnectError,
+  INVALID_REQUEST,
+  queuedTask,
   QUIET,
   useEmulator,
 } from './harness';
@@ -40,7 +43,7 @@ describe('Connect emulator: throttling', () => {
     });
   });
 
-  describe('with the default quotas', () => {
+  describe("with the default quotas (Connect's table)", () => {
     const env = useEmulator(() => ({ handleTimeMs: null }));
 
     it('GetCurrentUserData allows a burst of 5 at 2 per second', async () => {
@@ -54,9 +57,6 @@ describe('Connect emulator: throttling', () => {
       await call(); // one token back after half a second
       assert.equal(emulator.ledger().throttledCalls.GetCurrentUserData, 4);
     });
-  });
-  describe("with the documented behaviour's quotas", () => {
-    const env = useEmulator(() => ({ handleTimeMs: null, behaviour: 'documented' }));
 
     /** How many of `count` calls made at once are not throttled (a StopContact after the first fails otherwise). */
     async function admitted(count: number, call: () => Promise<unknown>): Promise<number> {
@@ -153,14 +153,24 @@ describe('Connect emulator: fault injection', () => {
     assert.equal(ledger.faultsInjected.CreateContact?.commitThenError, 1);
   });
 
-  it('commit-then-fail (dropped connection): the assignment is applied though the caller sees a network error', async () => {
+  it('commit-then-fail (dropped connection): the offer is applied though the caller sees a network error', async () => {
     const { connect, instanceId, emulator } = env();
-    const contactId = await createTask(connect, instanceId);
+    const contactId = await queuedTask(connect, instanceId);
     emulator.setFaults({ AssociateContactWithUser: { commitThenFail: { dropRate: 1 } } });
     await assert.rejects(assignTask(connect, instanceId, contactId, ALICE));
-    const contact = await describeContact(connect, instanceId, contactId);
-    assert.equal(contact?.AgentInfo?.Id, ALICE, 'DescribeContact resolves the ambiguous outcome');
     assert.equal(emulator.ledger().faultsInjected.AssociateContactWithUser?.commitThenDrop, 1);
+    emulator.setFaults({});
+    assert.deepEqual(
+      await agentContacts(connect, instanceId, ALICE),
+      [[contactId, 'CONNECTING']],
+      'GetCurrentUserData resolves the ambiguous outcome',
+    );
+    await expectConnectError(assignTask(connect, instanceId, contactId, ALICE), {
+      ...INVALID_REQUEST,
+      reason: 'CONTACT_ALREADY_OFFERED',
+    });
+    emulator.acceptOffer(contactId);
+    assert.equal((await describeContact(connect, instanceId, contactId))?.AgentInfo?.Id, ALICE);
   });
 
   it('PUT /_emulator/faults sets the plan and refuses an invalid one', async () => {

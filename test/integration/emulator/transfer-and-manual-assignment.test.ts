@@ -35,11 +35,11 @@ import {
   useEmulator,
 } from './harness';
 
-/** Documented behaviour, with every agent Offline so that Connect's own routing takes nothing. */
-const DOCUMENTED: EmulatorConfig = { ...QUIET, ...EVERYONE_OFFLINE, behaviour: 'documented' };
+/** Every agent Offline, so that Connect's own routing takes nothing. */
+const NOBODY_ROUTED: EmulatorConfig = { ...QUIET, ...EVERYONE_OFFLINE };
 
-describe('Connect emulator: manual-assignment queues and TransferContact (documented behaviour)', () => {
-  const env = useEmulator(() => DOCUMENTED);
+describe('Connect emulator: manual-assignment queues and TransferContact', () => {
+  const env = useEmulator(() => NOBODY_ROUTED);
 
   const transfer = (fields: Partial<TransferContactCommandInput>) => {
     const { connect, instanceId } = env();
@@ -249,7 +249,7 @@ describe('Connect emulator: manual-assignment queues and TransferContact (docume
 
 describe('Connect emulator: TransferContact switches', () => {
   describe('maxTransfers', () => {
-    const env = useEmulator(() => ({ ...DOCUMENTED, maxTransfers: 2 }));
+    const env = useEmulator(() => ({ ...NOBODY_ROUTED, maxTransfers: 2 }));
 
     it('refuses a transfer beyond the chain’s limit with ServiceQuotaExceededException', async () => {
       const { connect, instanceId } = env();
@@ -280,7 +280,7 @@ describe('Connect emulator: TransferContact switches', () => {
   });
 
   describe('transferKeepsContactId', () => {
-    const env = useEmulator(() => ({ ...DOCUMENTED, transferKeepsContactId: true }));
+    const env = useEmulator(() => ({ ...NOBODY_ROUTED, transferKeepsContactId: true }));
 
     it('moves the contact itself to the target queue', async () => {
       const { connect, instanceId, emulator } = env();
