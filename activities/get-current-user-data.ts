@@ -10,6 +10,7 @@ import {
   type ConnectValidationIssue,
   validateGetCurrentUserDataRequest,
 } from '../src/shared/connect-validation';
+import { type AgentContact, agentContact } from '../src/shared/dispatcher-contract';
 import { resolveErrorPolicy } from '../src/shared/error-policy';
 import {
   callConnect,
@@ -40,7 +41,7 @@ export interface UserDataSummary {
   availableTaskSlots: number;
   maxTaskSlots: number;
   activeTaskSlots: number;
-  contactIds: string[];
+  contacts: AgentContact[];
 }
 
 export interface GetCurrentUserDataResult {
@@ -136,8 +137,8 @@ function toUserDataSummary(userData: UserData): UserDataSummary | undefined {
     availableTaskSlots: userData.AvailableSlotsByChannel?.TASK ?? 0,
     maxTaskSlots: userData.MaxSlotsByChannel?.TASK ?? 0,
     activeTaskSlots: userData.ActiveSlotsByChannel?.TASK ?? 0,
-    contactIds: (userData.Contacts ?? []).flatMap((contact) =>
-      contact.ContactId ? [contact.ContactId] : [],
+    contacts: (userData.Contacts ?? []).flatMap((contact) =>
+      contact.ContactId ? [agentContact(contact.ContactId, contact.AgentContactState)] : [],
     ),
   };
 }

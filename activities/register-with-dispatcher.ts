@@ -7,6 +7,8 @@ import { dispatcherWorkflowId, enqueueTaskSignal } from '../src/shared/dispatche
 
 export interface DispatcherActivityDeps {
   temporal: Client;
+  /** The deployment's main task queue (see DispatcherInput); default: the task queue of the worker running this activity. */
+  taskQueue?: string;
   /** Where dispatchers run; default: the task queue of the worker running this activity. */
   dispatcherTaskQueue?: string;
   /** Settings a dispatcher starts with (polling budget, reservation TTL, continue-as-new threshold...). */
@@ -35,6 +37,7 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
       args: [
         {
           instanceId: input.instanceId,
+          taskQueue: deps.taskQueue ?? Context.current().info.taskQueue,
           settings: deps.dispatcherSettings,
           errorPolicy: deps.dispatcherErrorPolicy,
         },
@@ -44,8 +47,9 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
       typedSearchAttributes: [{ key: ConnectInstanceId, value: input.instanceId }],
       staticSummary: `Dispatcher for Connect instance ${input.instanceId}`,
       staticDetails:
-        'Polls GetCurrentUserData for the queues with waiting tasks, within a fixed budget, and hands ' +
-        'each free TASK slot to one waiting task. Query `status` for the line, `explainTask` for one task.',
+        'Polls GetCurrentUserData for the queues with waiting tasks or open offers, within a fixed budget, ' +
+        'hands each free TASK slot to one waiting task at the offer rate, and tells each task how its agent ' +
+        'answered the offer. Query `status` for the line, `explainTask` for one task.',
     });
     return { dispatcherId: workflowId };
   };

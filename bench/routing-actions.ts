@@ -26,6 +26,8 @@ import type { RouteTaskResult } from '../src/shared/route-task-contract';
 import {
   BILLING_QUEUE,
   type BenchServer,
+  RAISED_CONTACT_QUOTAS,
+  RAISED_CONTACT_QUOTAS_TEXT,
   roomForTasks,
   runBounded,
   startDeployment,
@@ -233,6 +235,7 @@ export async function runActionsScenario(
   const deployment = await startDeployment(server, {
     label: `actions-${options.push ? 'push' : 'poll'}`,
     config: { handleTimeMs: { min: 1_000, max: 3_000 }, ...roomForTasks(options.tasks) },
+    connectCallRates: RAISED_CONTACT_QUOTAS,
     push: options.push,
   });
   try {
@@ -300,8 +303,7 @@ export async function runActionsScenario(
       `${options.tasks} routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in flight), ` +
         'default call centre with every agent Available (12 TASK slots), handle time 1–3 s, default dispatcher ' +
         `settings (poll every 1 s). Emulator: activeTaskQuota ${fmt(roomForTasks(options.tasks).activeTaskQuota)}, ` +
-        'CreateContact/AssociateContactWithUser/DescribeContact/StopContact throttling off, GetCurrentUserData at its ' +
-        'default 2/s.',
+        `${RAISED_CONTACT_QUOTAS_TEXT}.`,
       `All routed in ${seconds(routedMs)}: ${routed}/${options.tasks} assigned; waited (join line → assigned) ` +
         `p50 ${seconds(waited.p50)}, p99 ${seconds(waited.p99)}, max ${seconds(waited.max)}. ` +
         `GetCurrentUserData calls ${fmt(ledger.calls.GetCurrentUserData ?? 0)}; dispatcher runs ${runs.length} ` +

@@ -20,6 +20,8 @@ import {
   BILLING_QUEUE,
   type BenchServer,
   type Deployment,
+  RAISED_CONTACT_QUOTAS,
+  RAISED_CONTACT_QUOTAS_TEXT,
   roomForTasks,
   runBounded,
   startDeployment,
@@ -202,6 +204,7 @@ async function measure(
   const deployment = await startDeployment(server, {
     label: `budget-${waiting}`,
     config: { ...EVERYONE_OFFLINE, ...roomForTasks(waiting) },
+    connectCallRates: RAISED_CONTACT_QUOTAS,
     maxCachedWorkflows: options.maxCachedWorkflows,
     heapLimitMb: options.heapLimitMb,
   });
@@ -375,8 +378,7 @@ export async function runPollingBudgetScenario(
       `flight${options.startRate > 0 ? `, at most ${options.startRate} starts/s` : ''}), default dispatcher settings ` +
       `(pollIntervalMs ${DEFAULT_DISPATCHER_SETTINGS.pollIntervalMs}, continueAsNewAfterEvents ` +
       `${DEFAULT_DISPATCHER_SETTINGS.continueAsNewAfterEvents}). Emulator: activeTaskQuota max(2,500, N + 100); ` +
-      'CreateContact, AssociateContactWithUser, DescribeContact and StopContact throttling off; GetCurrentUserData ' +
-      `at its default quota (2/s, burst 5). Once the dispatcher reports N waiting, the emulator's ledger is read over ` +
+      `${RAISED_CONTACT_QUOTAS_TEXT}. Once the dispatcher reports N waiting, the emulator's ledger is read over ` +
       `a ${options.windowSeconds} s window.`,
     '',
     ...(measured.length === 0

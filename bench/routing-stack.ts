@@ -19,6 +19,7 @@ import { childProcessWorker, type WorkerProcess } from '../src/dev/worker-proces
 import type { EmulatorEventFollower } from '../src/push/follow-emulator-events';
 import type { DispatcherSettings, DispatcherStatus } from '../src/shared/dispatcher-contract';
 import type { RouteTaskInput } from '../src/shared/route-task-contract';
+import type { ConnectCallRates } from '../src/shared/task-queues';
 import type { routeTask } from '../workflows/route-task';
 
 /** The agents of the default call centre whose routing profiles serve the Billing queue. */
@@ -34,28 +35,35 @@ export async function startBenchDevServer(log: (line: string) => void): Promise<
   return startSdkDevServer();
 }
 
-/**
- * Room for `tasks` open tasks, and no throttling of the per-contact calls, so that only the routing
- * itself limits how fast tasks get in line. GetCurrentUserData keeps its default quota (2/s).
- */
-export function roomForTasks(
-  tasks: number,
-): Required<Pick<EmulatorConfig, 'activeTaskQuota' | 'throttling'>> {
-  return {
-    activeTaskQuota: Math.max(2_500, tasks + 100),
-    throttling: {
-      CreateContact: null,
-      AssociateContactWithUser: null,
-      DescribeContact: null,
-      StopContact: null,
-    },
-  };
+/** Room for `tasks` open tasks. */
+export function roomForTasks(tasks: number): Required<Pick<EmulatorConfig, 'activeTaskQuota'>> {
+  return { activeTaskQuota: Math.max(2_500, tasks + 100) };
 }
+
+/**
+ * An account whose per-contact Connect quotas were raised far above what routing uses, so that only
+ * the routing itself limits how fast tasks get in line. GetCurrentUserData and List* keep Connect's
+ * documented defaults (2/s).
+ */
+export const RAISED_CONTACT_QUOTAS: Partial<ConnectCallRates> = {
+  create: 500,
+  startTask: 500,
+  transfer: 500,
+  associate: 500,
+  describe: 500,
+  stop: 500,
+};
+export const RAISED_CONTACT_QUOTAS_TEXT =
+  'Connect quotas (emulator and worker lanes alike) raised to 500/s for CreateContact, StartTaskContact, ' +
+  'TransferContact, AssociateContactWithUser, DescribeContact and StopContact; GetCurrentUserData and List* at ' +
+  'their documented default (2/s, burst 5)';
 
 export interface DeploymentOptions {
   /** A short name that goes into the instance id, task queue and log prefix. */
   label: string;
   config: EmulatorConfig;
+  /** The emulated account's quotas per Connect call lane (emulator and worker); unset: Connect's defaults. */
+  connectCallRates?: Partial<ConnectCallRates>;
   seed?: number;
   dispatcherSettings?: Partial<DispatcherSettings>;
   maxCachedWorkflows?: number;
@@ -89,6 +97,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
     instanceId: `bench-${stamp}`,
     taskQueue: `bench-routing-${stamp}`,
     emulatorConfig: options.config,
+    connectCallRates: options.connectCallRates,
     seed: options.seed ?? 7,
     worker: childProcessWorker({
       temporalAddress: server.address,

@@ -1,8 +1,10 @@
 /**
  * connectDispatcher: one long-running workflow per Connect instance. It polls GetCurrentUserData
- * for the queues that have waiting tasks at a fixed budget (never more often because more tasks
- * wait), matches free TASK slots to the line, and hands out reservations so that no two tasks are
- * given the same slot. An `agentAvailable` signal (the push path) triggers a round at once.
+ * for the queues that have waiting tasks or open offers at a fixed budget (never more often because
+ * more tasks wait), matches free TASK slots to the line within the offer rate, hands out
+ * reservations so that no two tasks are given the same slot, and tells each task how the agent
+ * answered its offer (accepted, missed, rejected) as Connect shows it. An `agentAvailable` signal
+ * (the push path) triggers a round at once.
  */
 import {
   ActivityFailure,
@@ -11,13 +13,12 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   setHandler,
   type SignalDefinition,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RoutingActivities, UserDataSummary } from '../activities';
+import type { UserDataSummary } from '../activities';
 import {
   agentAvailableSignal,
   type AgentState,
@@ -29,6 +30,7 @@ import {
   enqueueTaskSignal,
   explainTaskQuery,
   leaveLineSignal,
+  offerVerdictSignal,
   settleReservationSignal,
   slotReservedSignal,
   updateTaskSignal,
@@ -37,6 +39,7 @@ import {
 import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
 import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
+import { proxyRoutingActivities } from './connect-calls';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
   const settings: DispatcherSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...input.settings };
@@ -48,12 +51,13 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     getCurrentUserDataCalls: input.carried?.getCurrentUserDataCalls ?? 0,
     runsSoFar: (input.carried?.runsSoFar ?? 0) + 1,
   };
-  const { getCurrentUserData, listRoutingProfileQueues } = proxyActivities<RoutingActivities>({
-    startToCloseTimeout: '30 seconds',
-    // A poll that cannot succeed within this long is given up; the next one is due soon anyway.
-    scheduleToCloseTimeout: '2 minutes',
-    retry: activityRetryPolicy(resolveErrorPolicy(input.errorPolicy)),
-  });
+  const { getCurrentUserData, listRoutingProfileManualAssignmentQueues, listRoutingProfileQueues } =
+    proxyRoutingActivities(input.taskQueue, {
+      startToCloseTimeout: '30 seconds',
+      // A poll that cannot succeed within this long is given up; the next one is due soon anyway.
+      scheduleToCloseTimeout: '2 minutes',
+      retry: activityRetryPolicy(resolveErrorPolicy(input.errorPolicy)),
+    });
   upsertSearchAttributes([{ key: ConnectInstanceId, value: input.instanceId }]);
 
   let roundRequested = true;
@@ -118,15 +122,18 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     await Promise.all(
       book.unknownRoutingProfiles().map(async (routingProfileId) => {
         try {
-          const { queueIds } = await listRoutingProfileQueues({
-            instanceId: input.instanceId,
-            routingProfileId,
-            errorPolicy: input.errorPolicy,
+          const request = { instanceId: input.instanceId, routingProfileId, errorPolicy: input.errorPolicy };
+          const [manual, routed] = await Promise.all([
+            listRoutingProfileManualAssignmentQueues(request),
+            listRoutingProfileQueues(request),
+          ]);
+          book.setRoutingProfileQueues(routingProfileId, {
+            manual: manual.queueIds,
+            routed: routed.queueIds,
           });
-          book.setRoutingProfileQueues(routingProfileId, queueIds);
         } catch (error) {
           if (!(error instanceof ActivityFailure)) throw error;
-          log.warn('ListRoutingProfileQueues failed; its agents wait for the next round', {
+          log.warn("A routing profile's queues could not be listed; its agents wait for the next round", {
             routingProfileId,
           });
         }
@@ -141,6 +148,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ...outcome.reservations.map((reservation) =>
         tellTask(reservation.taskId, slotReservedSignal, reservation),
       ),
+      ...outcome.verdicts.map(({ taskId, verdict }) => tellTask(taskId, offerVerdictSignal, verdict)),
       ...outcome.notices.map((notice) => tellTask(notice.taskId, waitNoticeSignal, notice)),
     ]);
   }
@@ -155,11 +163,14 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     }
   }
 
+  /** Tasks waiting for a slot, or offers waiting for the agent's answer: both need Connect's data. */
+  const needsPolling = () => book.waitingCount > 0 || book.offersAwaitingAnswer > 0;
+
   for (;;) {
     const idle = book.waitingCount === 0 && book.reservationCount === 0;
     if (!idle) busySince = Date.now();
     const wakeAt = Math.min(
-      book.waitingCount > 0 ? nextPollAt : Infinity,
+      needsPolling() ? nextPollAt : Infinity,
       nextDeadline ?? Infinity,
       idle ? busySince + settings.idleShutdownMs : Infinity,
     );
@@ -177,7 +188,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       await condition(allHandlersFinished);
       if (!roundRequested) return statusNow();
     }
-    if (book.waitingCount > 0 && Date.now() >= nextPollAt) await poll();
+    if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await learnRoutingProfiles();
     await dispatchRound();
 
@@ -196,6 +207,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       instanceId: input.instanceId,
       waitingCount: book.waitingCount,
       reservationCount: book.reservationCount,
+      offersAwaitingAnswer: book.offersAwaitingAnswer,
       watchedQueues: book.queuesToWatch(),
       pollCount: counters.pollCount,
       getCurrentUserDataCalls: counters.getCurrentUserDataCalls,
@@ -216,7 +228,7 @@ function toAgentState(agent: UserDataSummary, observedAt: number): AgentState[] 
       statusName: agent.statusName,
       statusSince: agent.statusStartTimestamp === undefined ? 0 : Date.parse(agent.statusStartTimestamp),
       freeTaskSlots: agent.availableTaskSlots,
-      contactIds: agent.contactIds,
+      contacts: agent.contacts,
       observedAt,
     },
   ];

@@ -7,9 +7,8 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  proxyActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { RoutingActivities } from '../activities';
 import {
   dispatcherWorkflowId,
   leaveLineSignal,
@@ -22,23 +21,33 @@ import {
 } from '../src/shared/dispatcher-contract';
 import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
 import { ROUTE_TASK_SETTINGS, type RouteTaskRequest } from '../src/shared/route-task-contract';
+import { proxyRoutingActivities } from './connect-calls';
 import type {
   AttemptTally,
   CreatedContact,
+  OfferedStage,
   ReservationTry,
   StoppingStage,
+  TaskContact,
 } from '../src/shared/route-task-state';
 
-/** How trying a reservation ended; `contact-ended`: Connect ended the contact while the task waited. */
+/**
+ * How trying a reservation ended. `offered`: Connect took the call and offered the contact to the
+ * agent; `accepted`: the call's outcome was unclear, and Connect shows the agent already accepted;
+ * `contact-ended`: Connect ended the contact while the task waited.
+ */
 export type ReservationOutcome =
-  { outcome: 'assigned'; contact: CreatedContact } | { outcome: 'try-again' | 'contact-ended' };
+  { outcome: 'offered' | 'accepted'; contact: CreatedContact } | { outcome: 'try-again' | 'contact-ended' };
+
+/** What Connect shows of an offer that the dispatcher could not read an answer to. */
+export type AskedOffer = 'accepted' | 'unanswered' | 'contact-ended';
 
 export type RouteTaskSteps = ReturnType<typeof routeTaskSteps>;
 
 /** The steps of one run; the attempts of every activity call are counted into `tally`. */
 export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally: AttemptTally) {
   const { instanceId, queueId, contact, errorPolicy } = request;
-  const activities = proxyActivities<RoutingActivities>({
+  const activities = proxyRoutingActivities(workflowInfo().taskQueue, {
     startToCloseTimeout: ROUTE_TASK_SETTINGS.activityStartToCloseMs,
     scheduleToCloseTimeout: ROUTE_TASK_SETTINGS.activityScheduleToCloseMs,
     retry: activityRetryPolicy(resolveErrorPolicy(errorPolicy)),
@@ -116,8 +125,8 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
           ],
         ),
       );
-      await settle(reservation, 'assigned', created.contactId);
-      return { outcome: 'assigned', contact: created };
+      await settle(reservation, 'offered', created.contactId);
+      return { outcome: 'offered', contact: created };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       await settle(reservation, 'agent-unavailable');
@@ -125,35 +134,37 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
     }
   }
 
-  /** create-then-associate and start-task-contact: the existing contact goes to the reserved agent. */
+  /** DescribeContact: AgentInfo names "the agent who accepted the contact". */
+  function describe(existing: CreatedContact, summary: string) {
+    return counted(
+      'describeContact',
+      activities.describeContact.executeWithOptions({ summary }, [contactRef(existing)]),
+    );
+  }
+
+  /** create-then-associate and start-task-contact: the queued contact is offered to the reserved agent. */
   async function associate(
     { reservation, budgetMs }: ReservationTry,
     existing: CreatedContact,
   ): Promise<ReservationOutcome> {
-    const assigned = { outcome: 'assigned', contact: existing } as const;
     try {
-      await counted(
+      const associated = await counted(
         'associateContactWithUser',
         activities.associateContactWithUser.executeWithOptions(
-          { summary: `Assign contact to agent ${reservation.userId}`, scheduleToCloseTimeout: budgetMs },
+          { summary: `Offer the contact to agent ${reservation.userId}`, scheduleToCloseTimeout: budgetMs },
           [{ ...contactRef(existing), userId: reservation.userId }],
         ),
       );
-      await settle(reservation, 'assigned', existing.contactId);
-      return assigned;
+      const outcome = associated.resolvedBy === 'describeContact' ? 'accepted' : 'offered';
+      await settle(reservation, outcome, existing.contactId);
+      return { outcome, contact: existing };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       // The association may have happened anyway (a timeout), or the contact may have ended: Connect knows.
-      const seen = await counted(
-        'describeContact',
-        activities.describeContact.executeWithOptions(
-          { summary: 'Check the contact after a failed assignment' },
-          [contactRef(existing)],
-        ),
-      );
+      const seen = await describe(existing, 'Check the contact after a failed assignment');
       if (seen.agentId === reservation.userId) {
-        await settle(reservation, 'assigned', existing.contactId);
-        return assigned;
+        await settle(reservation, 'accepted', existing.contactId);
+        return { outcome: 'accepted', contact: existing };
       }
       await settle(reservation, 'agent-unavailable', existing.contactId);
       return { outcome: seen.disconnectedAt ? 'contact-ended' : 'try-again' };
@@ -188,6 +199,29 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       );
     },
 
+    /**
+     * create-then-associate: CreateContact puts the task in no queue, and Connect assigns only queued
+     * contacts, so a transfer-to-queue flow queues it. The transferred contact may have a new id.
+     */
+    async queueInConnect(created: CreatedContact): Promise<CreatedContact | undefined> {
+      if (request.strategy !== 'create-then-associate') return undefined;
+      const transferred = await counted(
+        'transferContact',
+        activities.transferContact.executeWithOptions(
+          { summary: `Queue the task in queue ${queueId} (transfer flow)` },
+          [
+            {
+              ...contactRef(created),
+              contactFlowId: request.transferFlowId!,
+              queueId,
+              step: 'transfer-to-queue',
+            },
+          ],
+        ),
+      );
+      return { contactId: transferred.contactId, createdAt: created.createdAt };
+    },
+
     async joinLine(task: WaitingTask): Promise<void> {
       await counted(
         'registerWithDispatcher',
@@ -198,20 +232,21 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       );
     },
 
-    /** Gives the task to the reserved agent, and tells the dispatcher how the reservation ended. */
+    /** Offers the task to the reserved agent, and tells the dispatcher how the reservation went. */
     tryReservation(taken: ReservationTry): Promise<ReservationOutcome> {
       return taken.contact ? associate(taken, taken.contact) : createConnected(taken);
     },
 
-    /** Whether DescribeContact shows the contact with the agent. */
-    async confirm({ contact: assigned, reservation }: { contact: CreatedContact; reservation: Reservation }) {
-      const seen = await counted(
-        'describeContact',
-        activities.describeContact.executeWithOptions({ summary: 'Confirm the agent has the contact' }, [
-          contactRef(assigned),
-        ]),
-      );
-      return seen.agentId === reservation.userId;
+    /**
+     * No answer to the offer was seen in Connect's agent data: DescribeContact says whether the agent
+     * accepted, and the dispatcher is told (an unanswered offer puts the task back in line).
+     */
+    async askConnectAboutOffer({ contact: offered, reservation }: OfferedStage): Promise<AskedOffer> {
+      const seen = await describe(offered, 'Ask Connect whether the agent accepted the offer');
+      const accepted = seen.agentId === reservation.userId;
+      await settle(reservation, accepted ? 'accepted' : 'offer-unanswered', offered.contactId);
+      if (accepted) return 'accepted';
+      return seen.disconnectedAt ? 'contact-ended' : 'unanswered';
     },
 
     async decline(reservations: Reservation[]): Promise<void> {
@@ -222,6 +257,16 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       return tellDispatcher(
         () => dispatcher.signal(updateTaskSignal, { taskId, ...change }),
         `new ${Object.keys(change).join(' and ')}`,
+      );
+    },
+
+    /** create-connected: the contact made for an agent who did not take it ends, so that none is left unowned. */
+    async stopUntaken(untaken: TaskContact): Promise<void> {
+      await counted(
+        'stopContact',
+        activities.stopContact.executeWithOptions({ summary: 'Stop the contact the agent did not take' }, [
+          contactRef(untaken),
+        ]),
       );
     },
 

@@ -1,8 +1,10 @@
 /**
- * routeTask: create a Connect task contact, wait in the instance dispatcher's line for an eligible
- * agent's free TASK slot, associate the contact with that agent, and confirm it. Cancellation, the
- * deadline and the contact's expiry stop the contact in Connect, so no task stays queued there that
- * no workflow owns. The state and its decisions are RouteTaskState's; the calls are the steps'.
+ * routeTask: create a Connect task contact and queue it, wait in the instance dispatcher's line for
+ * an eligible agent's free TASK slot, offer the contact to that agent (AssociateContactWithUser),
+ * and end assigned once Connect shows the agent accepted it; a missed or rejected offer puts the task
+ * back in line at its old place. Cancellation, the deadline and the contact's expiry stop the contact
+ * in Connect, so no task stays queued there that no workflow owns. The state and its decisions are
+ * RouteTaskState's; the calls are the steps'.
  */
 import {
   ApplicationFailure,
@@ -15,7 +17,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type ConnectValidationIssue, formatValidationIssues } from '../src/shared/connect-validation';
-import { slotReservedSignal, waitNoticeSignal } from '../src/shared/dispatcher-contract';
+import {
+  type OfferOutcome,
+  offerVerdictSignal,
+  slotReservedSignal,
+  waitNoticeSignal,
+} from '../src/shared/dispatcher-contract';
 import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
 import {
   cancelRouteTaskSignal,
@@ -31,7 +38,6 @@ import {
 import {
   type AppliedUpdate,
   CONTACT_ENDED,
-  type CreatedContact,
   type Interrupted,
   RouteTaskState,
   WORKFLOW_CANCELLED,
@@ -67,6 +73,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   }
 
   setHandler(slotReservedSignal, (reservation) => state.receiveReservation(reservation));
+  setHandler(offerVerdictSignal, (verdict) => state.receiveVerdict(verdict));
   setHandler(waitNoticeSignal, (notice) => {
     state.noteWait(notice, Date.now());
     publish();
@@ -82,14 +89,34 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   setHandler(routeTaskStatusQuery, () => state.status());
   publish();
 
-  async function finishAssigned(contact: CreatedContact): Promise<RouteTaskResult> {
-    const confirming = state.reservationAssigned(contact, Date.now());
-    publish();
-    const confirmed = await steps.confirm(confirming);
+  async function finishAssigned(): Promise<RouteTaskResult> {
     await steps.decline(state.takeUnusedReservations());
-    const result = state.finishAssigned(confirmed);
+    const result = state.finishAssigned();
     publish();
     return result;
+  }
+
+  /** Waits for the agent's answer to the offer; undefined: the task is back in line for another agent. */
+  async function awaitAnswer(): Promise<RouteTaskResult | undefined> {
+    for (;;) {
+      publish();
+      const waitMs = state.waitLimitMs(Date.now());
+      await (waitMs === undefined ? condition(() => state.hasNews) : condition(() => state.hasNews, waitMs));
+      const stop = state.interruption(Date.now());
+      if (stop) return finishInterrupted(stop);
+      const news = state.takeOfferWord(Date.now());
+      if (!news) continue;
+      const answer = news.word === 'unclear' ? await steps.askConnectAboutOffer(news.stage) : news.word;
+      if (answer === 'contact-ended') return finishInterrupted(CONTACT_ENDED);
+      return offerAnswered(answer);
+    }
+  }
+
+  async function offerAnswered(answer: OfferOutcome | 'unanswered'): Promise<RouteTaskResult | undefined> {
+    const { contactToStop } = state.offerAnswered(answer, Date.now());
+    if (answer === 'accepted') return finishAssigned();
+    if (contactToStop) await steps.stopUntaken(contactToStop);
+    return undefined;
   }
 
   /** Whatever cancelled the run, this cleanup itself cannot be cancelled. */
@@ -107,6 +134,8 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   try {
     const created = await steps.createBeforeLine();
     if (created) state.contactCreated(created);
+    const queued = created && (await steps.queueInConnect(created));
+    if (queued) state.contactQueued(queued);
     const early = state.interruption(Date.now());
     if (early) return await finishInterrupted(early);
     const task = state.joinLine(Date.now());
@@ -115,15 +144,19 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     for (;;) {
       publish();
       const waitMs = state.waitLimitMs(Date.now());
-      const ready = () => state.hasReservationOrCancel;
-      await (waitMs === undefined ? condition(ready) : condition(ready, waitMs));
+      await (waitMs === undefined ? condition(() => state.hasNews) : condition(() => state.hasNews, waitMs));
       const stop = state.interruption(Date.now());
       if (stop) return await finishInterrupted(stop);
       const taken = state.takeReservation(Date.now());
       if (!taken) continue;
       publish();
       const tried = await steps.tryReservation(taken);
-      if (tried.outcome === 'assigned') return await finishAssigned(tried.contact);
+      if (tried.outcome === 'offered' || tried.outcome === 'accepted') {
+        state.reservationOffered(tried.contact, Date.now());
+        const finished = tried.outcome === 'accepted' ? await offerAnswered('accepted') : await awaitAnswer();
+        if (finished) return finished;
+        continue;
+      }
       state.reservationFailed();
       if (tried.outcome === 'contact-ended') return await finishInterrupted(CONTACT_ENDED);
     }

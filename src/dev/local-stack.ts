@@ -21,7 +21,23 @@ import type { RouteTaskInput } from '../shared/route-task-contract';
 import { createConnectClient } from '../worker/connect-client';
 import { type ConnectTaskRouterWorker, createWorker } from '../worker/create-worker';
 import type { routeTask } from '../../workflows/route-task';
-import { DEFAULT_CALL_CENTRE, type EmulatorConfig, type RunningEmulator, startEmulator } from './emulator';
+import {
+  CONNECT_CALL_LANES,
+  type ConnectCallLane,
+  type ConnectCallRates,
+  connectQuotaBurst,
+  resolveConnectCallRates,
+} from '../shared/task-queues';
+import {
+  DEFAULT_CALL_CENTRE,
+  type EmulatorConfig,
+  OPERATIONS,
+  type OperationName,
+  type RunningEmulator,
+  startEmulator,
+} from './emulator';
+import { resolveEmulatorConfig } from './emulator/config';
+import type { Throttling } from './emulator/throttle';
 
 /** The Temporal server to run on: the tests' shared dev server, a benchmark's, or the demo's. */
 export interface LocalTemporal {
@@ -35,6 +51,8 @@ export interface WorkerSite {
   temporal: LocalTemporal;
   taskQueue: string;
   connectEndpoint: string;
+  /** The emulated account's quotas, which the worker's Connect call lanes keep to. */
+  connectCallRates: ConnectCallRates;
 }
 
 export interface WorkerSettings {
@@ -73,6 +91,7 @@ export function inProcessWorker(settings: WorkerSettings = {}): WorkerStarter<In
       }),
       dispatcherSettings: settings.dispatcherSettings,
       dispatcherErrorPolicy: settings.dispatcherErrorPolicy,
+      connectCallRates: site.connectCallRates,
       mainWorkerOptions:
         settings.maxCachedWorkflows === undefined
           ? undefined
@@ -101,6 +120,11 @@ export interface LocalStackOptions<W extends LocalWorker | undefined> {
   emulatorConfig?: EmulatorConfig;
   /** Seeds the emulator (handle times, contact ids, faults). */
   seed?: number;
+  /**
+   * The emulated account's Connect quotas per call lane, kept by both sides: the emulator throttles
+   * above them and the worker's lanes stay within them. Omitted lanes: Connect's documented defaults.
+   */
+  connectCallRates?: Partial<ConnectCallRates>;
   worker: WorkerStarter<W>;
   /** Forward the emulator's agent events to the dispatcher (the push path). */
   push?: { onError?: (error: unknown) => void };
@@ -110,6 +134,8 @@ export interface LocalStack<W extends LocalWorker | undefined> {
   emulator: RunningEmulator;
   instanceId: string;
   taskQueue: string;
+  /** The rates its workers' Connect call lanes must keep to. */
+  connectCallRates: ConnectCallRates;
   client: Client;
   /** The worker running now: a new one after `restartWorker`. */
   readonly worker: W;
@@ -121,7 +147,10 @@ export interface LocalStack<W extends LocalWorker | undefined> {
   dispatcherStatus(): Promise<DispatcherStatus>;
   /** Status queries that timed out and were asked again. */
   queryTimeouts(): number;
-  /** Starts routeTask on the stack's instance and task queue, as `route-task/<instanceId>/<name>`. */
+  /**
+   * Starts routeTask on the stack's instance and task queue, as `route-task/<instanceId>/<name>`;
+   * create-then-associate transfers through the call centre's transfer-to-queue flow unless told otherwise.
+   */
   startTask(
     name: string,
     input: Omit<RouteTaskInput, 'instanceId'>,
@@ -133,6 +162,19 @@ export interface LocalStack<W extends LocalWorker | undefined> {
 }
 
 const QUERY_ATTEMPTS = 5;
+
+/** The emulator's throttling for an account whose quotas were raised to `rates`; lanes not given keep its defaults. */
+function accountQuotas(rates: Partial<ConnectCallRates>): Throttling {
+  const throttling: Throttling = {};
+  for (const [lane, ratePerSecond] of Object.entries(rates) as [ConnectCallLane, number | undefined][]) {
+    if (ratePerSecond === undefined) continue;
+    for (const operation of CONNECT_CALL_LANES[lane].operations) {
+      if (!(OPERATIONS as readonly string[]).includes(operation)) continue;
+      throttling[operation as OperationName] = { ratePerSecond, burst: connectQuotaBurst(ratePerSecond) };
+    }
+  }
+  return throttling;
+}
 
 /** Runs every step even when one fails, so that one stuck piece never leaves the others running. */
 async function runEach(steps: (() => Promise<unknown>)[]): Promise<void> {
@@ -154,8 +196,19 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
   const stopSteps: (() => Promise<unknown>)[] = [];
   const stop = () => runEach(stopSteps);
   try {
+    const connectCallRates = resolveConnectCallRates(options.connectCallRates);
+    const queueTransferFlowId = resolveEmulatorConfig(options.emulatorConfig).contactFlows.find(
+      (flow) => flow.type === 'QUEUE_TRANSFER',
+    )?.id;
     const emulator = await startEmulator({
-      config: { ...options.emulatorConfig, instance: { ...DEFAULT_CALL_CENTRE.instance, id: instanceId } },
+      config: {
+        ...options.emulatorConfig,
+        throttling: {
+          ...accountQuotas(options.connectCallRates ?? {}),
+          ...options.emulatorConfig?.throttling,
+        },
+        instance: { ...DEFAULT_CALL_CENTRE.instance, id: instanceId },
+      },
       seed: options.seed,
     });
     stopSteps.unshift(() => emulator.stop());
@@ -169,7 +222,7 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
       }),
     );
 
-    const site: WorkerSite = { temporal, taskQueue, connectEndpoint: emulator.endpoint };
+    const site: WorkerSite = { temporal, taskQueue, connectEndpoint: emulator.endpoint, connectCallRates };
     let worker = await options.worker(site);
     stopSteps.unshift(async () => worker?.stop());
 
@@ -190,6 +243,7 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
       emulator,
       instanceId,
       taskQueue,
+      connectCallRates,
       client,
       get worker() {
         return worker;
@@ -210,7 +264,13 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
       startTask: (name, input) =>
         startRouteTask(
           client,
-          { instanceId, ...input },
+          {
+            instanceId,
+            ...((input.strategy ?? 'create-then-associate') === 'create-then-associate' && {
+              transferFlowId: queueTransferFlowId,
+            }),
+            ...input,
+          },
           { workflowId: `route-task/${instanceId}/${name}`, taskQueue },
         ),
       async restartWorker() {

@@ -12,6 +12,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { ConnectCallRates } from '../shared/task-queues';
 import { inProcessWorker, type LocalWorker, type WorkerSettings, type WorkerStarter } from './local-stack';
 
 const READY_TIMEOUT_MS = 180_000;
@@ -27,6 +28,7 @@ export interface WorkerProcessConfig extends WorkerSettings {
   namespace?: string;
   taskQueue: string;
   connectEndpoint: string;
+  connectCallRates: ConnectCallRates;
   /** Printed before each of this worker's log lines; the task queue where omitted. */
   logLabel?: string;
 }
@@ -164,6 +166,7 @@ export function childProcessWorker(
         namespace: site.temporal.client.options.namespace,
         taskQueue: site.taskQueue,
         connectEndpoint: site.connectEndpoint,
+        connectCallRates: site.connectCallRates,
       },
       { heapLimitMb, quiet },
     );
@@ -196,6 +199,7 @@ async function runWorkerProcess(): Promise<void> {
     temporal: { client: new Client({ connection, namespace: config.namespace }), nativeConnection },
     taskQueue: config.taskQueue,
     connectEndpoint: config.connectEndpoint,
+    connectCallRates: config.connectCallRates,
   });
   process.on('message', (message: ToWorker) => {
     if (message.type === 'stats')

@@ -6,7 +6,7 @@
  * (`new AgentEventForwarder(client).forward(JSON.parse(record.data))` for each record).
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { AgentState } from '../shared/dispatcher-contract';
+import { agentContact, type AgentState } from '../shared/dispatcher-contract';
 import { agentAvailableSignal, dispatcherWorkflowId } from '../shared/dispatcher-contract';
 
 /** The fields of a Connect agent event stream record that routing reads. */
@@ -22,7 +22,7 @@ export interface AgentEventStreamRecord {
         Concurrency?: { Channel: string; AvailableSlots: number }[];
       };
     };
-    Contacts?: { ContactId: string }[];
+    Contacts?: { ContactId: string; State?: string }[];
   } | null;
 }
 
@@ -60,7 +60,7 @@ export function agentUpdateFromRecord(
       statusName: status.Name,
       statusSince: Date.parse(status.StartTimestamp),
       freeTaskSlots: task?.AvailableSlots ?? 0,
-      contactIds: (snapshot.Contacts ?? []).map(({ ContactId }) => ContactId),
+      contacts: (snapshot.Contacts ?? []).map(({ ContactId, State }) => agentContact(ContactId, State)),
       observedAt: Date.parse(record.EventTimestamp),
     },
   };

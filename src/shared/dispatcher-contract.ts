@@ -32,6 +32,36 @@ export interface WaitingTask {
 /** What a waiting task may change about itself while it waits. */
 export type TaskChange = Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>;
 
+/**
+ * Connect's AgentContactState: a contact offered to an agent is CONNECTING until the agent accepts
+ * (CONNECTED), misses it (MISSED) or rejects it (REJECTED); an ended one stays ENDED on the agent,
+ * holding its slot, through after-contact work.
+ */
+export const AGENT_CONTACT_STATES = [
+  'INCOMING',
+  'PENDING',
+  'CONNECTING',
+  'CONNECTED',
+  'CONNECTED_ONHOLD',
+  'MISSED',
+  'ERROR',
+  'ENDED',
+  'REJECTED',
+] as const;
+export type AgentContactState = (typeof AGENT_CONTACT_STATES)[number];
+
+export interface AgentContact {
+  contactId: string;
+  /** Undefined when Connect sends a state this package does not know. */
+  state?: AgentContactState;
+}
+
+/** A contact as Connect lists it on an agent (GetCurrentUserData, or an agent event). */
+export function agentContact(contactId: string, state: string | undefined): AgentContact {
+  const known = AGENT_CONTACT_STATES.find((value) => value === state);
+  return known === undefined ? { contactId } : { contactId, state: known };
+}
+
 /** One agent as Connect last described them: a GetCurrentUserData poll, or a pushed agent event. */
 export interface AgentState {
   userId: string;
@@ -41,8 +71,8 @@ export interface AgentState {
   statusSince: number;
   /** AvailableSlotsByChannel.TASK as Connect reported it. */
   freeTaskSlots: number;
-  /** The contacts Connect shows on the agent: how the dispatcher sees its reservations land. */
-  contactIds: string[];
+  /** The contacts Connect shows on the agent: how the dispatcher sees its offers answered. */
+  contacts: AgentContact[];
   /** When Connect reported this state: a pushed state older than the last poll is ignored. */
   observedAt: number;
 }
@@ -56,11 +86,33 @@ export interface Reservation {
   expiresAt: number;
 }
 
-/** How a task's reservation ended: `assigned` keeps the slot held until Connect shows the contact. */
-export type SettleOutcome = 'assigned' | 'agent-unavailable' | 'declined';
+/**
+ * How a task's reservation went. `offered`: Connect took the association and offered the contact to
+ * the agent; the dispatcher watches for the answer. `accepted` / `offer-unanswered`: after an
+ * `unclear` verdict, what DescribeContact showed. Any other outcome frees the slot at once.
+ */
+export type SettleOutcome = 'offered' | 'accepted' | 'offer-unanswered' | 'agent-unavailable' | 'declined';
+
+/** How an agent answered an offer, as Connect shows it. */
+export type OfferOutcome = 'accepted' | 'missed' | 'rejected';
+
+/**
+ * The dispatcher's word on an offer, to the task. After `missed` or `rejected` the task is back in
+ * line at its old place (Connect put the contact back in its queue); after `unclear` (no answer seen
+ * in time) the task asks Connect itself and settles `accepted` or `offer-unanswered`.
+ */
+export interface OfferVerdict {
+  reservationId: string;
+  userId: string;
+  verdict: OfferOutcome | 'unclear';
+  /** When the dispatcher saw it (epoch ms). */
+  at: number;
+}
 
 export type WaitReason =
+  | 'offer-pacing'
   | 'no-agent-serves-queue'
+  | 'queue-routed-by-connect'
   | 'no-agent-in-allowed-status'
   | 'all-eligible-agents-excluded'
   | 'waiting-for-preferred-agents'
@@ -85,6 +137,7 @@ export interface WaitNotice {
 
 export interface TaskExplanation {
   taskId: string;
+  /** `reserved`: a slot is held for it (the task is assigning, or its offer awaits the agent's answer). */
   state: 'waiting' | 'reserved' | 'unknown';
   /** 1-based place in the line, when waiting. */
   position?: number;
@@ -100,8 +153,29 @@ export interface DispatcherSettings {
   pollIntervalMs: number;
   /** How long a task may take to associate before its reserved slot is released. */
   reservationTtlMs: number;
-  /** How long an assigned reservation holds its slot at most while Connect's figures catch up. */
+  /** How long an accepted reservation holds its slot at most while Connect's figures catch up. */
   catchUpMs: number;
+  /**
+   * Offers (reservations) handed out per second, and how many at once after a quiet spell: the
+   * AssociateContactWithUser quota (2/s, burst 5 by default), so that a burst of free agents does not
+   * become a burst of throttled calls.
+   */
+  offersPerSecond: number;
+  offerBurst: number;
+  /**
+   * How long after an offer the dispatcher waits to see the agent's answer in Connect's data before
+   * it calls the offer unclear and the task asks Connect (DescribeContact) itself.
+   */
+  offerAnswerTimeoutMs: number;
+  /**
+   * An offer Connect should list on the agent by then: an agent reported later without it (an offer
+   * accepted and finished between two polls, say) makes the task ask Connect at once.
+   */
+  offerVisibleWithinMs: number;
+  /** After an agent misses or rejects a task's offer, that agent is not offered that task again for this long. */
+  missedAgentSkipMs: number;
+  /** An agent who misses this many offers in a row is offered nothing more until their status changes. */
+  consecutiveMissesToHold: number;
   /** At most this many wait notices per round: tasks at the head of the line first. */
   maxWaitNoticesPerRound: number;
   /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
@@ -118,6 +192,12 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   pollIntervalMs: 1_000,
   reservationTtlMs: 120_000,
   catchUpMs: 15_000,
+  offersPerSecond: 2,
+  offerBurst: 5,
+  offerAnswerTimeoutMs: 45_000,
+  offerVisibleWithinMs: 5_000,
+  missedAgentSkipMs: 120_000,
+  consecutiveMissesToHold: 2,
   maxWaitNoticesPerRound: 20,
   continueAsNewAfterEvents: 4_000,
   idleShutdownMs: 10 * 60_000,
@@ -133,10 +213,15 @@ export const LOCAL_DISPATCHER_SETTINGS: Partial<DispatcherSettings> = {
   pollIntervalMs: 500,
   reservationTtlMs: 30_000,
   catchUpMs: 5_000,
+  offerAnswerTimeoutMs: 25_000,
+  offerVisibleWithinMs: 1_500,
+  missedAgentSkipMs: 30_000,
 };
 
 export interface DispatcherInput {
   instanceId: string;
+  /** The deployment's main task queue: the dispatcher's Connect calls go through its rate lanes. */
+  taskQueue: string;
   settings?: Partial<DispatcherSettings>;
   errorPolicy?: ErrorPolicyOverrides;
   /** State carried across continue-as-new. */
@@ -155,10 +240,30 @@ export interface HeldReservation extends Reservation {
   /** Unknown until the task says so for the create-connected strategy, which creates after the reservation. */
   contactId?: string;
   reservedAt: number;
-  /** `pending`: the task is associating. `assigned`: done, but Connect's snapshot may not show it yet. */
-  state: 'pending' | 'assigned';
-  assignedAt?: number;
+  /**
+   * `pending`: the task is calling Connect. `offered`: Connect offered the contact to the agent, whose
+   * answer the dispatcher watches for. `accepted`: the task saw the acceptance itself (DescribeContact),
+   * and Connect's figures may not show it yet.
+   */
+  state: 'pending' | 'offered' | 'accepted';
+  offeredAt?: number;
+  acceptedAt?: number;
+  /** When an `unclear` verdict went to the task: it is asking Connect, and the slot stays held. */
+  unclearAt?: number;
 }
+
+/**
+ * A routing profile's queues. Agents may be assigned (AssociateContactWithUser) contacts of its
+ * manual-assignment queues only; Connect itself routes the contacts of its routing queues, racing
+ * anyone who assigns them, so the dispatcher never offers those.
+ */
+export interface RoutingProfileQueues {
+  manual: string[];
+  routed: string[];
+}
+
+/** Agents who missed a task's offer, and until when each is skipped for it. */
+export type MissedOffers = Record<string, number>;
 
 /** [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses, last told]. */
 export type EncodedTask = [string, number, number, number, number, number[], number[], number[], number];
@@ -171,14 +276,21 @@ export interface EncodedDispatcherBook {
   /** Queue ids, agent ids, statuses and last-told decisions, each stored once. */
   strings: string[];
   reservations: HeldReservation[];
-  queuesByRoutingProfile: Record<string, string[]>;
+  queuesByRoutingProfile: Record<string, RoutingProfileQueues>;
   reservationCounter: number;
+  /** Per task id: agents skipped for it after a missed or rejected offer. */
+  skips: Record<string, MissedOffers>;
+  /** Per agent: offers missed in a row, and the status they missed them in. */
+  misses: Record<string, { count: number; statusSince: number }>;
+  offerTokens: { tokens: number; at: number };
 }
 
 export interface DispatcherStatus {
   instanceId: string;
   waitingCount: number;
   reservationCount: number;
+  /** Offers Connect made and whose answer the dispatcher still waits for. */
+  offersAwaitingAnswer: number;
   watchedQueues: string[];
   pollCount: number;
   getCurrentUserDataCalls: number;
@@ -198,6 +310,7 @@ export const agentAvailableSignal = defineSignal<[AgentState]>('agentAvailable')
 
 // ---- Out of the dispatcher, to a routeTask run ----
 export const slotReservedSignal = defineSignal<[Reservation]>('slotReserved');
+export const offerVerdictSignal = defineSignal<[OfferVerdict]>('offerVerdict');
 export const waitNoticeSignal = defineSignal<[WaitNotice]>('waitNotice');
 
 export const dispatcherStatusQuery = defineQuery<DispatcherStatus>('status');

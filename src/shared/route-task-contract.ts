@@ -22,7 +22,7 @@ import {
   toStartTaskContactRequest,
   type TaskContactFields,
 } from './contact-requests';
-import type { WaitReason } from './dispatcher-contract';
+import type { OfferOutcome, WaitReason } from './dispatcher-contract';
 import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
 
 export const ROUTING_STRATEGIES = [
@@ -54,6 +54,11 @@ export const ROUTE_TASK_SETTINGS = {
   reservationSafetyMarginMs: 5_000,
   /** However near the reservation's expiry, a call gets at least this long. */
   minimumReservationCallMs: 1_000,
+  /**
+   * How long an offered task waits for the dispatcher's word on the agent's answer before it asks
+   * Connect itself (the dispatcher says `unclear` well before this; this covers a lost signal).
+   */
+  offerVerdictWaitMs: 3 * 60_000,
 } as const;
 
 const agentIds = z.array(userIdSchema).max(ROUTE_TASK_LIMITS.agentList.max);
@@ -89,6 +94,11 @@ export const routeTaskInputSchema = z
       .max(ROUTE_TASK_LIMITS.allowedStatuses.max)
       .optional(),
     strategy: z.enum(ROUTING_STRATEGIES).optional(),
+    /**
+     * create-then-associate: the transfer-to-queue flow (TransferContact) that puts the created task
+     * in `queueId`; AssociateContactWithUser takes only a queued contact.
+     */
+    transferFlowId: z.string().min(1).max(500).optional(),
     /** start-task-contact: the flow that queues the task in Connect. */
     contactFlowId: z.string().optional(),
     /** start-task-contact: when Connect should start the task (ISO 8601). */
@@ -115,6 +125,7 @@ export interface RouteTaskRequest {
   excludedAgentIds: string[];
   allowedStatuses: string[];
   strategy: RoutingStrategy;
+  transferFlowId?: string;
   contactFlowId?: string;
   scheduledTime?: string;
   deadlineSeconds?: number;
@@ -142,6 +153,7 @@ export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidatio
       excludedAgentIds: input.excludedAgentIds ?? [],
       allowedStatuses: input.allowedStatuses ?? [...ROUTE_TASK_LIMITS.allowedStatuses.default],
       strategy: input.strategy ?? 'create-then-associate',
+      transferFlowId: input.transferFlowId,
       contactFlowId: input.contactFlowId,
       scheduledTime: input.scheduledTime,
       deadlineSeconds: input.deadlineSeconds,
@@ -159,6 +171,19 @@ function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectVa
 
   if (strategy === 'start-task-contact' && fields.contactFlowId === undefined) {
     invalid('contactFlowId', 'contactFlowId is required when strategy is start-task-contact');
+  }
+  if (strategy === 'create-then-associate' && fields.transferFlowId === undefined) {
+    invalid(
+      'transferFlowId',
+      'transferFlowId is required when strategy is create-then-associate (the default): the transfer-to-queue ' +
+        'flow that puts the created task in queueId, since Connect assigns only queued contacts',
+    );
+  }
+  if (fields.transferFlowId !== undefined && strategy !== 'create-then-associate') {
+    invalid(
+      'transferFlowId',
+      `transferFlowId is only used with strategy create-then-associate (strategy is ${String(strategy)})`,
+    );
   }
   for (const field of ['contactFlowId', 'scheduledTime'] as const) {
     if (fields[field] !== undefined && strategy !== 'start-task-contact') {
@@ -265,7 +290,7 @@ export type RoutingStage =
   | 'creating'
   | 'waiting-for-agent'
   | 'assigning'
-  | 'confirming'
+  | 'offered'
   | 'assigned'
   | 'stopping'
   | 'cancelled'
@@ -280,15 +305,16 @@ export interface RouteTaskResult {
   userId?: string;
   queueId: string;
   createdAt?: string;
+  /** When Connect showed the agent had accepted the task: assigned means accepted. */
   assignedAt?: string;
-  /** From joining the line to the successful association. */
+  /** From joining the line to the acceptance. */
   waitedMs?: number;
   /** Reservations offered to this task, including the one that succeeded. */
   reservationsTried: number;
   /** Attempts per activity type, summed over its calls: retries show up as numbers above the call count. */
   attemptsByActivity: Record<string, number>;
-  /** Whether DescribeContact showed the contact with the agent after the association. */
-  confirmed?: boolean;
+  /** Every offer to an agent and how the agent answered, oldest first. */
+  offers: OfferRecord[];
   /** For cancelled/expired/deadline: what ended it. */
   reason?: string;
 }
@@ -310,6 +336,17 @@ export interface RouteTaskStatus {
   preferredAgentIds: string[];
   widensAt?: string;
   reservationsTried: number;
+  offers: OfferRecord[];
+}
+
+/** One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them). */
+export interface OfferRecord {
+  userId: string;
+  contactId: string;
+  offeredAt: string;
+  /** Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time. */
+  outcome?: OfferOutcome | 'unanswered';
+  answeredAt?: string;
 }
 
 export const routeTaskStatusQuery = defineQuery<RouteTaskStatus>('status');

@@ -5,8 +5,16 @@
  */
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import { requestedExpiryMinutes } from './connect-validation';
-import type { Reservation, TaskChange, WaitingTask, WaitNotice } from './dispatcher-contract';
+import type {
+  OfferOutcome,
+  OfferVerdict,
+  Reservation,
+  TaskChange,
+  WaitingTask,
+  WaitNotice,
+} from './dispatcher-contract';
 import {
+  type OfferRecord,
   ROUTE_TASK_SETTINGS,
   type RouteTaskOutcome,
   type RouteTaskRequest,
@@ -52,20 +60,20 @@ export interface TaskContact extends CreatedContact {
 
 /**
  * Each stage carries what exists in it. The contact exists from its creation, before the task joins
- * the line, except with create-connected, which creates it under a reservation: from 'confirming' on.
+ * the line, except with create-connected, which creates it under a reservation: from 'offered' on.
  */
 export type RouteTaskStage =
   | { name: 'creating'; contact?: TaskContact; enqueuedAt?: undefined }
   | { name: 'waiting-for-agent'; contact?: TaskContact; enqueuedAt: number }
   | { name: 'assigning'; contact?: TaskContact; enqueuedAt: number; reservation: Reservation }
+  | { name: 'offered'; contact: TaskContact; enqueuedAt: number; reservation: Reservation; offeredAt: number }
   | {
-      name: 'confirming';
+      name: 'assigned';
       contact: TaskContact;
       enqueuedAt: number;
       reservation: Reservation;
       assignedAt: number;
     }
-  | { name: 'assigned'; contact: TaskContact; enqueuedAt: number }
   | {
       name: 'stopping';
       contact?: TaskContact;
@@ -77,7 +85,10 @@ export type RouteTaskStage =
   | { name: Interruption; contact?: TaskContact; enqueuedAt?: number };
 
 export type StoppingStage = Extract<RouteTaskStage, { name: 'stopping' }>;
-export type ConfirmingStage = Extract<RouteTaskStage, { name: 'confirming' }>;
+export type OfferedStage = Extract<RouteTaskStage, { name: 'offered' }>;
+
+/** What to do about an offer now: the agent's answer as the dispatcher saw it, or `unclear`: ask Connect. */
+export type OfferWord = OfferOutcome | 'unclear';
 
 /** A reservation taken from the queue, with what the call under it needs. */
 export interface ReservationTry {
@@ -103,11 +114,7 @@ export interface AttemptTally {
 }
 
 /** Stages in which the dispatcher knows the task: after it joined the line and until it stops. */
-const REGISTERED_STAGES: ReadonlySet<RoutingStage> = new Set([
-  'waiting-for-agent',
-  'assigning',
-  'confirming',
-]);
+const REGISTERED_STAGES: ReadonlySet<RoutingStage> = new Set(['waiting-for-agent', 'assigning', 'offered']);
 
 export class RouteTaskState implements AttemptTally {
   private stage: RouteTaskStage = { name: 'creating' };
@@ -117,6 +124,9 @@ export class RouteTaskState implements AttemptTally {
   private widenAt: number | undefined;
   /** Reservations received and not yet tried, oldest first. */
   private readonly reservations: Reservation[] = [];
+  /** The dispatcher's words on offers, not yet read. */
+  private readonly verdicts: OfferVerdict[] = [];
+  private readonly offers: OfferRecord[] = [];
   private lastNotice: (WaitNotice & { at: number }) | undefined;
   private cancelReason: string | undefined;
   private readonly deadlineAt: number | undefined;
@@ -148,6 +158,10 @@ export class RouteTaskState implements AttemptTally {
 
   receiveReservation(reservation: Reservation): void {
     this.reservations.push(reservation);
+  }
+
+  receiveVerdict(verdict: OfferVerdict): void {
+    this.verdicts.push(verdict);
   }
 
   noteWait(notice: WaitNotice, now: number): void {
@@ -194,6 +208,12 @@ export class RouteTaskState implements AttemptTally {
     this.stage = { name: 'creating', contact: this.recordContact(created) };
   }
 
+  /** Connect queued the contact (a transfer may give it a new id, which later calls must use). */
+  contactQueued(queued: CreatedContact): void {
+    this.inStage('creating');
+    this.stage = { name: 'creating', contact: this.recordContact(queued) };
+  }
+
   /** The task as the dispatcher's line takes it, joining now. */
   joinLine(now: number): WaitingTask {
     const widenAt = (this.widenAt ??= this.widenAtFrom(now, this.request.widenAfterSeconds));
@@ -215,13 +235,25 @@ export class RouteTaskState implements AttemptTally {
     this.stage = { name: 'waiting-for-agent', contact, enqueuedAt: task.enqueuedAt };
   }
 
-  get hasReservationOrCancel(): boolean {
-    return this.reservations.length > 0 || this.cancelReason !== undefined;
+  /** Whether the run has something to act on: a cancel, a reservation to try, or word on its offer. */
+  get hasNews(): boolean {
+    if (this.cancelReason !== undefined) return true;
+    const { stage } = this;
+    if (stage.name === 'offered') {
+      return this.verdicts.some((verdict) => verdict.reservationId === stage.reservation.reservationId);
+    }
+    return this.reservations.length > 0;
   }
 
-  /** How long to wait for a reservation before the deadline or the contact's expiry; undefined: no limit. */
+  /**
+   * How long to wait for news before the deadline, the contact's expiry or (offered) the moment to
+   * ask Connect about the offer oneself; undefined: no limit.
+   */
   waitLimitMs(now: number): number | undefined {
-    const limit = Math.min(this.stage.contact?.expiresAt ?? Infinity, this.deadlineAt ?? Infinity);
+    const { stage } = this;
+    const askAt =
+      stage.name === 'offered' ? stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs : Infinity;
+    const limit = Math.min(stage.contact?.expiresAt ?? Infinity, this.deadlineAt ?? Infinity, askAt);
     return limit === Infinity ? undefined : Math.max(1, limit - now);
   }
 
@@ -265,20 +297,54 @@ export class RouteTaskState implements AttemptTally {
     this.stage = { name: 'waiting-for-agent', contact, enqueuedAt };
   }
 
-  /** The agent has the contact (for create-connected, the one just created under the reservation). */
-  reservationAssigned(contact: CreatedContact, now: number): ConfirmingStage {
+  /** Connect offered the contact to the agent (for create-connected, the one just created under the reservation). */
+  reservationOffered(contact: CreatedContact, now: number): OfferedStage {
     const { enqueuedAt, reservation } = this.inStage('assigning');
-    const assigned = this.recordContact(contact);
-    this.note({ key: ConnectAgentId, value: reservation.userId });
-    const confirming: ConfirmingStage = {
-      name: 'confirming',
-      contact: assigned,
+    const offered: OfferedStage = {
+      name: 'offered',
+      contact: this.recordContact(contact),
       enqueuedAt,
       reservation,
-      assignedAt: now,
+      offeredAt: now,
     };
-    this.stage = confirming;
-    return confirming;
+    this.note({ key: ConnectAgentId, value: reservation.userId });
+    this.offers.push({ userId: reservation.userId, contactId: contact.contactId, offeredAt: iso(now) });
+    this.stage = offered;
+    return offered;
+  }
+
+  /** The dispatcher's word on the current offer; `unclear` too once it has been silent too long. */
+  takeOfferWord(now: number): { stage: OfferedStage; word: OfferWord } | undefined {
+    const stage = this.inStage('offered');
+    const index = this.verdicts.findIndex(
+      (verdict) => verdict.reservationId === stage.reservation.reservationId,
+    );
+    // Words on earlier offers are stale: the task has moved on from them.
+    const [verdict] = index < 0 ? [] : this.verdicts.splice(0, index + 1).slice(-1);
+    if (verdict) return { stage, word: verdict.verdict };
+    if (now >= stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs) return { stage, word: 'unclear' };
+    return undefined;
+  }
+
+  /**
+   * How the agent answered. Accepted: the task is assigned. Otherwise it waits for the next
+   * reservation; with create-connected its contact (made for that agent) is returned, to be stopped.
+   */
+  offerAnswered(outcome: OfferOutcome | 'unanswered', now: number): { contactToStop?: TaskContact } {
+    const { contact, enqueuedAt, reservation } = this.inStage('offered');
+    const offer = this.offers[this.offers.length - 1]!;
+    offer.outcome = outcome;
+    offer.answeredAt = iso(now);
+    if (outcome === 'accepted') {
+      this.stage = { name: 'assigned', contact, enqueuedAt, reservation, assignedAt: now };
+      return {};
+    }
+    if (this.request.strategy === 'create-connected') {
+      this.stage = { name: 'waiting-for-agent', enqueuedAt };
+      return { contactToStop: contact };
+    }
+    this.stage = { name: 'waiting-for-agent', contact, enqueuedAt };
+    return {};
   }
 
   /** Reservations that arrived while the task was being assigned: the dispatcher may give them to others. */
@@ -286,9 +352,8 @@ export class RouteTaskState implements AttemptTally {
     return this.reservations.splice(0);
   }
 
-  finishAssigned(confirmed: boolean): RouteTaskResult {
-    const { contact, enqueuedAt, reservation, assignedAt } = this.inStage('confirming');
-    this.stage = { name: 'assigned', contact, enqueuedAt };
+  finishAssigned(): RouteTaskResult {
+    const { contact, enqueuedAt, reservation, assignedAt } = this.inStage('assigned');
     return {
       outcome: 'assigned',
       contactId: contact.contactId,
@@ -299,7 +364,7 @@ export class RouteTaskState implements AttemptTally {
       waitedMs: assignedAt - enqueuedAt,
       reservationsTried: this.reservationsTried,
       attemptsByActivity: this.attemptsByActivity,
-      confirmed,
+      offers: this.offers,
     };
   }
 
@@ -329,6 +394,7 @@ export class RouteTaskState implements AttemptTally {
       createdAt: contact?.createdAt,
       reservationsTried: this.reservationsTried,
       attemptsByActivity: this.attemptsByActivity,
+      offers: this.offers,
     };
   }
 
@@ -369,14 +435,15 @@ export class RouteTaskState implements AttemptTally {
         at: iso(lastNotice.at),
         explanation: this.explainWait(lastNotice),
       },
-      currentReservation: reservation && {
-        userId: reservation.userId,
-        expiresAt: iso(reservation.expiresAt),
-      },
+      currentReservation:
+        reservation && stage.name !== 'assigned'
+          ? { userId: reservation.userId, expiresAt: iso(reservation.expiresAt) }
+          : undefined,
       preferredAgentIds: this.preferredAgentIds,
       widensAt:
         this.widenAt === undefined || this.preferredAgentIds.length === 0 ? undefined : iso(this.widenAt),
       reservationsTried: this.reservationsTried,
+      offers: this.offers,
     };
   }
 
@@ -395,7 +462,21 @@ export class RouteTaskState implements AttemptTally {
       }
     }
     const reservation = reservationOf(stage);
-    if (reservation) lines.push(`Assigning to agent \`${reservation.userId}\``);
+    if (stage.name === 'offered') {
+      lines.push(
+        `Offered to agent \`${stage.reservation.userId}\` at ${iso(stage.offeredAt)}: waiting for the agent to accept`,
+      );
+    } else if (stage.name === 'assigned') {
+      lines.push(`Accepted by agent \`${stage.reservation.userId}\` at ${iso(stage.assignedAt)}`);
+    } else if (reservation) lines.push(`Assigning to agent \`${reservation.userId}\``);
+    const answered = this.offers.filter(
+      (offer) => offer.outcome !== undefined && offer.outcome !== 'accepted',
+    );
+    if (answered.length > 0) {
+      lines.push(
+        `Earlier offers: ${answered.map((offer) => `\`${offer.userId}\` ${offer.outcome} at ${offer.answeredAt}`).join('; ')}`,
+      );
+    }
     return lines.join('\n\n');
   }
 

@@ -16,15 +16,29 @@ export function dispatcherTaskQueue(taskQueue: string): string {
  * `ratePerSecond` times a second whatever the number of workers (`maxTaskQueueActivitiesPerSecond`).
  * Retries go through the same queue, so they spend from the same budget. Defaults: Connect's
  * documented default quotas (TransferContact's is not listed there; it takes CreateContact's).
+ * Activities in no lane (registerWithDispatcher) run on the main task queue.
  */
 export const CONNECT_CALL_LANES = {
-  create: { activities: ['createContact'], ratePerSecond: 2 },
-  startTask: { activities: ['startTaskContact'], ratePerSecond: 2 },
-  transfer: { activities: ['transferContact'], ratePerSecond: 2 },
-  associate: { activities: ['associateContactWithUser'], ratePerSecond: 2 },
-  describe: { activities: ['describeContact'], ratePerSecond: 10 },
-  stop: { activities: ['stopContact'], ratePerSecond: 10 },
-} as const satisfies Record<string, { activities: readonly string[]; ratePerSecond: number }>;
+  create: { activities: ['createContact'], operations: ['CreateContact'], ratePerSecond: 2 },
+  startTask: { activities: ['startTaskContact'], operations: ['StartTaskContact'], ratePerSecond: 2 },
+  transfer: { activities: ['transferContact'], operations: ['TransferContact'], ratePerSecond: 2 },
+  associate: {
+    activities: ['associateContactWithUser'],
+    operations: ['AssociateContactWithUser'],
+    ratePerSecond: 2,
+  },
+  describe: { activities: ['describeContact'], operations: ['DescribeContact'], ratePerSecond: 10 },
+  stop: { activities: ['stopContact'], operations: ['StopContact'], ratePerSecond: 10 },
+  userData: { activities: ['getCurrentUserData'], operations: ['GetCurrentUserData'], ratePerSecond: 2 },
+  list: {
+    activities: ['listRoutingProfileQueues', 'listRoutingProfileManualAssignmentQueues'],
+    operations: ['ListRoutingProfileQueues', 'ListRoutingProfileManualAssignmentQueues'],
+    ratePerSecond: 2,
+  },
+} as const satisfies Record<
+  string,
+  { activities: readonly string[]; operations: readonly string[]; ratePerSecond: number }
+>;
 
 export type ConnectCallLane = keyof typeof CONNECT_CALL_LANES;
 export const CONNECT_CALL_LANE_NAMES = Object.keys(CONNECT_CALL_LANES) as ConnectCallLane[];
@@ -36,9 +50,29 @@ export const DEFAULT_CONNECT_CALL_RATES = Object.fromEntries(
   CONNECT_CALL_LANE_NAMES.map((lane) => [lane, CONNECT_CALL_LANES[lane].ratePerSecond]),
 ) as ConnectCallRates;
 
+/** The lane an activity's calls go through, if it has one. */
+export function connectCallLaneOf(activityType: string): ConnectCallLane | undefined {
+  return CONNECT_CALL_LANE_NAMES.find((lane) =>
+    (CONNECT_CALL_LANES[lane].activities as readonly string[]).includes(activityType),
+  );
+}
+
+/** The activities of `lane`, picked from a worker's activities. */
+export function laneActivities<A extends object>(activities: A, lane: ConnectCallLane): Partial<A> {
+  const names: readonly string[] = CONNECT_CALL_LANES[lane].activities;
+  return Object.fromEntries(
+    Object.entries(activities).filter(([name]) => names.includes(name)),
+  ) as Partial<A>;
+}
+
 /** `<taskQueue>-connect-<lane>`: where a workflow on `taskQueue` schedules that lane's calls. */
 export function connectCallTaskQueue(taskQueue: string, lane: ConnectCallLane): string {
   return `${taskQueue}-connect-${lane}`;
+}
+
+/** The burst Connect allows with a rate: its documented proportion (5 with 2/s, 15 with 10/s). */
+export function connectQuotaBurst(ratePerSecond: number): number {
+  return Math.max(5, Math.ceil(ratePerSecond * 1.5));
 }
 
 /** The rates in force: the defaults with `overrides` applied; a bad value names its lane and the limit. */

@@ -15,11 +15,12 @@ import {
 import { createConnectClient } from './connect-client';
 import {
   CONNECT_CALL_LANE_NAMES,
-  CONNECT_CALL_LANES,
   type ConnectCallRates,
   connectCallTaskQueue,
   DEFAULT_TASK_QUEUE,
   dispatcherTaskQueue,
+  connectQuotaBurst,
+  laneActivities,
   resolveConnectCallRates,
 } from '../shared/task-queues';
 
@@ -86,12 +87,19 @@ export async function createWorker(
 ): Promise<ConnectTaskRouterWorker> {
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const dispatchers = dispatcherTaskQueue(taskQueue);
+  const rates = resolveConnectCallRates(options.connectCallRates);
   const activities = {
     ...createConnectActivities({ connect: options.connect ?? createConnectClient() }),
     ...createDispatcherActivities({
       temporal: options.temporal,
+      taskQueue,
       dispatcherTaskQueue: dispatchers,
-      dispatcherSettings: options.dispatcherSettings,
+      // Each offer is an AssociateContactWithUser call: offers go out at that lane's rate.
+      dispatcherSettings: {
+        offersPerSecond: rates.associate,
+        offerBurst: connectQuotaBurst(rates.associate),
+        ...options.dispatcherSettings,
+      },
       dispatcherErrorPolicy: options.dispatcherErrorPolicy,
     }),
   };
@@ -99,15 +107,12 @@ export async function createWorker(
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
   const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
   const common = { ...connection, workflowBundle, activities };
-  const rates = resolveConnectCallRates(options.connectCallRates);
   const connectCalls = await Promise.all(
     CONNECT_CALL_LANE_NAMES.map((lane) =>
       Worker.create({
         ...connection,
         taskQueue: connectCallTaskQueue(taskQueue, lane),
-        activities: Object.fromEntries(
-          CONNECT_CALL_LANES[lane].activities.map((name) => [name, activities[name]]),
-        ),
+        activities: laneActivities(activities, lane),
         maxTaskQueueActivitiesPerSecond: rates[lane],
       }),
     ),

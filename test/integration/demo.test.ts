@@ -24,7 +24,11 @@ describe('the demo (on the shared dev server)', () => {
       report.tasks.map((_, index) => [`task-${index + 1}`, 'assigned']),
     );
     for (const task of report.tasks) {
-      assert.equal(task.result?.confirmed, true, `${task.workflowId} was not confirmed by DescribeContact`);
+      assert.equal(
+        task.result?.offers.at(-1)?.outcome,
+        'accepted',
+        `${task.workflowId} ended assigned without an accepted offer`,
+      );
       assert.ok(task.result?.userId, `${task.workflowId} has no agent`);
     }
     assert.equal(report.ledger.contactsCreated, 8);

@@ -11,7 +11,9 @@ const valid = {
   instanceId: '12345678-aaaa-bbbb-cccc-1234567890ab',
   queueId: 'billing',
   contact: { name: 'Call back Mrs Example' },
+  transferFlowId: 'transfer-to-queue',
 };
+const { transferFlowId: _transfer, ...validWithoutTransfer } = valid;
 
 function issuesOf(input: unknown): { field: string; message: string }[] {
   const parsed = parseRouteTaskInput(input, NOW);
@@ -31,6 +33,7 @@ describe('parseRouteTaskInput', () => {
       excludedAgentIds: [],
       allowedStatuses: ['Available'],
       strategy: 'create-then-associate',
+      transferFlowId: 'transfer-to-queue',
       contactFlowId: undefined,
       scheduledTime: undefined,
       deadlineSeconds: undefined,
@@ -49,9 +52,21 @@ describe('parseRouteTaskInput', () => {
     ['a zero deadline', { ...valid, deadlineSeconds: 0 }, 'deadlineSeconds', /deadlineSeconds/],
     [
       'start-task-contact without a flow',
-      { ...valid, strategy: 'start-task-contact' },
+      { ...validWithoutTransfer, strategy: 'start-task-contact' },
       'contactFlowId',
       /contactFlowId is required/,
+    ],
+    [
+      'create-then-associate without a transfer flow',
+      validWithoutTransfer,
+      'transferFlowId',
+      /transferFlowId is required when strategy is create-then-associate/,
+    ],
+    [
+      'a transfer flow with create-connected',
+      { ...valid, strategy: 'create-connected' },
+      'transferFlowId',
+      /only used with strategy create-then-associate/,
     ],
     [
       'a flow with create-then-associate',

@@ -31,8 +31,12 @@ function stateFor(
   overrides: Partial<RouteTaskInput> = {},
   startAttributes = new TypedSearchAttributes(),
 ): RouteTaskState {
+  const transfer =
+    (overrides.strategy ?? 'create-then-associate') === 'create-then-associate'
+      ? { transferFlowId: 'transfer-to-queue' }
+      : {};
   const parsed = parseRouteTaskInput(
-    { instanceId: INSTANCE, queueId: 'billing', contact: { name: 'Call back' }, ...overrides },
+    { instanceId: INSTANCE, queueId: 'billing', contact: { name: 'Call back' }, ...transfer, ...overrides },
     new Date(T0),
   );
   assert.ok(parsed.ok, 'the test input is valid');
@@ -106,34 +110,80 @@ describe('RouteTaskState', () => {
     assert.match(state.details(T0 + 3000), /\*\*assigning\*\*[\s\S]*Assigning to agent `alice`$/);
     assert.doesNotMatch(state.details(T0 + 3000), /Waiting since/);
 
-    state.reservationAssigned(CONTACT, T0 + 4000);
-    assert.equal(state.status().stage, 'confirming');
+    state.reservationOffered(CONTACT, T0 + 4000);
+    assert.equal(state.status().stage, 'offered');
     assert.equal(state.status().userId, 'alice');
-    state.finishAssigned(true);
+    assert.deepEqual(state.status().offers, [
+      { userId: 'alice', contactId: 'contact-1', offeredAt: new Date(T0 + 4000).toISOString() },
+    ]);
+    assert.match(state.details(T0 + 4000), /Offered to agent `alice` at .*: waiting for the agent to accept/);
+    state.offerAnswered('accepted', T0 + 5000);
+    state.finishAssigned();
     const assigned = state.status();
     assert.equal(assigned.stage, 'assigned');
     assert.equal(assigned.contactId, 'contact-1');
-    assert.equal(assigned.userId, undefined, 'the reservation is settled');
-    assert.equal(assigned.currentReservation, undefined);
+    assert.equal(assigned.userId, 'alice', 'the agent who accepted');
+    assert.equal(assigned.currentReservation, undefined, 'the reservation is settled');
+    assert.match(state.details(T0 + 5000), /Accepted by agent `alice`/);
   });
 
-  it('returns the assigned result: wait from joining the line to the association, and whether Connect confirmed it', () => {
+  it('returns the assigned result: wait from joining the line to the acceptance, and every offer', () => {
     const state = waitingState();
+    state.receiveReservation(reservation('bob', T0 + 60_000));
+    state.takeReservation(T0 + 2000);
+    state.reservationOffered(CONTACT, T0 + 2500);
+    state.offerAnswered('missed', T0 + 3000);
+    assert.equal(state.status().stage, 'waiting-for-agent');
+    assert.equal(state.status().contactId, 'contact-1', 'the same contact, back in its queue');
+    assert.match(state.details(T0 + 3000), /Earlier offers: `bob` missed at/);
     state.receiveReservation(reservation('alice', T0 + 60_000));
     state.takeReservation(T0 + 3000);
-    state.reservationAssigned(CONTACT, T0 + 4500);
-    assert.deepEqual(state.finishAssigned(false), {
+    state.reservationOffered(CONTACT, T0 + 4500);
+    state.offerAnswered('accepted', T0 + 6000);
+    assert.deepEqual(state.finishAssigned(), {
       outcome: 'assigned',
       contactId: 'contact-1',
       userId: 'alice',
       queueId: 'billing',
       createdAt: CONTACT.createdAt,
-      assignedAt: new Date(T0 + 4500).toISOString(),
-      waitedMs: 3500,
-      reservationsTried: 1,
+      assignedAt: new Date(T0 + 6000).toISOString(),
+      waitedMs: 5000,
+      reservationsTried: 2,
       attemptsByActivity: {},
-      confirmed: false,
+      offers: [
+        {
+          userId: 'bob',
+          contactId: 'contact-1',
+          offeredAt: new Date(T0 + 2500).toISOString(),
+          outcome: 'missed',
+          answeredAt: new Date(T0 + 3000).toISOString(),
+        },
+        {
+          userId: 'alice',
+          contactId: 'contact-1',
+          offeredAt: new Date(T0 + 4500).toISOString(),
+          outcome: 'accepted',
+          answeredAt: new Date(T0 + 6000).toISOString(),
+        },
+      ],
     });
+  });
+
+  it("reads the dispatcher's word on the current offer only, and asks Connect itself when none comes", () => {
+    const state = waitingState();
+    state.receiveReservation(reservation('alice', T0 + 60_000));
+    state.takeReservation(T0 + 2000);
+    state.reservationOffered(CONTACT, T0 + 2000);
+    assert.equal(state.hasNews, false);
+    assert.equal(state.waitLimitMs(T0 + 2000), ROUTE_TASK_SETTINGS.offerVerdictWaitMs);
+    state.receiveVerdict({ reservationId: 'r-other', userId: 'bob', verdict: 'missed', at: T0 + 2100 });
+    assert.equal(state.hasNews, false, 'a word on another offer is not news');
+    assert.equal(state.takeOfferWord(T0 + 2200), undefined);
+    state.receiveVerdict({ reservationId: 'r-alice', userId: 'alice', verdict: 'rejected', at: T0 + 2300 });
+    assert.equal(state.hasNews, true);
+    assert.equal(state.takeOfferWord(T0 + 2300)?.word, 'rejected');
+    assert.equal(state.hasNews, false, 'taken once');
+    assert.equal(state.takeOfferWord(T0 + 2300 + ROUTE_TASK_SETTINGS.offerVerdictWaitMs)?.word, 'unclear');
   });
 
   it('create-connected: no contact until one is created under a reservation, then it carries the contact', () => {
@@ -143,9 +193,17 @@ describe('RouteTaskState', () => {
     const taken = state.takeReservation(T0 + 1000);
     assert.equal(taken?.contact, undefined);
     assert.equal(state.status().contactId, undefined);
-    state.reservationAssigned(CONTACT, T0 + 2000);
+    state.reservationOffered(CONTACT, T0 + 2000);
     assert.equal(state.status().contactId, 'contact-1');
-    assert.equal(state.finishAssigned(true).contactId, 'contact-1');
+    assert.deepEqual(state.offerAnswered('missed', T0 + 2500), {
+      contactToStop: { contactId: 'contact-1', createdAt: CONTACT.createdAt, expiresAt: undefined },
+    });
+    assert.equal(state.status().contactId, undefined, 'the next reservation creates a new contact');
+    state.receiveReservation(reservation('bob', T0 + 60_000));
+    assert.equal(state.takeReservation(T0 + 3000)?.contact, undefined);
+    state.reservationOffered({ ...CONTACT, contactId: 'contact-2' }, T0 + 3500);
+    assert.deepEqual(state.offerAnswered('accepted', T0 + 4000), {});
+    assert.equal(state.finishAssigned().contactId, 'contact-2');
   });
 
   it('skips reservations past their expiry and tries the first one still valid', () => {
@@ -157,7 +215,7 @@ describe('RouteTaskState', () => {
     assert.equal(taken?.reservation.userId, 'carol');
     assert.equal(taken?.tryNumber, 1, 'an expired reservation is not a try');
     assert.equal(taken?.contact?.contactId, 'contact-1');
-    assert.equal(state.hasReservationOrCancel, false);
+    assert.equal(state.hasNews, false);
   });
 
   it('takes nothing, and keeps waiting, when every reservation has expired', () => {
@@ -190,13 +248,14 @@ describe('RouteTaskState', () => {
     state.receiveReservation(reservation('bob', T0 + 60_000));
     state.takeReservation(T0 + 3000);
     state.receiveReservation(reservation('carol', T0 + 60_000));
-    state.reservationAssigned(CONTACT, T0 + 4000);
+    state.reservationOffered(CONTACT, T0 + 4000);
+    state.offerAnswered('accepted', T0 + 4500);
     assert.deepEqual(
       state.takeUnusedReservations().map(({ userId }) => userId),
       ['carol'],
     );
     assert.deepEqual(state.takeUnusedReservations(), []);
-    assert.equal(state.finishAssigned(true).reservationsTried, 2);
+    assert.equal(state.finishAssigned().reservationsTried, 2);
   });
 
   describe('widening', () => {
@@ -275,7 +334,7 @@ describe('RouteTaskState', () => {
       });
       state.requestCancel('customer called back');
       state.requestCancel('a second request keeps the first reason');
-      assert.equal(state.hasReservationOrCancel, true);
+      assert.equal(state.hasNews, true);
       assert.deepEqual(state.interruption(expiresAt), {
         outcome: 'cancelled',
         reason: 'customer called back',
@@ -320,6 +379,7 @@ describe('RouteTaskState', () => {
         queueId: 'billing',
         createdAt: CONTACT.createdAt,
         reservationsTried: 1,
+        offers: [],
         attemptsByActivity: { stopContact: 1 },
       });
       assert.equal(state.status().stage, 'cancelled');
@@ -366,12 +426,13 @@ describe('RouteTaskState', () => {
       state.receiveReservation(reservation('alice', T0 + 60_000));
       state.takeReservation(T0 + 2000);
       assert.deepEqual(state.takeAttributeChanges(), [{ key: RoutingStage, value: 'assigning' }]);
-      state.reservationAssigned(CONTACT, T0 + 3000);
+      state.reservationOffered(CONTACT, T0 + 3000);
       assert.deepEqual(state.takeAttributeChanges(), [
         { key: ConnectAgentId, value: 'alice' },
-        { key: RoutingStage, value: 'confirming' },
+        { key: RoutingStage, value: 'offered' },
       ]);
-      state.finishAssigned(true);
+      state.offerAnswered('accepted', T0 + 3500);
+      state.finishAssigned();
       assert.deepEqual(state.takeAttributeChanges(), [{ key: RoutingStage, value: 'assigned' }]);
     });
 
@@ -414,8 +475,9 @@ describe('RouteTaskState', () => {
     state.countAttempts('describeContact', 2);
     state.receiveReservation(reservation('alice', T0 + 60_000));
     state.takeReservation(T0 + 2000);
-    state.reservationAssigned(CONTACT, T0 + 3000);
-    assert.deepEqual(state.finishAssigned(true).attemptsByActivity, { createContact: 3, describeContact: 3 });
+    state.reservationOffered(CONTACT, T0 + 3000);
+    state.offerAnswered('accepted', T0 + 3500);
+    assert.deepEqual(state.finishAssigned().attemptsByActivity, { createContact: 3, describeContact: 3 });
   });
 
   it('refuses a step out of order', () => {

@@ -7,7 +7,7 @@ import {
 } from '../../src/shared/task-queues';
 
 describe('Connect call lanes', () => {
-  it("default to Connect's documented quotas: 2/s for creating, transferring and associating, 10/s for describe and stop", () => {
+  it("default to Connect's documented quotas: 2/s for creating, transferring, associating, polling and listing, 10/s for describe and stop", () => {
     assert.deepEqual(DEFAULT_CONNECT_CALL_RATES, {
       create: 2,
       startTask: 2,
@@ -15,6 +15,8 @@ describe('Connect call lanes', () => {
       associate: 2,
       describe: 10,
       stop: 10,
+      userData: 2,
+      list: 2,
     });
   });
 

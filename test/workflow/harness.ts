@@ -17,10 +17,12 @@ import {
   type RegisterWithDispatcherInput,
 } from '../../activities/register-with-dispatcher';
 import {
+  type AgentContact,
   type DispatcherSettings,
   dispatcherWorkflowId,
   enqueueTaskSignal,
 } from '../../src/shared/dispatcher-contract';
+import { CONNECT_CALL_LANE_NAMES, connectCallTaskQueue, laneActivities } from '../../src/shared/task-queues';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { standInDispatcher } from './fixtures/stand-ins';
 
@@ -91,6 +93,7 @@ export async function runWorkflowTier<T>(
         }
       : makeRegisterWithDispatcher({
           temporal: temporal.client,
+          taskQueue,
           dispatcherTaskQueue: taskQueue,
           dispatcherSettings: options.dispatcher.settings,
         });
@@ -99,7 +102,7 @@ export async function runWorkflowTier<T>(
     ...options.connect,
     registerWithDispatcher: async (input) => ({ ...(await register(input)), attempt: 1 }),
   };
-  const [real, standIns] = await Promise.all([
+  const [real, standIns, ...connectCalls] = await Promise.all([
     Worker.create({
       connection: temporal.nativeConnection,
       taskQueue,
@@ -111,9 +114,25 @@ export async function runWorkflowTier<T>(
       taskQueue: standInTaskQueue,
       workflowBundle: await bundleOf(require.resolve('./fixtures/stand-ins')),
     }),
+    // The workflows schedule each Connect call on its rate lane, as they do in production.
+    ...CONNECT_CALL_LANE_NAMES.flatMap((lane) => {
+      const scripted = laneActivities(activities, lane);
+      if (Object.keys(scripted).length === 0) return [];
+      return [
+        Worker.create({
+          connection: temporal.nativeConnection,
+          taskQueue: connectCallTaskQueue(taskQueue, lane),
+          activities: scripted,
+        }),
+      ];
+    }),
   ]);
+  const runAll = connectCalls.reduce(
+    (inner, worker) => () => worker.runUntil(inner),
+    () => real.runUntil(() => standIns.runUntil(() => body(tier))),
+  );
   try {
-    return await real.runUntil(() => standIns.runUntil(() => body(tier)));
+    return await runAll();
   } finally {
     await terminateRunning(temporal.client, [taskQueue, standInTaskQueue]);
   }
@@ -133,14 +152,17 @@ export const QUEUE_ID = 'queue-1';
 const ROUTING_PROFILE_ID = 'profile-1';
 
 /**
- * Connect as scripted activities. Every agent serves QUEUE_ID, is Available and shows no contacts;
- * `freeTaskSlots` says who GetCurrentUserData reports and with how many free TASK slots. Contacts are
- * numbered in creation order; DescribeContact shows a contact with the agent it was last associated with.
+ * Connect as scripted activities. Every agent has QUEUE_ID as a manual-assignment queue and is
+ * Available; `freeTaskSlots` says who GetCurrentUserData reports and with how many free TASK slots.
+ * Contacts are numbered in creation order and keep their id when transferred. An agent accepts every
+ * offer at once: GetCurrentUserData lists the contact CONNECTED on them, and DescribeContact shows it
+ * with the agent it was last associated with.
  */
 export class ScriptedConnect {
   readonly freeTaskSlots = new Map<string, number>();
   readonly createdContacts: string[] = [];
   readonly associations: { contactId: string; userId: string }[] = [];
+  readonly transfers: { contactId: string; contactFlowId: string; queueId?: string }[] = [];
   readonly stoppedContacts: string[] = [];
   /** Runs before each association succeeds; throw (or never settle) to script a failed call. */
   beforeAssociating: (userId: string) => Promise<void> = async () => undefined;
@@ -155,6 +177,19 @@ export class ScriptedConnect {
         contactArn: `arn:aws:connect:us-east-1:123456789012:instance/i/contact/${contactId}`,
         clientToken: contactId,
         createdAt: new Date().toISOString(),
+        attempt: 1,
+      };
+    },
+    transferContact: async (input: { contactId: string; contactFlowId: string; queueId?: string }) => {
+      this.transfers.push({
+        contactId: input.contactId,
+        contactFlowId: input.contactFlowId,
+        queueId: input.queueId,
+      });
+      return {
+        contactId: input.contactId,
+        clientToken: `transfer-${input.contactId}`,
+        transferredAt: new Date().toISOString(),
         attempt: 1,
       };
     },
@@ -180,22 +215,35 @@ export class ScriptedConnect {
       return { contactId, alreadyEnded: false, attempt: 1 };
     },
     getCurrentUserData: async () => ({
-      agents: [...this.freeTaskSlots].map(([userId, free]) => agentSummary(userId, free)),
+      agents: [...this.freeTaskSlots].map(([userId, free]) =>
+        agentSummary(userId, free, this.contactsOf(userId)),
+      ),
       requestCount: 1,
       attempt: 1,
     }),
-    listRoutingProfileQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
+    listRoutingProfileManualAssignmentQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
       routingProfileId,
       queueIds: [QUEUE_ID],
       attempt: 1,
     }),
+    listRoutingProfileQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
+      routingProfileId,
+      queueIds: [],
+      attempt: 1,
+    }),
   } satisfies Partial<RoutingActivities>;
+
+  private contactsOf(userId: string): AgentContact[] {
+    return [...this.agentOfContact]
+      .filter(([, agentId]) => agentId === userId)
+      .map(([contactId]) => ({ contactId, state: 'CONNECTED' }));
+  }
 }
 
 /** Fixed status times keep the longest-idle order stable: agents tie, and ids break the tie. */
 const AVAILABLE_SINCE = '2025-01-01T00:00:00.000Z';
 
-function agentSummary(userId: string, freeTaskSlots: number): UserDataSummary {
+function agentSummary(userId: string, freeTaskSlots: number, contacts: AgentContact[]): UserDataSummary {
   return {
     userId,
     routingProfileId: ROUTING_PROFILE_ID,
@@ -204,6 +252,6 @@ function agentSummary(userId: string, freeTaskSlots: number): UserDataSummary {
     availableTaskSlots: freeTaskSlots,
     maxTaskSlots: Math.max(1, freeTaskSlots),
     activeTaskSlots: Math.max(1, freeTaskSlots) - freeTaskSlots,
-    contactIds: [],
+    contacts,
   };
 }

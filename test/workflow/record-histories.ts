@@ -59,7 +59,7 @@ function startTask(tier: WorkflowTier, name: string) {
   const instanceId = tier.taskQueue;
   return startRouteTask(
     tier.client,
-    { instanceId, queueId: QUEUE_ID, contact: { name } },
+    { instanceId, queueId: QUEUE_ID, contact: { name }, transferFlowId: 'transfer-to-queue-flow' },
     { workflowId: `${instanceId}/${name}`, taskQueue: tier.taskQueue },
   );
 }

@@ -9,6 +9,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { startRouteTask } from '../../src/client/route-task-client';
 import {
   dispatcherWorkflowId,
+  type OfferVerdict,
+  offerVerdictSignal,
   type Reservation,
   slotReservedSignal,
   type WaitingTask,
@@ -33,6 +35,8 @@ interface WaitingRouteTask {
   /** Polls the dispatcher's log until a signal named `signalName` satisfying `matches` is in it. */
   untilSent(signalName: string, matches?: (payload: unknown) => boolean): Promise<ReceivedSignal[]>;
   reserve(reservationId: string, userId: string, ttlMs?: number): Promise<void>;
+  /** Waits until the task settles `reservationId` as offered, then says how the agent answered. */
+  answer(reservationId: string, userId: string, verdict: OfferVerdict['verdict']): Promise<void>;
 }
 
 /** Runs the test with the real routeTask, the stand-in dispatcher and `connect`. */
@@ -53,7 +57,7 @@ async function startWaitingTask(
   const taskId = `${instanceId}/${name}`;
   const handle = await startRouteTask(
     tier.client,
-    { instanceId, queueId: QUEUE_ID, contact: { name }, ...input },
+    { instanceId, queueId: QUEUE_ID, contact: { name }, transferFlowId: TRANSFER_FLOW, ...input },
     { workflowId: taskId, taskQueue: tier.taskQueue },
   );
   const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
@@ -78,6 +82,13 @@ async function startWaitingTask(
       const reservation: Reservation = { reservationId, taskId, userId, expiresAt: Date.now() + ttlMs };
       return handle.signal(slotReservedSignal, reservation);
     },
+    async answer(reservationId, userId, verdict) {
+      await untilSent('settleReservation', (payload) => {
+        const settled = payload as { reservationId: string; outcome: string };
+        return settled.reservationId === reservationId && settled.outcome === 'offered';
+      });
+      await handle.signal(offerVerdictSignal, { reservationId, userId, verdict, at: Date.now() });
+    },
   };
 }
 
@@ -101,25 +112,62 @@ async function assertStoppedAndLeft(
 }
 
 const [AGENT_1, AGENT_2] = ['agent-1', 'agent-2'];
+const TRANSFER_FLOW = 'transfer-to-queue-flow';
 
 describe('routeTask with scripted activities and a stand-in dispatcher (workflow tier)', () => {
-  it('associates the contact with the reserved agent, confirms it, and settles the reservation as assigned', async () => {
+  it('queues the contact through the transfer flow, offers it to the reserved agent, and ends assigned once accepted', async () => {
     const connect = new ScriptedConnect();
     await withRouteTask(connect, async (tier) => {
       const task = await startWaitingTask(tier, 'assigned');
+      const contactId = connect.createdContacts[0];
+      assert.deepEqual(connect.transfers, [{ contactId, contactFlowId: TRANSFER_FLOW, queueId: QUEUE_ID }]);
       await task.reserve('r1', AGENT_1);
+      await task.answer('r1', AGENT_1, 'accepted');
       const result = await task.handle.result();
 
-      const contactId = connect.createdContacts[0];
       assert.equal(result.outcome, 'assigned');
       assert.equal(result.userId, AGENT_1);
       assert.equal(result.contactId, contactId);
       assert.equal(result.reservationsTried, 1);
-      assert.equal(result.confirmed, true);
+      assert.deepEqual(
+        result.offers.map((offer) => [offer.userId, offer.outcome]),
+        [[AGENT_1, 'accepted']],
+      );
       assert.deepEqual(connect.associations, [{ contactId, userId: AGENT_1 }]);
       assert.deepEqual(connect.stoppedContacts, []);
       assert.deepEqual(settlements(await task.dispatcherLog()), [
-        { reservationId: 'r1', outcome: 'assigned', contactId },
+        { reservationId: 'r1', outcome: 'offered', contactId },
+      ]);
+    });
+  });
+
+  it('after a missed offer waits for the next reservation with the same contact; after no word, asks Connect', async () => {
+    const connect = new ScriptedConnect();
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'missed-then-unclear');
+      const contactId = connect.createdContacts[0];
+      await task.reserve('r1', AGENT_1);
+      await task.answer('r1', AGENT_1, 'missed');
+      await task.reserve('r2', AGENT_2);
+      // No answer seen in Connect's agent data: the task asks DescribeContact, which shows AGENT_2.
+      await task.answer('r2', AGENT_2, 'unclear');
+      const result = await task.handle.result();
+
+      assert.equal(result.outcome, 'assigned');
+      assert.equal(result.userId, AGENT_2);
+      assert.deepEqual(
+        result.offers.map((offer) => [offer.userId, offer.contactId, offer.outcome]),
+        [
+          [AGENT_1, contactId, 'missed'],
+          [AGENT_2, contactId, 'accepted'],
+        ],
+      );
+      assert.deepEqual(connect.createdContacts, [contactId], 'one contact, whatever the offers');
+      assert.equal(result.attemptsByActivity.describeContact, 1);
+      assert.deepEqual(settlements(await task.dispatcherLog()), [
+        { reservationId: 'r1', outcome: 'offered', contactId },
+        { reservationId: 'r2', outcome: 'offered', contactId },
+        { reservationId: 'r2', outcome: 'accepted', contactId },
       ]);
     });
   });
@@ -149,6 +197,7 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
           (payload) => (payload as { reservationId: string }).reservationId === 'r1',
         );
         await task.reserve('r2', AGENT_2);
+        await task.answer('r2', AGENT_2, 'accepted');
         const result = await task.handle.result();
 
         const contactId = connect.createdContacts[0];
@@ -161,7 +210,7 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
         );
         assert.deepEqual(settlements(await task.dispatcherLog()), [
           { reservationId: 'r1', outcome: 'agent-unavailable', contactId },
-          { reservationId: 'r2', outcome: 'assigned', contactId },
+          { reservationId: 'r2', outcome: 'offered', contactId },
         ]);
       });
     });

@@ -6,6 +6,7 @@
 import {
   DEFAULT_CALL_CENTRE,
   defaultAgentId,
+  defaultContactFlowId,
   defaultQueueId,
   type EmulatorConfig,
   type RunningEmulator,
@@ -86,6 +87,8 @@ export function demoTasks(options: {
       input: {
         instanceId: options.instanceId,
         queueId: defaultQueueId(queueName),
+        // CreateContact makes an unqueued task: the transfer-to-queue flow queues it for assignment.
+        transferFlowId: defaultContactFlowId('Transfer to queue'),
         priority: drawPriority(random),
         ...preferred,
         contact: {

@@ -69,7 +69,14 @@ export function formatDemoReport(report: DemoReport, webUiUrl: string): string {
   const assigned = tasks.filter((task) => task.outcome === 'assigned');
   const reservations = tasks.reduce((sum, task) => sum + (task.result?.reservationsTried ?? 0), 0);
   const retriedOffers = tasks.filter((task) => (task.result?.reservationsTried ?? 0) > 1).length;
-  const unconfirmed = assigned.filter((task) => task.result?.confirmed === false).length;
+  const unanswered = (outcome: string) =>
+    tasks.reduce(
+      (sum, task) => sum + (task.result?.offers ?? []).filter((offer) => offer.outcome === outcome).length,
+      0,
+    );
+  const refusedOffers = ['missed', 'rejected', 'unanswered']
+    .map((outcome) => [outcome, unanswered(outcome)] as const)
+    .filter(([, count]) => count > 0);
   const throttled = Object.values(ledger.throttledCalls).reduce((sum, n) => sum + (n ?? 0), 0);
   const agentName = (userId: string) => report.agentNames[userId] ?? userId;
   const outcomes = groupBy(tasks, (task) => task.outcome).map(
@@ -99,7 +106,9 @@ export function formatDemoReport(report: DemoReport, webUiUrl: string): string {
             .join(', ')}`,
         ]),
     `  Reservations tried: ${reservations} (${retriedOffers} task(s) needed more than one)` +
-      (unconfirmed > 0 ? `; ${unconfirmed} assignment(s) not confirmed by DescribeContact` : ''),
+      (refusedOffers.length > 0
+        ? `; offers not accepted: ${refusedOffers.map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`
+        : ''),
     `  Agent events forwarded to the dispatcher: ${report.agentEventsForwarded}`,
     '',
     'Connect emulator ledger:',

@@ -96,7 +96,7 @@ export class DemoTaskRuns {
     const [creating, waiting, assigning] = await Promise.all([
       count(['creating']),
       count(['waiting-for-agent']),
-      count(['assigning', 'confirming']),
+      count(['assigning', 'offered']),
     ]);
     return { creating, waiting, assigning };
   }

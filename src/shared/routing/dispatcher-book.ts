@@ -4,7 +4,11 @@ import type {
   EncodedDispatcherBook,
   EncodedTask,
   HeldReservation,
+  MissedOffers,
+  OfferOutcome,
+  OfferVerdict,
   Reservation,
+  RoutingProfileQueues,
   SettleOutcome,
   TaskChange,
   TaskExplanation,
@@ -13,23 +17,37 @@ import type {
   WaitNotice,
 } from '../dispatcher-contract';
 import { matchTasksToAgents } from './matching';
-import { pruneReservations } from './reservations';
+import { reviewDeadline, reviewReservations } from './reservations';
 import { waitNewsKey } from './wait-reasons';
 import { compareWaitingTasks } from './waiting-order';
 
 /** What the book decides with; the rest of DispatcherSettings is the workflow's. */
 export type BookSettings = Pick<
   DispatcherSettings,
-  'reservationTtlMs' | 'catchUpMs' | 'maxWaitNoticesPerRound'
+  | 'reservationTtlMs'
+  | 'catchUpMs'
+  | 'maxWaitNoticesPerRound'
+  | 'offersPerSecond'
+  | 'offerBurst'
+  | 'offerAnswerTimeoutMs'
+  | 'offerVisibleWithinMs'
+  | 'missedAgentSkipMs'
+  | 'consecutiveMissesToHold'
 >;
 
 export interface RoundOutcome {
   reservations: Reservation[];
+  /** What Connect showed of offers, for their tasks. */
+  verdicts: { taskId: string; verdict: OfferVerdict }[];
   notices: WaitNotice[];
   /** Tasks whose reservation expired unsettled: back in line at their old place. */
   requeued: string[];
   /** When the next round is due for a reason other than new data (widening, a reservation expiring). */
   nextDeadline?: number;
+}
+
+function noFreeSlot(agent: AgentState): AgentState {
+  return { ...agent, freeTaskSlots: 0 };
 }
 
 /**
@@ -46,8 +64,14 @@ export class DispatcherBook {
   private lastDecisions = new Map<string, WaitDecision>();
   private agents = new Map<string, AgentState>();
   private snapshotTakenAt: number | undefined;
-  private queuesByRoutingProfile: Record<string, string[]> = {};
+  private queuesByRoutingProfile: Record<string, RoutingProfileQueues> = {};
   private reservationCounter = 0;
+  /** Per task: agents who missed or rejected its offer, skipped for it until the time given. */
+  private readonly skips = new Map<string, MissedOffers>();
+  /** Per agent: offers missed in a row, in the status they were missed in. */
+  private readonly misses = new Map<string, { count: number; statusSince: number }>();
+  /** The offer-rate token bucket: offers are reservations, and each becomes an AssociateContactWithUser call. */
+  private offerTokens: { tokens: number; at: number } | undefined;
 
   constructor(private readonly settings: BookSettings) {}
 
@@ -63,12 +87,20 @@ export class DispatcherBook {
     return this.agents.size;
   }
 
-  /** Queues with waiting tasks: the only ones worth polling. */
-  queuesToWatch(): string[] {
-    return [...new Set([...this.line.values()].map((task) => task.queueId))].sort();
+  /** Offers whose answer the dispatcher watches for in Connect's data. */
+  get offersAwaitingAnswer(): number {
+    let count = 0;
+    for (const reservation of this.reservations.values()) if (reservation.state === 'offered') count += 1;
+    return count;
   }
 
-  /** Routing profiles seen on agents whose served queues are not known yet. */
+  /** Queues with waiting tasks or offers awaiting an answer: the only ones worth polling. */
+  queuesToWatch(): string[] {
+    const tasks = [...this.line.values(), ...this.reserved.values()];
+    return [...new Set(tasks.map((task) => task.queueId))].sort();
+  }
+
+  /** Routing profiles seen on agents whose queues are not known yet. */
   unknownRoutingProfiles(): string[] {
     const profiles = [...this.agents.values()].map((agent) => agent.routingProfileId);
     return [...new Set(profiles)].filter((id) => !(id in this.queuesByRoutingProfile)).sort();
@@ -79,8 +111,11 @@ export class DispatcherBook {
     this.queuesByRoutingProfile = {};
   }
 
-  setRoutingProfileQueues(routingProfileId: string, queueIds: string[]): void {
-    this.queuesByRoutingProfile[routingProfileId] = [...queueIds].sort();
+  setRoutingProfileQueues(routingProfileId: string, queues: RoutingProfileQueues): void {
+    this.queuesByRoutingProfile[routingProfileId] = {
+      manual: [...queues.manual].sort(),
+      routed: [...queues.routed].sort(),
+    };
   }
 
   /** Adds a task, or refreshes it when it registers again (a retried registration is harmless). */
@@ -94,8 +129,10 @@ export class DispatcherBook {
     this.line.delete(taskId);
     this.reserved.delete(taskId);
     this.told.delete(taskId);
+    this.skips.delete(taskId);
+    // An accepted reservation keeps its slot until Connect's figures show the contact.
     for (const [id, reservation] of this.reservations) {
-      if (reservation.taskId === taskId && reservation.state === 'pending') this.reservations.delete(id);
+      if (reservation.taskId === taskId && reservation.state !== 'accepted') this.reservations.delete(id);
     }
   }
 
@@ -106,25 +143,26 @@ export class DispatcherBook {
     return true;
   }
 
-  /**
-   * The task reports how its reservation ended. `assigned` keeps the slot held until Connect shows
-   * the contact; any other outcome frees the slot and puts the task back in line at its old place.
-   */
+  /** The task reports how its reservation went (see SettleOutcome). */
   settle(reservationId: string, outcome: SettleOutcome, now: number, contactId?: string): void {
     const reservation = this.reservations.get(reservationId);
     if (!reservation) return;
-    const task = this.reserved.get(reservation.taskId);
-    this.reserved.delete(reservation.taskId);
-    if (outcome === 'assigned') {
-      this.reservations.set(reservationId, {
-        ...reservation,
-        state: 'assigned',
-        assignedAt: now,
-        contactId: contactId ?? reservation.contactId,
-      });
-    } else {
-      this.reservations.delete(reservationId);
-      if (task) this.line.set(task.taskId, task);
+    const withContact = { ...reservation, contactId: contactId ?? reservation.contactId };
+    switch (outcome) {
+      case 'offered':
+        this.reservations.set(reservationId, { ...withContact, state: 'offered', offeredAt: now });
+        return;
+      case 'accepted':
+        this.reservations.set(reservationId, { ...withContact, state: 'accepted', acceptedAt: now });
+        this.offerAccepted(reservation);
+        return;
+      case 'offer-unanswered':
+        this.offerRefused(reservation, now);
+        return;
+      case 'agent-unavailable':
+      case 'declined':
+        this.reservations.delete(reservationId);
+        this.backInLine(reservation.taskId);
     }
   }
 
@@ -140,34 +178,48 @@ export class DispatcherBook {
     this.agents.set(agent.userId, agent);
   }
 
-  /** One dispatching round: release expired reservations, match, and say what changed for whom. */
+  /**
+   * One dispatching round: settle what Connect showed of offers, release expired reservations, match
+   * within the offer rate, and say what changed for whom.
+   */
   round(now: number): RoundOutcome {
-    const snapshot =
-      this.snapshotTakenAt === undefined
-        ? undefined
-        : { takenAt: this.snapshotTakenAt, agents: [...this.agents.values()] };
-    const pruned = pruneReservations([...this.reservations.values()], snapshot, now, this.settings.catchUpMs);
+    const review = reviewReservations(
+      [...this.reservations.values()],
+      { snapshotTakenAt: this.snapshotTakenAt, byId: this.agents },
+      now,
+      this.settings,
+    );
     this.reservations.clear();
-    for (const reservation of pruned.kept) this.reservations.set(reservation.reservationId, reservation);
+    for (const reservation of review.kept) this.reservations.set(reservation.reservationId, reservation);
+    const verdicts: RoundOutcome['verdicts'] = [];
+    const tell = (reservation: HeldReservation, verdict: OfferOutcome | 'unclear') =>
+      verdicts.push({
+        taskId: reservation.taskId,
+        verdict: { reservationId: reservation.reservationId, userId: reservation.userId, verdict, at: now },
+      });
+    for (const { reservation, outcome } of review.answered) {
+      if (outcome === 'accepted') this.offerAccepted(reservation);
+      else this.offerRefused(reservation, now);
+      tell(reservation, outcome);
+    }
+    for (const reservation of review.unclear) tell(reservation, 'unclear');
     const requeued: string[] = [];
-    for (const expired of pruned.expired) {
-      const task = this.reserved.get(expired.taskId);
-      if (task) {
-        this.reserved.delete(expired.taskId);
-        this.line.set(task.taskId, task);
-        requeued.push(task.taskId);
-      }
+    for (const expired of review.expired) {
+      if (this.backInLine(expired.taskId)) requeued.push(expired.taskId);
     }
 
-    const tasks = [...this.line.values()];
     const matching = matchTasksToAgents({
-      tasks,
-      agents: [...this.agents.values()],
+      tasks: [...this.line.values()].map((task) => this.withSkips(task, now)),
+      agents: [...this.agents.values()].map((agent) =>
+        this.mayBeOffered(agent) ? agent : noFreeSlot(agent),
+      ),
       queuesByRoutingProfile: this.queuesByRoutingProfile,
       reservations: [...this.reservations.values()],
       now,
+      maxNewReservations: this.takeOfferAllowance(now),
     });
     this.lastDecisions = matching.waiting;
+    this.spendOffers(matching.newReservations.length);
 
     const reservations = matching.newReservations.map(({ taskId, userId }): Reservation => {
       const task = this.line.get(taskId)!;
@@ -188,18 +240,108 @@ export class DispatcherBook {
     });
 
     const notices = this.changedDecisions(matching.waiting);
-    // A pending reservation is released at its expiry; an assigned one at the end of its catch-up
-    // window at the latest, which must wake the dispatcher even when no poll is due (nothing waits).
-    const expiries = [...this.reservations.values()].map((r) =>
-      r.state === 'pending' ? r.expiresAt : (r.assignedAt ?? r.reservedAt) + this.settings.catchUpMs,
-    );
-    const deadlines = [...expiries, ...(matching.nextWidenAt === undefined ? [] : [matching.nextWidenAt])];
+    // Held reservations need a look at their deadlines even when no poll is due (nothing waits).
+    const deadlines = [
+      ...[...this.reservations.values()].map((reservation) => reviewDeadline(reservation, this.settings)),
+      ...(matching.nextWidenAt === undefined ? [] : [matching.nextWidenAt]),
+      ...(matching.pacedTasks > 0 ? [this.nextOfferAt(now)] : []),
+      ...this.skipEnds(now),
+    ];
     return {
       reservations,
+      verdicts,
       notices,
       requeued,
       nextDeadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
     };
+  }
+
+  /** A reserved task goes back in line at its old place; false when the task is not reserved. */
+  private backInLine(taskId: string): boolean {
+    const task = this.reserved.get(taskId);
+    if (!task) return false;
+    this.reserved.delete(taskId);
+    this.line.set(taskId, task);
+    return true;
+  }
+
+  private offerAccepted(reservation: HeldReservation): void {
+    this.reserved.delete(reservation.taskId);
+    this.skips.delete(reservation.taskId);
+    this.misses.delete(reservation.userId);
+  }
+
+  /** Missed, rejected or unanswered: the agent is skipped for this task a while, and counted a miss. */
+  private offerRefused(reservation: HeldReservation, now: number): void {
+    this.reservations.delete(reservation.reservationId);
+    if (!this.backInLine(reservation.taskId)) return;
+    const skips = this.skips.get(reservation.taskId) ?? {};
+    skips[reservation.userId] = now + this.settings.missedAgentSkipMs;
+    this.skips.set(reservation.taskId, skips);
+    const statusSince = this.agents.get(reservation.userId)?.statusSince ?? 0;
+    const earlier = this.misses.get(reservation.userId);
+    const count = earlier && earlier.statusSince === statusSince ? earlier.count + 1 : 1;
+    this.misses.set(reservation.userId, { count, statusSince });
+  }
+
+  /** The task with the agents it skips now counted as excluded; expired skips are dropped. */
+  private withSkips(task: WaitingTask, now: number): WaitingTask {
+    const skips = this.skips.get(task.taskId);
+    if (!skips) return task;
+    const skipped = Object.keys(skips).filter((userId) => skips[userId]! > now);
+    if (skipped.length === 0) {
+      this.skips.delete(task.taskId);
+      return task;
+    }
+    return { ...task, excludedAgentIds: [...task.excludedAgentIds, ...skipped] };
+  }
+
+  private skipEnds(now: number): number[] {
+    const ends: number[] = [];
+    for (const [taskId, skips] of this.skips) {
+      if (!this.line.has(taskId)) continue;
+      for (const until of Object.values(skips)) if (until > now) ends.push(until);
+    }
+    return ends;
+  }
+
+  /**
+   * Connect does not route to an agent whose missed or rejected contact still shows; and an agent
+   * who missed several offers in a row gets no more until their status changes.
+   */
+  private mayBeOffered(agent: AgentState): boolean {
+    if (agent.contacts.some((contact) => contact.state === 'MISSED' || contact.state === 'REJECTED')) {
+      return false;
+    }
+    const misses = this.misses.get(agent.userId);
+    if (misses && misses.statusSince !== agent.statusSince) this.misses.delete(agent.userId);
+    else if (misses && misses.count >= this.settings.consecutiveMissesToHold) return false;
+    return true;
+  }
+
+  private refillOffers(now: number): { tokens: number; at: number } {
+    const { offersPerSecond, offerBurst } = this.settings;
+    const bucket = this.offerTokens ?? { tokens: offerBurst, at: now };
+    const tokens = Math.min(
+      offerBurst,
+      bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * offersPerSecond,
+    );
+    this.offerTokens = { tokens, at: now };
+    return this.offerTokens;
+  }
+
+  private takeOfferAllowance(now: number): number {
+    return Math.floor(this.refillOffers(now).tokens);
+  }
+
+  private spendOffers(count: number): void {
+    if (this.offerTokens) this.offerTokens.tokens -= count;
+  }
+
+  /** When the next whole offer token is there. */
+  private nextOfferAt(now: number): number {
+    const { tokens } = this.refillOffers(now);
+    return now + Math.ceil(((1 - (tokens % 1)) * 1000) / this.settings.offersPerSecond);
   }
 
   /** `waiting` is in line order (matching walked the line sorted), so its order gives each position. */
@@ -273,6 +415,9 @@ export class DispatcherBook {
       reservations: [...this.reservations.values()],
       queuesByRoutingProfile: this.queuesByRoutingProfile,
       reservationCounter: this.reservationCounter,
+      skips: Object.fromEntries(this.skips),
+      misses: Object.fromEntries(this.misses),
+      offerTokens: this.offerTokens ?? { tokens: this.settings.offerBurst, at: 0 },
     };
   }
 
@@ -299,6 +444,9 @@ export class DispatcherBook {
       book.reservations.set(reservation.reservationId, reservation);
     book.queuesByRoutingProfile = encoded.queuesByRoutingProfile;
     book.reservationCounter = encoded.reservationCounter;
+    for (const [taskId, skips] of Object.entries(encoded.skips)) book.skips.set(taskId, skips);
+    for (const [userId, misses] of Object.entries(encoded.misses)) book.misses.set(userId, misses);
+    book.offerTokens = encoded.offerTokens;
     return book;
   }
 }

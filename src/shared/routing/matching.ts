@@ -3,6 +3,7 @@ import type {
   AgentState,
   HeldReservation,
   Reservation,
+  RoutingProfileQueues,
   WaitDecision,
   WaitReason,
   WaitingTask,
@@ -12,10 +13,12 @@ import { compareWaitingTasks } from './waiting-order';
 export interface MatchingInput {
   tasks: readonly WaitingTask[];
   agents: readonly AgentState[];
-  /** Which queues each routing profile serves. */
-  queuesByRoutingProfile: Readonly<Record<string, readonly string[]>>;
+  /** Each routing profile's queues: its agents are offered tasks of its manual-assignment queues only. */
+  queuesByRoutingProfile: Readonly<Record<string, RoutingProfileQueues>>;
   reservations: readonly HeldReservation[];
   now: number;
+  /** At most this many new reservations (the offer rate's allowance); the rest wait for `offer-pacing`. */
+  maxNewReservations: number;
 }
 
 export interface MatchingRound {
@@ -25,6 +28,8 @@ export interface MatchingRound {
   waiting: Map<string, WaitDecision>;
   /** The earliest moment a task widens from its preferred agents to the whole queue, if any. */
   nextWidenAt?: number;
+  /** Tasks that would have had a slot but for the offer rate. */
+  pacedTasks: number;
 }
 
 /** Agents who may take tasks of one eligibility signature; shared by every task with that signature. */
@@ -60,8 +65,12 @@ function buildCandidateSet(
   initialFree: ReadonlyMap<string, number>,
 ): CandidateSet {
   const servingQueue = input.agents.filter((agent) =>
-    input.queuesByRoutingProfile[agent.routingProfileId]?.includes(task.queueId),
+    input.queuesByRoutingProfile[agent.routingProfileId]?.manual.includes(task.queueId),
   );
+  const routingQueue = () =>
+    input.agents.some((agent) =>
+      input.queuesByRoutingProfile[agent.routingProfileId]?.routed.includes(task.queueId),
+    );
   const inAllowedStatus = servingQueue.filter((agent) => task.allowedStatuses.includes(agent.statusName));
   const notExcluded = inAllowedStatus.filter((agent) => !task.excludedAgentIds.includes(agent.userId));
   const candidates = preferredOnly
@@ -71,7 +80,9 @@ function buildCandidateSet(
     input.agents.length === 0
       ? 'no-agent-data-yet'
       : servingQueue.length === 0
-        ? 'no-agent-serves-queue'
+        ? routingQueue()
+          ? 'queue-routed-by-connect'
+          : 'no-agent-serves-queue'
         : inAllowedStatus.length === 0
           ? 'no-agent-in-allowed-status'
           : notExcluded.length === 0
@@ -101,6 +112,7 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
   const waiting = new Map<string, WaitDecision>();
   let freeSlotsLeft = [...free.values()].reduce((sum, slots) => sum + slots, 0);
   let nextWidenAt: number | undefined;
+  let pacedTasks = 0;
 
   for (const task of [...input.tasks].sort(compareWaitingTasks)) {
     const preferredOnly = task.preferredAgentIds.length > 0 && input.now < task.widenAt;
@@ -115,6 +127,12 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
       freeSlotsLeft > 0 && !set.exhausted
         ? longestIdleWithFreeSlot(set.candidates, free, idleSince)
         : undefined;
+    if (chosen && newReservations.length >= input.maxNewReservations) {
+      // The slot stays free for this task's turn in a later round: only the rate holds it back.
+      pacedTasks += 1;
+      waiting.set(task.taskId, { reason: 'offer-pacing', candidateCount: set.candidates.length });
+      continue;
+    }
     if (!chosen) {
       set.exhausted = true;
       waiting.set(task.taskId, decisionFor(set));
@@ -126,7 +144,7 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
     // An agent who was just given work is no longer the longest idle.
     idleSince.set(chosen.userId, input.now);
   }
-  return { newReservations, waiting, nextWidenAt };
+  return { newReservations, waiting, nextWidenAt, pacedTasks };
 }
 
 function longestIdleWithFreeSlot(

@@ -1,14 +1,23 @@
-import type { AgentState, HeldReservation } from '../dispatcher-contract';
+import type {
+  AgentContactState,
+  AgentState,
+  DispatcherSettings,
+  HeldReservation,
+  OfferOutcome,
+} from '../dispatcher-contract';
+
+/** Contact states that say the agent accepted: connected, on hold, or already ended (after-contact work). */
+const ACCEPTED_STATES: ReadonlySet<AgentContactState> = new Set(['CONNECTED', 'CONNECTED_ONHOLD', 'ENDED']);
 
 /**
  * Connect's AvailableSlotsByChannel lags behind the associations this system makes, so a
- * reservation keeps its slot taken until a snapshot lists the reserved contact on the agent.
+ * reservation keeps its slot taken until Connect lists the reserved contact on the agent.
  */
 function seenInConnect(reservation: HeldReservation, agent: AgentState | undefined): boolean {
   return (
     reservation.contactId !== undefined &&
     agent !== undefined &&
-    agent.contactIds.includes(reservation.contactId)
+    agent.contacts.some((contact) => contact.contactId === reservation.contactId)
   );
 }
 
@@ -28,37 +37,118 @@ export function effectiveFreeSlots(
   return free;
 }
 
-export interface PrunedReservations {
-  kept: HeldReservation[];
-  /** Pending reservations whose task never settled in time: their tasks go back in line. */
-  expired: HeldReservation[];
+/** How the agent answered an offer, from what Connect reported after the offer; undefined: no answer yet. */
+export function offerAnswer(
+  reservation: HeldReservation,
+  agent: AgentState | undefined,
+): OfferOutcome | undefined {
+  if (
+    agent === undefined ||
+    reservation.offeredAt === undefined ||
+    agent.observedAt < reservation.offeredAt
+  ) {
+    return undefined;
+  }
+  const state = agent.contacts.find((contact) => contact.contactId === reservation.contactId)?.state;
+  if (state === undefined) return undefined;
+  if (ACCEPTED_STATES.has(state)) return 'accepted';
+  if (state === 'MISSED') return 'missed';
+  if (state === 'REJECTED') return 'rejected';
+  return undefined;
 }
 
 /**
- * Drops reservations that no longer need to hold a slot: assigned ones that a snapshot taken after
- * the assignment shows in Connect (or that are older than the catch-up window, in case the agent
- * already finished the task), and pending ones past their expiry.
+ * Whether the agent, reported well after the offer, shows no trace of it: neither ringing nor
+ * answered. The agent may have accepted and already finished it (no after-contact work), or missed
+ * it and cleared the miss: only Connect's record of the contact can tell.
  */
-export function pruneReservations(
+function offerVanished(
+  reservation: HeldReservation,
+  agent: AgentState | undefined,
+  visibleWithinMs: number,
+): boolean {
+  return (
+    agent !== undefined &&
+    reservation.offeredAt !== undefined &&
+    agent.observedAt >= reservation.offeredAt + visibleWithinMs &&
+    !seenInConnect(reservation, agent)
+  );
+}
+
+export interface ReservationReview {
+  kept: HeldReservation[];
+  /** Reservations whose task never settled in time: their tasks go back in line. */
+  expired: HeldReservation[];
+  /** Offers Connect shows answered: no longer held (an accepted contact counts in Connect's own figures). */
+  answered: { reservation: HeldReservation; outcome: OfferOutcome }[];
+  /** Offers with no answer in sight, or gone from the agent: still held (in `kept`); the task asks Connect itself. */
+  unclear: HeldReservation[];
+}
+
+/**
+ * Goes through the held reservations with the agents as last reported: a pending one is kept until
+ * it expires; an offered one until Connect shows the agent's answer, or is called unclear once no
+ * answer came within `offerAnswerTimeoutMs` or the agent no longer shows it; an accepted one until a snapshot taken after the
+ * acceptance shows the contact (or the catch-up window ends, in case the agent already finished it).
+ */
+export function reviewReservations(
   reservations: readonly HeldReservation[],
-  snapshot: { takenAt: number; agents: readonly AgentState[] } | undefined,
+  agents: { snapshotTakenAt: number | undefined; byId: ReadonlyMap<string, AgentState> },
   now: number,
-  catchUpMs: number,
-): PrunedReservations {
-  const agentsById = new Map(snapshot?.agents.map((agent) => [agent.userId, agent]));
-  const kept: HeldReservation[] = [];
-  const expired: HeldReservation[] = [];
+  settings: Pick<
+    DispatcherSettings,
+    'catchUpMs' | 'offerAnswerTimeoutMs' | 'offerVisibleWithinMs' | 'reservationTtlMs'
+  >,
+): ReservationReview {
+  const review: ReservationReview = { kept: [], expired: [], answered: [], unclear: [] };
   for (const reservation of reservations) {
-    if (reservation.state === 'pending') {
-      (now >= reservation.expiresAt ? expired : kept).push(reservation);
-      continue;
+    const agent = agents.byId.get(reservation.userId);
+    switch (reservation.state) {
+      case 'pending':
+        (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+        break;
+      case 'offered': {
+        const outcome = offerAnswer(reservation, agent);
+        if (outcome) review.answered.push({ reservation, outcome });
+        else if (reservation.unclearAt !== undefined) {
+          (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+        } else if (
+          now >= (reservation.offeredAt ?? reservation.reservedAt) + settings.offerAnswerTimeoutMs ||
+          offerVanished(reservation, agent, settings.offerVisibleWithinMs)
+        ) {
+          const asked = { ...reservation, unclearAt: now, expiresAt: now + settings.reservationTtlMs };
+          review.kept.push(asked);
+          review.unclear.push(asked);
+        } else review.kept.push(reservation);
+        break;
+      }
+      case 'accepted': {
+        const acceptedAt = reservation.acceptedAt ?? reservation.reservedAt;
+        const caughtUp =
+          agents.snapshotTakenAt !== undefined &&
+          agents.snapshotTakenAt >= acceptedAt &&
+          seenInConnect(reservation, agent);
+        if (!caughtUp && now < acceptedAt + settings.catchUpMs) review.kept.push(reservation);
+        break;
+      }
     }
-    const assignedAt = reservation.assignedAt ?? reservation.reservedAt;
-    const caughtUp =
-      snapshot !== undefined &&
-      snapshot.takenAt >= assignedAt &&
-      seenInConnect(reservation, agentsById.get(reservation.userId));
-    if (!caughtUp && now < assignedAt + catchUpMs) kept.push(reservation);
   }
-  return { kept, expired };
+  return review;
+}
+
+/** When a held reservation next needs a look even if no new data arrives. */
+export function reviewDeadline(
+  reservation: HeldReservation,
+  settings: Pick<DispatcherSettings, 'catchUpMs' | 'offerAnswerTimeoutMs'>,
+): number {
+  switch (reservation.state) {
+    case 'pending':
+      return reservation.expiresAt;
+    case 'offered':
+      return reservation.unclearAt !== undefined
+        ? reservation.expiresAt
+        : (reservation.offeredAt ?? reservation.reservedAt) + settings.offerAnswerTimeoutMs;
+    case 'accepted':
+      return (reservation.acceptedAt ?? reservation.reservedAt) + settings.catchUpMs;
+  }
 }

@@ -6,7 +6,7 @@ import type { WaitNotice, WaitReason } from '../dispatcher-contract';
  * cost a billed signal per round for no news (the dispatcher's explainTask query has the live reason).
  */
 export function waitNewsKey(reason: WaitReason): WaitReason {
-  return reason === 'behind-tasks-ahead-in-line' ? 'no-free-slot' : reason;
+  return reason === 'behind-tasks-ahead-in-line' || reason === 'offer-pacing' ? 'no-free-slot' : reason;
 }
 
 /** Why a task still waits, in words a supervisor reads in the Temporal UI. */
@@ -20,11 +20,15 @@ export function describeWait(
     case 'no-agent-data-yet':
       return 'The dispatcher has not read agent states from Connect yet.';
     case 'no-agent-serves-queue':
-      return `No logged-in agent has a routing profile that serves queue ${context.queueId}.`;
+      return `No logged-in agent has queue ${context.queueId} among the manual-assignment queues of their routing profile.`;
+    case 'queue-routed-by-connect':
+      return `Queue ${context.queueId} is a routing (not a manual-assignment) queue of the agents' routing profiles: Connect routes its contacts itself, and the dispatcher does not race it.`;
     case 'no-agent-in-allowed-status':
       return `No agent serving the queue is in an allowed status (${context.allowedStatuses.join(', ')}).`;
     case 'all-eligible-agents-excluded':
-      return 'Every agent who could take the task is excluded for it.';
+      return 'Every agent who could take the task is excluded for it, or missed or rejected its offer a moment ago.';
+    case 'offer-pacing':
+      return `An eligible agent is free; offers go out at the AssociateContactWithUser rate, and this task's turn comes next (${place}).`;
     case 'waiting-for-preferred-agents':
       return `Waiting for a preferred agent to have a free TASK slot (${candidateCount} preferred agent(s) eligible; ${place}).`;
     case 'no-free-slot':

@@ -4,7 +4,9 @@ import type { RouteTaskResult } from '../../../src/shared/route-task-contract';
 
 /**
  * The routing promise, read from the emulator's ledger: every task was assigned, with one contact
- * created and one assignment each, never over an agent's capacity, to the agent its result names.
+ * created and one accepted offer each, along documented paths only (no association refused for an
+ * unqueued contact or a queue that is not a manual-assignment queue, nothing Connect routed from a
+ * manual-assignment queue), never over an agent's capacity, to the agent its result names.
  */
 export function assertEachTaskAssignedOnce(emulator: RunningEmulator, results: RouteTaskResult[]): Ledger {
   assert.deepEqual(
@@ -14,17 +16,27 @@ export function assertEachTaskAssignedOnce(emulator: RunningEmulator, results: R
   const ledger = emulator.ledger();
   assert.equal(ledger.contactsCreated, results.length, 'one contact per task');
   assert.equal(ledger.duplicateCreations, 0);
-  assert.equal(ledger.assignments.length, results.length, 'one assignment per task');
-  assert.equal(new Set(ledger.assignments.map((assignment) => assignment.contactId)).size, results.length);
+  const accepted = ledger.assignments.filter((assignment) => assignment.acceptedAt !== undefined);
+  assert.equal(ledger.acceptedAssignments, results.length, 'one accepted offer per task');
+  assert.equal(new Set(accepted.map((assignment) => assignment.contactId)).size, results.length);
   assert.equal(ledger.doubleAssignments, 0);
   assert.equal(
     ledger.overCapacityAssignments,
     0,
     JSON.stringify(ledger.assignments.filter((assignment) => assignment.overCapacity)),
   );
+  assert.deepEqual(
+    {
+      CONTACT_NOT_QUEUED: ledger.associateRefusals.CONTACT_NOT_QUEUED ?? 0,
+      QUEUE_NOT_MANUAL_ASSIGNMENT: ledger.associateRefusals.QUEUE_NOT_MANUAL_ASSIGNMENT ?? 0,
+      connectRoutedInManualAssignmentQueues: ledger.connectRoutedInManualAssignmentQueues,
+    },
+    { CONTACT_NOT_QUEUED: 0, QUEUE_NOT_MANUAL_ASSIGNMENT: 0, connectRoutedInManualAssignmentQueues: 0 },
+  );
   for (const result of results) {
-    const assignment = ledger.assignments.find(({ contactId }) => contactId === result.contactId);
+    const assignment = accepted.find(({ contactId }) => contactId === result.contactId);
     assert.equal(assignment?.userId, result.userId, `${result.contactId} is with the agent the task reports`);
+    assert.equal(result.offers.at(-1)?.outcome, 'accepted', `${result.contactId}'s last offer was accepted`);
   }
   return ledger;
 }

@@ -47,23 +47,34 @@ describe('routeTask under Connect faults', () => {
     };
     const ledger = await routeAll({
       CreateContact: transient,
+      TransferContact: transient,
       AssociateContactWithUser: transient,
       DescribeContact: transient,
       GetCurrentUserData: transient,
+      ListRoutingProfileManualAssignmentQueues: transient,
       ListRoutingProfileQueues: transient,
     });
-    for (const operation of ['CreateContact', 'AssociateContactWithUser', 'DescribeContact'] as const) {
+    // DescribeContact is called only when an outcome is unclear, so it may see no fault.
+    const alwaysCalled = [
+      'CreateContact',
+      'TransferContact',
+      'AssociateContactWithUser',
+      'GetCurrentUserData',
+    ];
+    for (const operation of alwaysCalled as (keyof Ledger['faultsInjected'])[]) {
       assert.ok(ledger.faultsInjected[operation], `no fault was injected into ${operation}`);
     }
   });
 
-  it('assigns every task exactly once when create and associate commit, then fail or drop the connection', async () => {
+  it('assigns every task exactly once when create, transfer and associate commit, then fail or drop the connection', async () => {
     const commitThenFail = { commitThenFail: { errorRate: 0.25, dropRate: 0.25 } };
     const ledger = await routeAll({
       CreateContact: commitThenFail,
+      TransferContact: commitThenFail,
       AssociateContactWithUser: commitThenFail,
     });
-    assert.ok(ledger.clientTokenReplays > 0, 'a retried create reused its ClientToken');
+    assert.ok(ledger.clientTokenReplays > 0, 'a retried create or transfer reused its ClientToken');
+    assert.equal(ledger.transfers, TASKS, 'one transfer per task, however often it was retried');
     assert.ok(ledger.faultsInjected.AssociateContactWithUser, 'an association was committed, then failed');
   });
 });

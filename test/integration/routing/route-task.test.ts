@@ -46,7 +46,11 @@ describe('routeTask against the Connect emulator', () => {
     assert.equal(result.outcome, 'assigned');
     assert.equal(result.userId, ALICE);
     assert.equal(result.contactId, waiting.contactId);
-    assert.equal(result.confirmed, true);
+    assert.deepEqual(
+      result.offers.map((offer) => [offer.userId, offer.contactId, offer.outcome]),
+      [[ALICE, waiting.contactId, 'accepted']],
+      'assigned means Connect showed the agent accepted',
+    );
     assert.equal(result.reservationsTried, 1);
     assert.ok(pollsAfter - pollsBefore <= 2, `assigned after ${pollsAfter - pollsBefore} polls`);
     assert.ok((result.waitedMs ?? -1) >= 0);

@@ -15,6 +15,7 @@ import {
 import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
 import { type RouteTaskStatus, routeTaskStatusQuery } from '../../../src/shared/route-task-contract';
 import { type DispatcherSettings, LOCAL_DISPATCHER_SETTINGS } from '../../../src/shared/dispatcher-contract';
+import type { ConnectCallRates } from '../../../src/shared/task-queues';
 import type { routeTask } from '../../../workflows/route-task';
 import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
@@ -23,6 +24,19 @@ export const [ALICE, BOB, CAROL, ERIN, FRANK] = ['alice', 'bob', 'carol', 'erin'
   defaultAgentId,
 );
 export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
+
+/**
+ * The tests' account has its per-contact quotas raised (as accounts that route in volume do), so
+ * that tests about routing are not paced at 2 calls/s; tests about the rates pass their own.
+ */
+const TEST_ACCOUNT_QUOTAS: Partial<ConnectCallRates> = {
+  create: 20,
+  startTask: 20,
+  transfer: 20,
+  associate: 20,
+  describe: 50,
+  stop: 50,
+};
 
 let instanceCounter = 0;
 
@@ -40,6 +54,8 @@ export interface RoutingStack extends LocalStack<InProcessWorker | undefined> {
 export async function startRoutingStack(
   options: {
     config?: EmulatorConfig;
+    /** The account's Connect quotas, kept by emulator and worker alike; default: TEST_ACCOUNT_QUOTAS. */
+    connectCallRates?: Partial<ConnectCallRates>;
     seed?: number;
     dispatcher?: Partial<DispatcherSettings>;
     dispatcherErrorPolicy?: ErrorPolicyOverrides;
@@ -56,6 +72,7 @@ export async function startRoutingStack(
     instanceId: `routing-test-${process.pid}-${instanceCounter}-${Date.now().toString(36)}`,
     taskQueue: uniqueTaskQueue('routing'),
     emulatorConfig: options.config,
+    connectCallRates: options.connectCallRates ?? TEST_ACCOUNT_QUOTAS,
     seed: options.seed ?? 11,
     worker:
       options.inProcessWorker === false

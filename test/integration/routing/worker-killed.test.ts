@@ -29,6 +29,7 @@ describe('routeTask when its worker is killed mid-run', () => {
           temporalAddress: stack.temporalAddress,
           taskQueue: stack.taskQueue,
           connectEndpoint: stack.emulator.endpoint,
+          connectCallRates: stack.connectCallRates,
         },
         { quiet: true },
       );

@@ -87,7 +87,33 @@ describe('associateContactWithUser activity', () => {
       assert.equal(failure.nonRetryable, false);
     });
 
-    it('a 500 and the contact is with nobody yet: the 500 stands', async () => {
+    it('InvalidRequest on a retry and the contact accepted by nobody yet: unconfirmed (it may be ringing)', async () => {
+      const { connectMock, activities } = connectActivities();
+      connectMock
+        .on(AssociateContactWithUserCommand)
+        .rejects(
+          new InvalidRequestException({ message: 'Contact is already offered', $metadata: sdkMetadata(400) }),
+        );
+      connectMock.on(DescribeContactCommand).resolves(withAgent(undefined));
+      const result = await runActivity(activities.associateContactWithUser, input(), { attempt: 2 });
+      assert.equal(result.resolvedBy, 'unconfirmed');
+    });
+
+    it('InvalidRequest on a retry and the contact has ended: the refusal stands', async () => {
+      const { connectMock, activities } = connectActivities();
+      connectMock
+        .on(AssociateContactWithUserCommand)
+        .rejects(new InvalidRequestException({ message: 'Contact has ended', $metadata: sdkMetadata(400) }));
+      connectMock
+        .on(DescribeContactCommand)
+        .resolves({ Contact: { Id: 'contact-1', DisconnectTimestamp: new Date(NOW) } });
+      const failure = await failureOf(
+        runActivity(activities.associateContactWithUser, input(), { attempt: 2 }),
+      );
+      assert.equal(failure.type, 'InvalidRequestException');
+    });
+
+    it('a 500 and the contact is with nobody yet: the 500 stands, so the retry tells', async () => {
       const { connectMock, activities } = connectActivities();
       connectMock.on(AssociateContactWithUserCommand).rejects(internalError());
       connectMock.on(DescribeContactCommand).resolves(withAgent(undefined));

@@ -14,7 +14,7 @@ const agent = (id: string, availableTaskSlots = 1, contactIds: string[] = []): U
   AvailableSlotsByChannel: { TASK: availableTaskSlots, VOICE: 1 },
   MaxSlotsByChannel: { TASK: 3, VOICE: 1 },
   ActiveSlotsByChannel: { TASK: 3 - availableTaskSlots },
-  Contacts: contactIds.map((ContactId) => ({ ContactId, Channel: 'TASK' })),
+  Contacts: contactIds.map((ContactId) => ({ ContactId, Channel: 'TASK', AgentContactState: 'CONNECTED' })),
 });
 const page = (agents: UserData[], NextToken?: string) =>
   ({ UserDataList: agents, NextToken, $metadata: {} }) as GetCurrentUserDataCommandOutput;
@@ -48,7 +48,7 @@ describe('getCurrentUserData activity', () => {
       availableTaskSlots: 2,
       maxTaskSlots: 3,
       activeTaskSlots: 1,
-      contactIds: ['c-9'],
+      contacts: [{ contactId: 'c-9', state: 'CONNECTED' }],
     });
     const sent = connectMock.commandCalls(GetCurrentUserDataCommand).map((call) => call.args[0].input);
     assert.deepEqual(

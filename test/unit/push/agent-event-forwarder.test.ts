@@ -26,7 +26,10 @@ const record = (fields: Record<string, unknown> = {}) => ({
         ],
       },
     },
-    Contacts: [{ ContactId: 'c-1', Channel: 'TASK' }],
+    Contacts: [
+      { ContactId: 'c-1', Channel: 'TASK', State: 'CONNECTING' },
+      { ContactId: 'c-2', Channel: 'TASK', State: 'SOMETHING_NEW' },
+    ],
   },
   ...fields,
 });
@@ -41,7 +44,7 @@ describe('agentUpdateFromRecord', () => {
         statusName: 'Available',
         statusSince: Date.parse('2026-03-02T10:00:00.000Z'),
         freeTaskSlots: 2,
-        contactIds: ['c-1'],
+        contacts: [{ contactId: 'c-1', state: 'CONNECTING' }, { contactId: 'c-2' }],
         observedAt: Date.parse('2026-03-02T10:00:05.000Z'),
       },
     });

@@ -1,32 +1,53 @@
 import assert from 'node:assert/strict';
 import { type BookSettings, DispatcherBook } from '../../../src/shared/routing/dispatcher-book';
-import type { AgentState, WaitingTask } from '../../../src/shared/dispatcher-contract';
+import type {
+  AgentContactState,
+  AgentState,
+  OfferVerdict,
+  WaitingTask,
+} from '../../../src/shared/dispatcher-contract';
 import { waitingTask } from '../../helpers/waiting-task';
 
 const SETTINGS: BookSettings = {
   reservationTtlMs: 60_000,
   catchUpMs: 15_000,
   maxWaitNoticesPerRound: 3,
+  // Pacing is tested on its own; elsewhere it must not get in the way.
+  offersPerSecond: 1_000,
+  offerBurst: 1_000,
+  offerAnswerTimeoutMs: 20_000,
+  offerVisibleWithinMs: 5_000,
+  missedAgentSkipMs: 30_000,
+  consecutiveMissesToHold: 2,
 };
 const T0 = 10_000_000;
 
 const task = waitingTask;
 
-function agent(userId: string, freeTaskSlots: number, contactIds: string[] = []): AgentState {
+function agent(
+  userId: string,
+  freeTaskSlots: number,
+  contacts: [string, AgentContactState][] = [],
+  observedAt = T0 - 1000,
+): AgentState {
   return {
     userId,
     routingProfileId: 'rp1',
     statusName: 'Available',
     statusSince: T0 - 1000,
     freeTaskSlots,
-    contactIds,
-    observedAt: T0 - 1000,
+    contacts: contacts.map(([contactId, state]) => ({ contactId, state })),
+    observedAt,
   };
 }
 
 function bookWith(...tasks: WaitingTask[]): DispatcherBook {
-  const book = new DispatcherBook(SETTINGS);
-  book.setRoutingProfileQueues('rp1', ['q1']);
+  return bookWithSettings(SETTINGS, ...tasks);
+}
+
+function bookWithSettings(settings: BookSettings, ...tasks: WaitingTask[]): DispatcherBook {
+  const book = new DispatcherBook(settings);
+  book.setRoutingProfileQueues('rp1', { manual: ['q1'], routed: [] });
   for (const t of tasks) book.enqueue(t);
   return book;
 }
@@ -51,11 +72,12 @@ describe('DispatcherBook', () => {
     book.applySnapshot([agent('u1', 1)], T0 + 1000); // Connect has not caught up yet
     assert.deepEqual(book.round(T0 + 1000).reservations, []);
 
-    book.settle(offer.reservationId, 'assigned', T0 + 1500, 'contact-a');
+    book.settle(offer.reservationId, 'offered', T0 + 1500, 'contact-a');
     book.applySnapshot([agent('u1', 1)], T0 + 2000); // still not visible: keep holding
     assert.deepEqual(book.round(T0 + 2000).reservations, []);
 
-    book.applySnapshot([agent('u1', 1, ['contact-a'])], T0 + 3000); // visible and a second slot free
+    // Offered (ringing) and counted by Connect, and a second slot free.
+    book.applySnapshot([agent('u1', 1, [['contact-a', 'CONNECTING']], T0 + 3000)], T0 + 3000);
     assert.deepEqual(
       book.round(T0 + 3000).reservations.map((o) => o.taskId),
       ['b'],
@@ -88,14 +110,160 @@ describe('DispatcherBook', () => {
     );
   });
 
-  it("wakes at the end of an assigned reservation's catch-up window, so an idle dispatcher can end", () => {
+  it("wakes at the end of an accepted reservation's catch-up window, so an idle dispatcher can end", () => {
     const book = bookWith(task('a', T0));
     book.applySnapshot([agent('u1', 1)], T0);
     const [reservation] = book.round(T0).reservations;
-    book.settle(reservation.reservationId, 'assigned', T0 + 100, 'contact-a');
+    book.settle(reservation.reservationId, 'accepted', T0 + 100, 'contact-a');
     assert.equal(book.round(T0 + 200).nextDeadline, T0 + 100 + SETTINGS.catchUpMs);
     book.round(T0 + 100 + SETTINGS.catchUpMs);
     assert.equal(book.reservationCount, 0);
+  });
+
+  describe('offers', () => {
+    /** A book with task `a` (and `b` behind it) offered to u1 as contact-a at T0 + 100. */
+    function offered(...more: WaitingTask[]) {
+      const book = bookWith(task('a', T0), ...more);
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      assert.equal(reservation.userId, 'u1');
+      book.settle(reservation.reservationId, 'offered', T0 + 100, 'contact-a');
+      return { book, reservation };
+    }
+    const verdictsOf = (verdicts: { taskId: string; verdict: OfferVerdict }[]) =>
+      verdicts.map(({ taskId, verdict }) => [taskId, verdict.userId, verdict.verdict]);
+
+    it('tells the task it was accepted once Connect shows the contact connected, and frees the hold', () => {
+      const { book } = offered();
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTING']], T0 + 500)], T0 + 500);
+      const ringing = book.round(T0 + 500);
+      assert.deepEqual(ringing.verdicts, []);
+      assert.equal(book.offersAwaitingAnswer, 1);
+      assert.deepEqual(book.queuesToWatch(), ['q1'], 'an open offer keeps its queue polled');
+
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTED']], T0 + 1000)], T0 + 1000);
+      assert.deepEqual(verdictsOf(book.round(T0 + 1000).verdicts), [['a', 'u1', 'accepted']]);
+      assert.equal(book.reservationCount, 0);
+      assert.equal(book.explain('a').state, 'unknown');
+      assert.deepEqual(book.queuesToWatch(), []);
+    });
+
+    it('puts a missed task back at its old place, offers it to another agent, and skips the one who missed', () => {
+      const { book } = offered(task('b', T0 + 1));
+      book.applySnapshot(
+        [agent('u1', 1, [['contact-a', 'MISSED']], T0 + 1000), agent('u2', 0, [], T0 + 1000)],
+        T0 + 1000,
+      );
+      const missed = book.round(T0 + 1000);
+      assert.deepEqual(verdictsOf(missed.verdicts), [['a', 'u1', 'missed']]);
+      // u1 shows a missed contact: Connect routes nothing to them until it clears.
+      assert.deepEqual(missed.reservations, []);
+
+      book.applySnapshot([agent('u1', 1, [], T0 + 2000), agent('u2', 1, [], T0 + 2000)], T0 + 2000);
+      assert.deepEqual(
+        book.round(T0 + 2000).reservations.map((r) => [r.taskId, r.userId]),
+        [
+          ['a', 'u2'],
+          ['b', 'u1'],
+        ],
+        'a keeps its place ahead of b, and is not offered to u1 again',
+      );
+    });
+
+    it('re-offers a missed task in the very round that sees the miss, when another agent has a slot', () => {
+      const { book } = offered();
+      book.applySnapshot(
+        [agent('u1', 1, [['contact-a', 'MISSED']], T0 + 1000), agent('u2', 1, [], T0 + 1000)],
+        T0 + 1000,
+      );
+      const round = book.round(T0 + 1000);
+      assert.deepEqual(verdictsOf(round.verdicts), [['a', 'u1', 'missed']]);
+      assert.deepEqual(
+        round.reservations.map((r) => [r.taskId, r.userId]),
+        [['a', 'u2']],
+      );
+    });
+
+    it('offers the task to the agent who missed it again once the skip is over', () => {
+      const { book } = offered();
+      book.applySnapshot([agent('u1', 1, [['contact-a', 'REJECTED']], T0 + 1000)], T0 + 1000);
+      assert.deepEqual(verdictsOf(book.round(T0 + 1000).verdicts), [['a', 'u1', 'rejected']]);
+      book.applySnapshot([agent('u1', 1, [], T0 + 2000)], T0 + 2000);
+      const skipping = book.round(T0 + 2000);
+      assert.deepEqual(skipping.reservations, []);
+      assert.equal(book.explain('a').decision?.reason, 'all-eligible-agents-excluded');
+      assert.equal(skipping.nextDeadline, T0 + 1000 + SETTINGS.missedAgentSkipMs, 'wakes when the skip ends');
+      assert.deepEqual(
+        book.round(T0 + 1000 + SETTINGS.missedAgentSkipMs).reservations.map((r) => r.userId),
+        ['u1'],
+      );
+    });
+
+    it('offers nothing more to an agent who missed offers in a row, until their status changes', () => {
+      const book = bookWith(task('a', T0), task('b', T0 + 1), task('c', T0 + 2));
+      let now = T0;
+      for (const [taskId, contactId] of [
+        ['a', 'contact-a'],
+        ['b', 'contact-b'],
+      ]) {
+        book.applySnapshot([agent('u1', 1, [], now)], now);
+        const [reservation] = book.round(now).reservations;
+        assert.equal(reservation.taskId, taskId);
+        book.settle(reservation.reservationId, 'offered', now + 10, contactId);
+        book.applySnapshot([agent('u1', 1, [[contactId, 'MISSED']], now + 20)], now + 20);
+        book.round(now + 20);
+        now += 1000;
+      }
+      book.applySnapshot([agent('u1', 1, [], now)], now);
+      assert.deepEqual(book.round(now).reservations, [], 'held after two misses in a row');
+      book.applySnapshot([{ ...agent('u1', 1, [], now + 1), statusSince: now + 1 }], now + 1);
+      assert.deepEqual(
+        book.round(now + 1).reservations.map((r) => r.taskId),
+        ['c'],
+        'routable again once the status changed',
+      );
+    });
+
+    it('calls an offer unclear when no answer shows in time, and acts on what the task then learns', () => {
+      const { book, reservation } = offered(task('b', T0 + 1));
+      const timeout = T0 + 100 + SETTINGS.offerAnswerTimeoutMs;
+      book.applySnapshot([agent('u1', 0, [], timeout), agent('u2', 0, [], timeout)], timeout);
+      assert.deepEqual(verdictsOf(book.round(timeout).verdicts), [['a', 'u1', 'unclear']]);
+      assert.deepEqual(book.round(timeout + 1).verdicts, [], 'said once');
+      assert.equal(book.explain('a').state, 'reserved', 'the slot stays held while the task asks Connect');
+
+      book.settle(reservation.reservationId, 'offer-unanswered', timeout + 500);
+      book.applySnapshot(
+        [agent('u1', 1, [], timeout + 600), agent('u2', 1, [], timeout + 600)],
+        timeout + 600,
+      );
+      assert.deepEqual(
+        book.round(timeout + 600).reservations.map((r) => [r.taskId, r.userId]),
+        [
+          ['a', 'u2'],
+          ['b', 'u1'],
+        ],
+      );
+    });
+
+    it('paces offers at the offer rate after a burst, and says so to the tasks it holds back', () => {
+      const paced = { ...SETTINGS, offersPerSecond: 2, offerBurst: 5 };
+      const book = bookWithSettings(paced, ...Array.from({ length: 8 }, (_, i) => task(`t${i}`, T0 + i)));
+      book.applySnapshot(
+        Array.from({ length: 8 }, (_, i) => agent(`u${i}`, 1)),
+        T0,
+      );
+      const burst = book.round(T0);
+      assert.equal(burst.reservations.length, 5);
+      assert.equal(book.explain('t5').decision?.reason, 'offer-pacing');
+      assert.equal(burst.nextDeadline, T0 + 500, 'wakes when the next offer may go out');
+      assert.equal(book.round(T0 + 499).reservations.length, 0);
+      assert.deepEqual(
+        book.round(T0 + 500).reservations.map((r) => r.taskId),
+        ['t5'],
+      );
+      assert.equal(book.round(T0 + 1500).reservations.length, 2);
+    });
   });
 
   it('forgets a task that leaves, including its unsettled reservation', () => {
@@ -176,7 +344,11 @@ describe('DispatcherBook', () => {
     );
     const original = bookWith(...tasks);
     original.applySnapshot([agent('u1', 2), agent('u2', 1)], T0 + 100);
-    original.round(T0 + 100);
+    const [missedOffer] = original.round(T0 + 100).reservations;
+    // A missed offer leaves a skip and a miss count behind, which must survive too.
+    original.settle(missedOffer.reservationId, 'offered', T0 + 150, 'c-missed');
+    original.applySnapshot([agent(missedOffer.userId, 0, [['c-missed', 'MISSED']], T0 + 200)], T0 + 200);
+    original.round(T0 + 200);
     const copy = DispatcherBook.decode(SETTINGS, JSON.parse(JSON.stringify(original.encode())));
     assert.deepEqual(copy.encode(), original.encode());
     for (const book of [original, copy]) book.applySnapshot([agent('u1', 3), agent('u2', 3)], T0 + 60_000);

@@ -3,7 +3,10 @@ import { matchTasksToAgents, type MatchingInput } from '../../../src/shared/rout
 import type { AgentState, HeldReservation, WaitingTask } from '../../../src/shared/dispatcher-contract';
 
 const NOW = 1_000_000;
-const QUEUES = { general: ['q-general'], billing: ['q-billing', 'q-general'] };
+const QUEUES = {
+  general: { manual: ['q-general'], routed: [] },
+  billing: { manual: ['q-billing', 'q-general'], routed: [] },
+};
 
 function task(taskId: string, overrides: Partial<WaitingTask> = {}): WaitingTask {
   return {
@@ -26,7 +29,7 @@ function agent(userId: string, overrides: Partial<AgentState> = {}): AgentState 
     statusName: 'Available',
     statusSince: NOW - 60_000,
     freeTaskSlots: 1,
-    contactIds: [],
+    contacts: [],
     observedAt: NOW - 60_000,
     ...overrides,
   };
@@ -39,6 +42,7 @@ function match(partial: Partial<MatchingInput>) {
     queuesByRoutingProfile: QUEUES,
     reservations: [],
     now: NOW,
+    maxNewReservations: Infinity,
     ...partial,
   });
 }
@@ -106,14 +110,17 @@ describe('matchTasksToAgents', () => {
         userId: 'a2',
         contactId: 'c-seen',
         reservedAt: NOW - 5,
-        state: 'assigned',
-        assignedAt: NOW - 4,
+        state: 'offered',
+        offeredAt: NOW - 4,
         expiresAt: NOW + 60_000,
       },
     ];
     const round = match({
       tasks: [task('t1', { enqueuedAt: 1 }), task('t2', { enqueuedAt: 2 })],
-      agents: [agent('a1'), agent('a2', { freeTaskSlots: 1, contactIds: ['c-seen'] })],
+      agents: [
+        agent('a1'),
+        agent('a2', { freeTaskSlots: 1, contacts: [{ contactId: 'c-seen', state: 'CONNECTING' }] }),
+      ],
       reservations,
     });
     assert.deepEqual(round.newReservations, [{ taskId: 't1', userId: 'a2' }]);
@@ -166,14 +173,40 @@ describe('matchTasksToAgents', () => {
     assert.equal(none.waiting.get('t')?.reason, 'no-agent-in-allowed-status');
   });
 
-  it("only offers a task to agents whose routing profile serves the task's queue", () => {
+  it("only offers a task to agents with the task's queue among their manual-assignment queues", () => {
+    const queuesByRoutingProfile = { ...QUEUES, routing: { manual: [], routed: ['q-auto'] } };
     const round = match({
-      tasks: [task('billing-task', { queueId: 'q-billing' }), task('orphan', { queueId: 'q-nobody' })],
-      agents: [agent('generalist', { statusSince: 0 }), agent('biller', { routingProfileId: 'billing' })],
+      tasks: [
+        task('billing-task', { queueId: 'q-billing' }),
+        task('orphan', { queueId: 'q-nobody' }),
+        task('auto', { queueId: 'q-auto' }),
+      ],
+      agents: [
+        agent('generalist', { statusSince: 0 }),
+        agent('biller', { routingProfileId: 'billing' }),
+        agent('routed', { routingProfileId: 'routing' }),
+      ],
+      queuesByRoutingProfile,
     });
     assert.deepEqual(round.newReservations, [{ taskId: 'billing-task', userId: 'biller' }]);
     assert.equal(round.waiting.get('orphan')?.reason, 'no-agent-serves-queue');
+    // Connect routes a routing queue's contacts itself: offering them too would race it.
+    assert.equal(round.waiting.get('auto')?.reason, 'queue-routed-by-connect');
     assert.equal(match({ tasks: [task('t')] }).waiting.get('t')?.reason, 'no-agent-data-yet');
+  });
+
+  it('hands out at most the offer allowance, and says the rest wait for it', () => {
+    const round = match({
+      tasks: [task('t1', { enqueuedAt: 1 }), task('t2', { enqueuedAt: 2 }), task('t3', { enqueuedAt: 3 })],
+      agents: [agent('a1', { freeTaskSlots: 2 }), agent('a2')],
+      maxNewReservations: 2,
+    });
+    assert.deepEqual(
+      round.newReservations.map((grant) => grant.taskId),
+      ['t1', 't2'],
+    );
+    assert.equal(round.pacedTasks, 1);
+    assert.deepEqual(round.waiting.get('t3'), { reason: 'offer-pacing', candidateCount: 2 });
   });
 
   describe('invariants on seeded random rounds', () => {
@@ -228,6 +261,7 @@ describe('matchTasksToAgents', () => {
           queuesByRoutingProfile: QUEUES,
           reservations,
           now: NOW,
+          maxNewReservations: Infinity,
         });
 
         // Reservations not yet visible in Connect hold slots; an agent never has fewer than none free.
@@ -238,7 +272,7 @@ describe('matchTasksToAgents', () => {
           ]),
         );
         const eligible = (t: WaitingTask, a: AgentState) =>
-          QUEUES[a.routingProfileId as keyof typeof QUEUES].includes(t.queueId) &&
+          QUEUES[a.routingProfileId as keyof typeof QUEUES].manual.includes(t.queueId) &&
           t.allowedStatuses.includes(a.statusName) &&
           !t.excludedAgentIds.includes(a.userId) &&
           (t.preferredAgentIds.length === 0 || NOW >= t.widenAt || t.preferredAgentIds.includes(a.userId));
