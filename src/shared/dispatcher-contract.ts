@@ -4,6 +4,7 @@
  * activities and clients import it; it imports nothing of theirs.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { CONTACT_STATES } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
 
 /** One dispatcher per Connect instance: a stable, readable id that anyone can compute. */
@@ -37,18 +38,7 @@ export type TaskChange = Partial<Pick<WaitingTask, 'priority' | 'preferredAgentI
  * (CONNECTED), misses it (MISSED) or rejects it (REJECTED); an ended one stays ENDED on the agent,
  * holding its slot, through after-contact work.
  */
-export const AGENT_CONTACT_STATES = [
-  'INCOMING',
-  'PENDING',
-  'CONNECTING',
-  'CONNECTED',
-  'CONNECTED_ONHOLD',
-  'MISSED',
-  'ERROR',
-  'ENDED',
-  'REJECTED',
-] as const;
-export type AgentContactState = (typeof AGENT_CONTACT_STATES)[number];
+export type AgentContactState = (typeof CONTACT_STATES)[number];
 
 export interface AgentContact {
   contactId: string;
@@ -58,7 +48,7 @@ export interface AgentContact {
 
 /** A contact as Connect lists it on an agent (GetCurrentUserData, or an agent event). */
 export function agentContact(contactId: string, state: string | undefined): AgentContact {
-  const known = AGENT_CONTACT_STATES.find((value) => value === state);
+  const known = CONTACT_STATES.find((value) => value === state);
   return known === undefined ? { contactId } : { contactId, state: known };
 }
 
