@@ -11,6 +11,7 @@ import { makeDescribeContact } from './describe-contact';
 import { makeGetCurrentUserData } from './get-current-user-data';
 import { makeListRoutingProfileManualAssignmentQueues } from './list-routing-profile-manual-assignment-queues';
 import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
+import { makeListUsers } from './list-users';
 import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './register-with-dispatcher';
 import { makeStartTaskContact } from './start-task-contact';
 import { makeStopContact } from './stop-contact';
@@ -36,6 +37,7 @@ export function createConnectActivities(deps: CreateConnectActivitiesDeps) {
       makeListRoutingProfileManualAssignmentQueues(resolved),
     ),
     transferContact: reportingAttempt(makeTransferContact(resolved)),
+    listUsers: reportingAttempt(makeListUsers(resolved)),
   };
 }
 
@@ -77,6 +79,7 @@ export type {
 export type { StartTaskContactInput, StartTaskContactResult } from './start-task-contact';
 export type { StopContactInput, StopContactResult } from './stop-contact';
 export type { TransferContactInput, TransferContactResult } from './transfer-contact';
+export type { ListUsersResult } from './list-users';
 export type {
   ListRoutingProfileQueuesInput,
   ListRoutingProfileQueuesResult,

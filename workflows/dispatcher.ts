@@ -51,13 +51,17 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     getCurrentUserDataCalls: input.carried?.getCurrentUserDataCalls ?? 0,
     runsSoFar: (input.carried?.runsSoFar ?? 0) + 1,
   };
-  const { getCurrentUserData, listRoutingProfileManualAssignmentQueues, listRoutingProfileQueues } =
-    proxyRoutingActivities(input.taskQueue, {
-      startToCloseTimeout: '30 seconds',
-      // A poll that cannot succeed within this long is given up; the next one is due soon anyway.
-      scheduleToCloseTimeout: '2 minutes',
-      retry: activityRetryPolicy(resolveErrorPolicy(input.errorPolicy)),
-    });
+  const {
+    getCurrentUserData,
+    listRoutingProfileManualAssignmentQueues,
+    listRoutingProfileQueues,
+    listUsers,
+  } = proxyRoutingActivities(input.taskQueue, {
+    startToCloseTimeout: '30 seconds',
+    // A poll that cannot succeed within this long is given up; the next one is due soon anyway.
+    scheduleToCloseTimeout: '2 minutes',
+    retry: activityRetryPolicy(resolveErrorPolicy(input.errorPolicy)),
+  });
   upsertSearchAttributes([{ key: ConnectInstanceId, value: input.instanceId }]);
 
   let roundRequested = true;
@@ -65,6 +69,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let nextPollAt = 0;
   let nextDeadline: number | undefined;
   let routingProfilesReadAt = Date.now();
+  let agentNamesReadAt: number | undefined;
   let busySince = Date.now();
 
   setHandler(enqueueTaskSignal, (task) => {
@@ -141,6 +146,23 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     );
   }
 
+  /** Usernames for offers, read when unknown agents appear, at most once per routing-profile refresh. */
+  async function learnAgentNames(): Promise<void> {
+    if (!book.hasUnnamedAgents) return;
+    if (agentNamesReadAt !== undefined && Date.now() - agentNamesReadAt < settings.routingProfileRefreshMs)
+      return;
+    agentNamesReadAt = Date.now();
+    try {
+      const { usernames } = await listUsers({ instanceId: input.instanceId, errorPolicy: input.errorPolicy });
+      book.setAgentNames(usernames);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn('ListUsers failed; offers show agent ids only until the next try', {
+        error: error.cause?.message,
+      });
+    }
+  }
+
   async function dispatchRound(): Promise<void> {
     const outcome = book.round(Date.now());
     nextDeadline = outcome.nextDeadline;
@@ -189,7 +211,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       if (!roundRequested) return statusNow();
     }
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
-    await learnRoutingProfiles();
+    await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     await dispatchRound();
 
     const info = workflowInfo();

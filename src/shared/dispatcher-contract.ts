@@ -72,6 +72,8 @@ export interface Reservation {
   reservationId: string;
   taskId: string;
   userId: string;
+  /** The agent's username, when the dispatcher has read it (ListUsers): what a supervisor knows them by. */
+  agentName?: string;
   /** Unsettled by then, the slot is released and the task goes back in line at its old place. */
   expiresAt: number;
 }
@@ -273,6 +275,8 @@ export interface EncodedDispatcherBook {
   /** Per agent: offers missed in a row, and the status they missed them in. */
   misses: Record<string, { count: number; statusSince: number }>;
   offerTokens: { tokens: number; at: number };
+  /** Usernames of the agents seen, by user id. */
+  agentNames: Record<string, string>;
 }
 
 export interface DispatcherStatus {

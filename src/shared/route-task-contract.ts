@@ -342,6 +342,8 @@ export interface RouteTaskStatus {
 /** One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them). */
 export interface OfferRecord {
   userId: string;
+  /** The agent's username, when the dispatcher knew it. */
+  agentName?: string;
   contactId: string;
   offeredAt: string;
   /** Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time. */

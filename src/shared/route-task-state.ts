@@ -308,7 +308,13 @@ export class RouteTaskState implements AttemptTally {
       offeredAt: now,
     };
     this.note({ key: ConnectAgentId, value: reservation.userId });
-    this.offers.push({ userId: reservation.userId, contactId: contact.contactId, offeredAt: iso(now) });
+    const { userId, agentName } = reservation;
+    this.offers.push({
+      userId,
+      ...(agentName === undefined ? {} : { agentName }),
+      contactId: contact.contactId,
+      offeredAt: iso(now),
+    });
     this.stage = offered;
     return offered;
   }
@@ -464,17 +470,17 @@ export class RouteTaskState implements AttemptTally {
     const reservation = reservationOf(stage);
     if (stage.name === 'offered') {
       lines.push(
-        `Offered to agent \`${stage.reservation.userId}\` at ${iso(stage.offeredAt)}: waiting for the agent to accept`,
+        `Offered to ${agentLabel(stage.reservation)} at ${iso(stage.offeredAt)}: waiting for the agent to accept`,
       );
     } else if (stage.name === 'assigned') {
-      lines.push(`Accepted by agent \`${stage.reservation.userId}\` at ${iso(stage.assignedAt)}`);
-    } else if (reservation) lines.push(`Assigning to agent \`${reservation.userId}\``);
+      lines.push(`Accepted by ${agentLabel(stage.reservation)} at ${iso(stage.assignedAt)}`);
+    } else if (reservation) lines.push(`Assigning to ${agentLabel(reservation)}`);
     const answered = this.offers.filter(
       (offer) => offer.outcome !== undefined && offer.outcome !== 'accepted',
     );
     if (answered.length > 0) {
       lines.push(
-        `Earlier offers: ${answered.map((offer) => `\`${offer.userId}\` ${offer.outcome} at ${offer.answeredAt}`).join('; ')}`,
+        `Earlier offers: ${answered.map((offer) => `${agentLabel(offer)} ${offer.outcome} at ${offer.answeredAt}`).join('; ')}`,
       );
     }
     return lines.join('\n\n');
@@ -521,6 +527,11 @@ export class RouteTaskState implements AttemptTally {
     if (this.stage.name !== name) throw new Error(`routeTask is ${this.stage.name}, not ${name}`);
     return this.stage as Extract<RouteTaskStage, { name: N }>;
   }
+}
+
+/** `alice (\`4444…\`)`, or `agent \`4444…\`` when the name is not known. */
+function agentLabel({ userId, agentName }: { userId: string; agentName?: string }): string {
+  return agentName === undefined ? `agent \`${userId}\`` : `${agentName} (\`${userId}\`)`;
 }
 
 function reservationOf(stage: RouteTaskStage): Reservation | undefined {

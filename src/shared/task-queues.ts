@@ -31,8 +31,8 @@ export const CONNECT_CALL_LANES = {
   stop: { activities: ['stopContact'], operations: ['StopContact'], ratePerSecond: 10 },
   userData: { activities: ['getCurrentUserData'], operations: ['GetCurrentUserData'], ratePerSecond: 2 },
   list: {
-    activities: ['listRoutingProfileQueues', 'listRoutingProfileManualAssignmentQueues'],
-    operations: ['ListRoutingProfileQueues', 'ListRoutingProfileManualAssignmentQueues'],
+    activities: ['listRoutingProfileQueues', 'listRoutingProfileManualAssignmentQueues', 'listUsers'],
+    operations: ['ListRoutingProfileQueues', 'ListRoutingProfileManualAssignmentQueues', 'ListUsers'],
     ratePerSecond: 2,
   },
 } as const satisfies Record<

@@ -135,10 +135,11 @@ describe('RouteTaskState', () => {
     state.offerAnswered('missed', T0 + 3000);
     assert.equal(state.status().stage, 'waiting-for-agent');
     assert.equal(state.status().contactId, 'contact-1', 'the same contact, back in its queue');
-    assert.match(state.details(T0 + 3000), /Earlier offers: `bob` missed at/);
-    state.receiveReservation(reservation('alice', T0 + 60_000));
+    assert.match(state.details(T0 + 3000), /Earlier offers: agent `bob` missed at/);
+    state.receiveReservation({ ...reservation('alice', T0 + 60_000), agentName: 'Alice A.' });
     state.takeReservation(T0 + 3000);
     state.reservationOffered(CONTACT, T0 + 4500);
+    assert.match(state.details(T0 + 4500), /Offered to Alice A\. \(`alice`\) at/);
     state.offerAnswered('accepted', T0 + 6000);
     assert.deepEqual(state.finishAssigned(), {
       outcome: 'assigned',
@@ -160,6 +161,7 @@ describe('RouteTaskState', () => {
         },
         {
           userId: 'alice',
+          agentName: 'Alice A.',
           contactId: 'contact-1',
           offeredAt: new Date(T0 + 4500).toISOString(),
           outcome: 'accepted',

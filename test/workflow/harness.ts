@@ -154,7 +154,8 @@ const ROUTING_PROFILE_ID = 'profile-1';
 /**
  * Connect as scripted activities. Every agent has QUEUE_ID as a manual-assignment queue and is
  * Available; `freeTaskSlots` says who GetCurrentUserData reports and with how many free TASK slots.
- * Contacts are numbered in creation order and keep their id when transferred. An agent accepts every
+ * Each agent's username is `name-of-<id>`. Contacts are numbered in creation order and keep their id
+ * when transferred. An agent accepts every
  * offer at once: GetCurrentUserData lists the contact CONNECTED on them, and DescribeContact shows it
  * with the agent it was last associated with.
  */
@@ -224,6 +225,13 @@ export class ScriptedConnect {
     listRoutingProfileManualAssignmentQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
       routingProfileId,
       queueIds: [QUEUE_ID],
+      attempt: 1,
+    }),
+    listUsers: async () => ({
+      usernames: Object.fromEntries(
+        [...this.freeTaskSlots.keys()].map((userId) => [userId, `name-of-${userId}`]),
+      ),
+      requestCount: 1,
       attempt: 1,
     }),
     listRoutingProfileQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({

@@ -72,6 +72,8 @@ export class DispatcherBook {
   private readonly misses = new Map<string, { count: number; statusSince: number }>();
   /** The offer-rate token bucket: offers are reservations, and each becomes an AssociateContactWithUser call. */
   private offerTokens: { tokens: number; at: number } | undefined;
+  /** Usernames of agents seen in Connect's data, by user id. */
+  private readonly agentNames = new Map<string, string>();
 
   constructor(private readonly settings: BookSettings) {}
 
@@ -104,6 +106,20 @@ export class DispatcherBook {
   unknownRoutingProfiles(): string[] {
     const profiles = [...this.agents.values()].map((agent) => agent.routingProfileId);
     return [...new Set(profiles)].filter((id) => !(id in this.queuesByRoutingProfile)).sort();
+  }
+
+  /** Whether some agent Connect reported has no known username yet. */
+  get hasUnnamedAgents(): boolean {
+    for (const userId of this.agents.keys()) if (!this.agentNames.has(userId)) return true;
+    return false;
+  }
+
+  /** Keeps the usernames of the agents seen (an instance may have many more users than agents routed to). */
+  setAgentNames(usernames: Record<string, string>): void {
+    for (const userId of this.agents.keys()) {
+      const name = usernames[userId];
+      if (name !== undefined) this.agentNames.set(userId, name);
+    }
   }
 
   /** Routing profiles change rarely but do change: forgetting them makes the next round re-read them. */
@@ -227,16 +243,19 @@ export class DispatcherBook {
       this.told.delete(taskId);
       this.reserved.set(taskId, task);
       this.reservationCounter += 1;
+      const agentName = this.agentNames.get(userId);
       const reservation: HeldReservation = {
         reservationId: `r${this.reservationCounter}`,
         taskId,
         userId,
+        ...(agentName === undefined ? {} : { agentName }),
         expiresAt: now + this.settings.reservationTtlMs,
         reservedAt: now,
         state: 'pending',
       };
       this.reservations.set(reservation.reservationId, reservation);
-      return { reservationId: reservation.reservationId, taskId, userId, expiresAt: reservation.expiresAt };
+      const { reservationId, expiresAt } = reservation;
+      return { reservationId, taskId, userId, ...(agentName === undefined ? {} : { agentName }), expiresAt };
     });
 
     const notices = this.changedDecisions(matching.waiting);
@@ -418,6 +437,7 @@ export class DispatcherBook {
       skips: Object.fromEntries(this.skips),
       misses: Object.fromEntries(this.misses),
       offerTokens: this.offerTokens ?? { tokens: this.settings.offerBurst, at: 0 },
+      agentNames: Object.fromEntries(this.agentNames),
     };
   }
 
@@ -447,6 +467,7 @@ export class DispatcherBook {
     for (const [taskId, skips] of Object.entries(encoded.skips)) book.skips.set(taskId, skips);
     for (const [userId, misses] of Object.entries(encoded.misses)) book.misses.set(userId, misses);
     book.offerTokens = encoded.offerTokens;
+    for (const [userId, name] of Object.entries(encoded.agentNames)) book.agentNames.set(userId, name);
     return book;
   }
 }

@@ -71,6 +71,10 @@ describe('routing along documented paths, with offers (strict emulator)', () => 
       const results = await Promise.all(handles.map((handle) => handle.result()));
       const ledger = assertEachTaskAssignedOnce(stack.emulator, results);
       assert.equal(ledger.connectRoutedContacts, 0);
+      const usernames = new Map(DEFAULT_CALL_CENTRE.agents.map((agent) => [agent.id, agent.username]));
+      for (const result of results) {
+        assert.equal(result.offers.at(-1)?.agentName, usernames.get(result.userId!), 'offers name the agent');
+      }
       if (strategy === 'create-then-associate') {
         assert.equal(ledger.transfers, results.length, 'each task queued through the transfer flow');
       }

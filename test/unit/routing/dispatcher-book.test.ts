@@ -266,6 +266,25 @@ describe('DispatcherBook', () => {
     });
   });
 
+  it("names the agent in each reservation once it has read the agents' usernames", () => {
+    const book = bookWith(task('a', T0), task('b', T0 + 1));
+    book.applySnapshot([agent('u1', 1)], T0);
+    assert.equal(book.hasUnnamedAgents, true);
+    assert.deepEqual(
+      book.round(T0).reservations.map((r) => r.agentName),
+      [undefined],
+      'unnamed until read',
+    );
+    book.setAgentNames({ u1: 'alice', u2: 'bob', 'someone-never-seen': 'zed' });
+    assert.equal(book.hasUnnamedAgents, false);
+    book.applySnapshot([agent('u1', 2)], T0 + 1000);
+    assert.deepEqual(
+      book.round(T0 + 1000).reservations.map((r) => [r.taskId, r.agentName]),
+      [['b', 'alice']],
+    );
+    assert.deepEqual(book.encode().agentNames, { u1: 'alice' }, 'only the agents seen are carried');
+  });
+
   it('forgets a task that leaves, including its unsettled reservation', () => {
     const book = bookWith(task('a', T0), task('b', T0 + 1));
     book.applySnapshot([agent('u1', 1)], T0);
