@@ -54,16 +54,16 @@ describe('routeTask under Connect faults', () => {
       ListRoutingProfileManualAssignmentQueues: transient,
       ListRoutingProfileQueues: transient,
     });
-    // DescribeContact is called only when an outcome is unclear, so it may see no fault.
-    const alwaysCalled = [
-      'CreateContact',
-      'TransferContact',
-      'AssociateContactWithUser',
-      'GetCurrentUserData',
-    ];
-    for (const operation of alwaysCalled as (keyof Ledger['faultsInjected'])[]) {
-      assert.ok(ledger.faultsInjected[operation], `no fault was injected into ${operation}`);
-    }
+    // Each call fails with a probability of 30%: the run must have met many faults, on several operations.
+    const injected = Object.entries(ledger.faultsInjected).filter(
+      ([, counts]) => counts && counts.errors > 0,
+    );
+    const total = injected.reduce((sum, [, counts]) => sum + (counts?.errors ?? 0), 0);
+    assert.ok(total >= TASKS / 2, `only ${total} faults were injected`);
+    assert.ok(
+      injected.length >= 3,
+      `faults reached only ${injected.map(([operation]) => operation).join(', ')}`,
+    );
   });
 
   it('assigns every task exactly once when create, transfer and associate commit, then fail or drop the connection', async () => {
