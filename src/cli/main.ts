@@ -9,9 +9,21 @@ import { registerEmulatorCommand } from '../dev/emulator/cli-command';
 import { AgentEventForwarder } from '../push/agent-event-forwarder';
 import { followEmulatorEvents } from '../push/follow-emulator-events';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import { type ConnectCallRates, DEFAULT_TASK_QUEUE } from '../shared/task-queues';
 import { connectClientToTemporal, connectWorkerToTemporal } from '../worker/temporal-connection';
 import { createWorker } from '../worker/create-worker';
+import { connectRatesOption } from './options';
+
+/** `$CONNECT_TASK_ROUTER_CONNECT_RATES`, read as `--connect-rates` is; a bad value is one clear line. */
+function ratesFromEnvironment(command: Command): ConnectCallRates | undefined {
+  const text = process.env.CONNECT_TASK_ROUTER_CONNECT_RATES;
+  if (text === undefined) return undefined;
+  try {
+    return connectRatesOption('CONNECT_TASK_ROUTER_CONNECT_RATES')(text);
+  } catch (error) {
+    return command.error(`error: ${(error as Error).message}`);
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('connect-task-router')
@@ -27,29 +39,48 @@ export function buildProgram(): Command {
       process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     )
     .option(
+      '--connect-rates <lane=rate,...>',
+      "your account's Connect quotas per call lane (create, startTask, transfer, associate, describe, stop, " +
+        "userData, list), requests/s across all workers; lanes not named keep Connect's documented defaults " +
+        '(default: $CONNECT_TASK_ROUTER_CONNECT_RATES)',
+      connectRatesOption('--connect-rates'),
+    )
+    .option(
       '--follow-emulator-events <endpoint>',
       "also forward the Connect emulator's agent events (the push path) to the dispatchers",
     )
-    .action(async (options: { taskQueue: string; followEmulatorEvents?: string }) => {
-      const { connection, namespace } = await connectWorkerToTemporal();
-      const client = await connectClientToTemporal();
-      const temporal = new Client({ connection: client.connection, namespace });
-      const worker = await createWorker({ connection, temporal, namespace, taskQueue: options.taskQueue });
-      const follower =
-        options.followEmulatorEvents === undefined
-          ? undefined
-          : followEmulatorEvents({
-              endpoint: options.followEmulatorEvents,
-              forwarder: new AgentEventForwarder(temporal),
-            });
-      console.log(
-        `Worker polling task queue "${options.taskQueue}" in namespace "${namespace}"` +
-          (follower ? `, forwarding agent events from ${options.followEmulatorEvents}.` : '.'),
-      );
-      await worker.run();
-      await follower?.stop();
-      await Promise.all([connection.close(), client.connection.close()]);
-    });
+    .action(
+      async (
+        options: { taskQueue: string; connectRates?: ConnectCallRates; followEmulatorEvents?: string },
+        command: Command,
+      ) => {
+        const connectCallRates = options.connectRates ?? ratesFromEnvironment(command);
+        const { connection, namespace } = await connectWorkerToTemporal();
+        const client = await connectClientToTemporal();
+        const temporal = new Client({ connection: client.connection, namespace });
+        const worker = await createWorker({
+          connection,
+          temporal,
+          namespace,
+          taskQueue: options.taskQueue,
+          connectCallRates,
+        });
+        const follower =
+          options.followEmulatorEvents === undefined
+            ? undefined
+            : followEmulatorEvents({
+                endpoint: options.followEmulatorEvents,
+                forwarder: new AgentEventForwarder(temporal),
+              });
+        console.log(
+          `Worker polling task queue "${options.taskQueue}" in namespace "${namespace}"` +
+            (follower ? `, forwarding agent events from ${options.followEmulatorEvents}.` : '.'),
+        );
+        await worker.run();
+        await follower?.stop();
+        await Promise.all([connection.close(), client.connection.close()]);
+      },
+    );
 
   program
     .command('setup')

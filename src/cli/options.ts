@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { type ConnectCallRates, resolveConnectCallRates } from '../shared/task-queues';
 
 /** A commander option parser that accepts integers in [min, max] and names the option otherwise. */
 export function integerOption(name: string, min: number, max: number) {
@@ -8,5 +9,27 @@ export function integerOption(name: string, min: number, max: number) {
       throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
     }
     return value;
+  };
+}
+
+/**
+ * A commander option parser for Connect call rates, `create=20,associate=20`: lanes not named keep
+ * Connect's documented defaults; an unknown lane or a bad rate is named.
+ */
+export function connectRatesOption(name: string) {
+  return (text: string): ConnectCallRates => {
+    const overrides: Record<string, number> = {};
+    for (const pair of text.split(',').filter((item) => item.trim() !== '')) {
+      const [lane, rate, extra] = pair.split('=').map((part) => part.trim());
+      if (!lane || rate === undefined || rate === '' || extra !== undefined) {
+        throw new InvalidArgumentError(`${name}: "${pair}" is not lane=rate (e.g. create=20,associate=20).`);
+      }
+      overrides[lane] = Number(rate);
+    }
+    try {
+      return resolveConnectCallRates(overrides);
+    } catch (error) {
+      throw new InvalidArgumentError(`${name}: ${(error as Error).message}.`);
+    }
   };
 }

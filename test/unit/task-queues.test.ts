@@ -5,6 +5,7 @@ import {
   DEFAULT_CONNECT_CALL_RATES,
   resolveConnectCallRates,
 } from '../../src/shared/task-queues';
+import { connectRatesOption } from '../../src/cli/options';
 
 describe('Connect call lanes', () => {
   it("default to Connect's documented quotas: 2/s for creating, transferring, associating, polling and listing, 10/s for describe and stop", () => {
@@ -40,6 +41,21 @@ describe('Connect call lanes', () => {
     assert.throws(
       () => resolveConnectCallRates({ creat: 5 }),
       /connectCallRates\.creat is not a Connect call lane/,
+    );
+  });
+
+  it('read from the CLI as lane=rate pairs, naming the option and what is wrong', () => {
+    const parse = connectRatesOption('--connect-rates');
+    assert.deepEqual(parse('create=20, associate=20'), {
+      ...DEFAULT_CONNECT_CALL_RATES,
+      create: 20,
+      associate: 20,
+    });
+    assert.throws(() => parse('create'), /--connect-rates: "create" is not lane=rate/);
+    assert.throws(() => parse('create=fast'), /--connect-rates: connectCallRates\.create must be/);
+    assert.throws(
+      () => parse('creat=5'),
+      /--connect-rates: connectCallRates\.creat is not a Connect call lane/,
     );
   });
 });
