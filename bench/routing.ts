@@ -6,21 +6,25 @@
  *   npm run bench:routing -- --scenario polling-budget --waiting 10,1000,10000
  *   npm run bench:routing -- --scenario latency --rounds 40 --latency-modes poll,push
  *   npm run bench:routing -- --scenario actions --tasks 200 --actions-modes poll,push
+ *   npm run bench:routing -- --scenario offers --miss-rates 0,0.1,0.3 --offer-tasks 60 --rate-tasks 100
  *
  * Scenarios: polling-budget (GetCurrentUserData/s while N tasks wait, time to get N in line,
  * continue-as-new count, worker memory, carried book size), latency (agent Available →
  * AssociateContactWithUser, polling only and with push), actions (Temporal Cloud billable actions
- * per routed task). Every loop is bounded in count and time.
+ * per routed task), offers (offer → acceptance and miss → next offer as the package sees them, Connect
+ * calls and Temporal actions per routed task by miss rate, tasks routed per second at Connect's default
+ * quotas). Every loop is bounded in count and time.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from '../src/cli/options';
 import { runActionsScenario } from './routing-actions';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
+import { runOffersScenario } from './routing-offers';
 import { runPollingBudgetScenario } from './routing-polling-budget';
 import { startBenchDevServer } from './routing-stack';
 import { seconds } from './stats';
 
-const SCENARIOS = ['polling-budget', 'latency', 'actions'] as const;
+const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function listOf<T>(name: string, parseItem: (item: string) => T) {
@@ -42,6 +46,17 @@ function oneOf<T extends string>(name: string, allowed: readonly T[]) {
   };
 }
 
+/** A commander option parser for a probability in [0, 1]. */
+function probabilityOption(name: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new InvalidArgumentError(`${name}: "${text}" is not a probability from 0 to 1.`);
+    }
+    return value;
+  };
+}
+
 const LATENCY_MODES: readonly LatencyMode[] = ['poll', 'push'];
 
 interface BenchOptions {
@@ -58,6 +73,10 @@ interface BenchOptions {
   pushPollInterval: number;
   tasks: number;
   actionsModes: LatencyMode[];
+  missRates: number[];
+  offerTasks: number;
+  offerTimeout: number;
+  rateTasks: number;
 }
 
 function parseOptions(): BenchOptions {
@@ -129,6 +148,30 @@ function parseOptions(): BenchOptions {
       listOf('--actions-modes', oneOf('--actions-modes', LATENCY_MODES)),
       ['poll'],
     )
+    .option(
+      '--miss-rates <list>',
+      'offers: probabilities that an agent misses an offer, one deployment each',
+      listOf('--miss-rates', probabilityOption('--miss-rates')),
+      [0, 0.1, 0.3],
+    )
+    .option(
+      '--offer-tasks <n>',
+      'offers: routeTask runs per miss rate',
+      integerOption('--offer-tasks', 1, 2_000),
+      60,
+    )
+    .option(
+      '--offer-timeout <ms>',
+      "offers: the emulator's offers.timeoutMs (an unanswered offer is missed after it)",
+      integerOption('--offer-timeout', 500, 120_000),
+      3_000,
+    )
+    .option(
+      '--rate-tasks <n>',
+      "offers: routeTask runs for tasks per second at Connect's default quotas",
+      integerOption('--rate-tasks', 10, 2_000),
+      100,
+    )
     .parse()
     .opts<BenchOptions>();
 }
@@ -158,6 +201,19 @@ async function runScenario(
     return runLatencyScenario(
       server,
       { rounds: options.rounds, modes: options.latencyModes, pushPollIntervalMs: options.pushPollInterval },
+      log,
+    );
+  }
+  if (scenario === 'offers') {
+    return runOffersScenario(
+      server,
+      {
+        missRates: options.missRates,
+        offerTasks: options.offerTasks,
+        offerTimeoutMs: options.offerTimeout,
+        rateTasks: options.rateTasks,
+        startConcurrency: options.startConcurrency,
+      },
       log,
     );
   }
