@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { defaultContactFlowId } from '../../../src/dev/emulator';
+import { startBulkCreateTasks } from '../../../src/client/bulk-create-client';
+import type { BulkCreateTasksInput } from '../../../src/shared/bulk-create-contract';
+import { BILLING_QUEUE, type RoutingStack, startRoutingStack } from '../routing/routing-stack';
+
+describe('bulkCreateTasks against the Connect emulator', () => {
+  let stack: RoutingStack;
+  afterEach(() => stack?.stop());
+
+  function batch(
+    batchId: string,
+    items: BulkCreateTasksInput['items'],
+    extra: Partial<BulkCreateTasksInput> = {},
+  ) {
+    return {
+      batchId,
+      items,
+      defaults: {
+        instanceId: stack.instanceId,
+        queueId: BILLING_QUEUE,
+        transferFlowId: defaultContactFlowId('Transfer to queue'),
+      },
+      ...extra,
+    };
+  }
+
+  it('routes every valid item once, reports invalid ones, and creates nothing when run again', async () => {
+    stack = await startRoutingStack({ config: { handleTimeMs: { min: 200, max: 600 } } });
+    const items = [
+      ...Array.from({ length: 10 }, (_, i) => ({ key: `claim-${i}`, contact: { name: `Claim ${i}` } })),
+      { key: 'too-long', contact: { name: 'x'.repeat(1025) } },
+      { key: 'bad-priority', contact: { name: 'Bad priority' }, priority: 0 },
+    ];
+    const run = async (runId: string) =>
+      (
+        await startBulkCreateTasks(stack.client, batch('claims-1', items, { maxConcurrent: 4 }), {
+          taskQueue: stack.taskQueue,
+          workflowId: `bulk-batch/${stack.instanceId}/${runId}`,
+        })
+      ).result();
+
+    const first = await run('first');
+    assert.deepEqual(first.counts, {
+      pending: 0,
+      running: 0,
+      assigned: 10,
+      'already-existed': 0,
+      failed: 0,
+      rejected: 2,
+    });
+    const rejected = first.items.filter((item) => item.status === 'rejected');
+    assert.deepEqual(
+      rejected.map((item) => [item.index, item.key, item.issues?.[0]?.field]),
+      [
+        [10, 'too-long', 'contact.name'],
+        [11, 'bad-priority', 'priority'],
+      ],
+    );
+    assert.equal(stack.emulator.ledger().contactsCreated, 10);
+
+    const again = await run('again');
+    assert.equal(again.counts['already-existed'], 10, 'every item already had its routeTask');
+    assert.equal(again.counts.rejected, 2);
+    const ledger = stack.emulator.ledger();
+    assert.equal(ledger.contactsCreated, 10, 'running the batch again created no contact');
+    assert.equal(ledger.duplicateCreations, 0);
+    assert.equal(ledger.acceptedAssignments, 10);
+  });
+
+  it('fails early, saying why, when failures pass the tolerated threshold', async () => {
+    stack = await startRoutingStack();
+    const items = [
+      { contact: { name: 'Good' } },
+      ...Array.from({ length: 5 }, () => ({ contact: { name: '' } })),
+    ];
+    const handle = await startBulkCreateTasks(
+      stack.client,
+      batch('mostly-bad', items, { toleratedFailures: { percent: 20 } }),
+      { taskQueue: stack.taskQueue, workflowId: `bulk-batch/${stack.instanceId}/mostly-bad` },
+    );
+    const failure = await handle.result().then(
+      () => assert.fail('the batch should have failed'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'ToleratedFailuresExceeded');
+    assert.match(failure.cause.message, /5 of 6 items failed or were rejected .* 20% of 6 tolerated/);
+    assert.equal(stack.emulator.ledger().contactsCreated, 0, 'no item started once the threshold was passed');
+  });
+});
