@@ -67,7 +67,8 @@ describe('routeTask: order and eligibility', () => {
     const preferBob = await stack.startTask('prefer-bob', {
       queueId: BILLING_QUEUE,
       preferredAgentIds: [BOB],
-      widenAfterSeconds: 3,
+      // Long enough for a new dispatcher's first round (poll, routing profiles, names) on a busy machine.
+      widenAfterSeconds: 6,
       contact: { name: 'prefer bob' },
     });
     const waiting = await stack.waitForStatus(preferBob, (status) => status.lastDecision !== undefined);

@@ -36,6 +36,8 @@ const TEST_ACCOUNT_QUOTAS: Partial<ConnectCallRates> = {
   associate: 20,
   describe: 50,
   stop: 50,
+  // A new dispatcher lists each routing profile's queues and the users before its first match.
+  list: 20,
 };
 
 let instanceCounter = 0;
