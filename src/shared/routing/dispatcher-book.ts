@@ -254,8 +254,9 @@ export class DispatcherBook {
         state: 'pending',
       };
       this.reservations.set(reservation.reservationId, reservation);
-      const { reservationId, expiresAt } = reservation;
-      return { reservationId, taskId, userId, ...(agentName === undefined ? {} : { agentName }), expiresAt };
+      // What the task is sent: the reservation without the dispatcher's own bookkeeping.
+      const { reservedAt: _reservedAt, state: _state, ...sent } = reservation;
+      return sent;
     });
 
     const notices = this.changedDecisions(matching.waiting);
