@@ -16,6 +16,8 @@ describe('routeTask against the Connect emulator', () => {
 
   it('waits while no agent can take the task, then assigns it within a polling round of one becoming Available', async () => {
     stack = await startRoutingStack({ config: EVERYONE_OFFLINE });
+    // Auto-accept, so the count of polls measures routing, not how long Alice takes to answer.
+    stack.emulator.setAgentOffers(ALICE, { autoAccept: true });
     const handle = await stack.startTask('happy-path', {
       queueId: BILLING_QUEUE,
       priority: 3,
@@ -52,7 +54,8 @@ describe('routeTask against the Connect emulator', () => {
       'assigned means Connect showed the agent accepted',
     );
     assert.equal(result.reservationsTried, 1);
-    assert.ok(pollsAfter - pollsBefore <= 2, `assigned after ${pollsAfter - pollsBefore} polls`);
+    // One poll may already be in flight when she changes, one sees her Available, one sees her accept.
+    assert.ok(pollsAfter - pollsBefore <= 3, `assigned after ${pollsAfter - pollsBefore} polls`);
     assert.ok((result.waitedMs ?? -1) >= 0);
     assert.equal(result.attemptsByActivity.createContact, 1);
     assert.equal(result.attemptsByActivity.associateContactWithUser, 1);
