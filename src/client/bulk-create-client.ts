@@ -28,11 +28,11 @@ export async function startBulkCreateTasks(
 ): Promise<WorkflowHandle<typeof bulkCreateTasks>> {
   const parsed = parseBulkCreateTasksInput(input);
   if (!parsed.ok) throw new BulkCreateTasksInputError(parsed.issues);
-  const { batchId, items } = parsed.request;
+  const { batchId, items, source } = parsed.request;
   return client.workflow.start<typeof bulkCreateTasks>('bulkCreateTasks', {
     taskQueue: DEFAULT_TASK_QUEUE,
     workflowId: bulkBatchWorkflowId(batchId),
-    staticSummary: `Bulk batch ${batchId}: ${items.length} tasks`,
+    staticSummary: `Bulk batch ${batchId}: ${items ? `${items.length} tasks` : `tasks from ${source?.location}`}`,
     typedSearchAttributes: [{ key: BulkBatchId, value: batchId }],
     ...options,
     args: [input],

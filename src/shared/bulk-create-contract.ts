@@ -3,9 +3,10 @@
  * routeTask child whose workflow id comes from the batch id and the item's key, so running a batch
  * again never creates a second contact for an item.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import { type ConnectValidationIssue, parseWithSchema } from './connect-validation';
+import { type BulkItem, type BulkSource, bulkSourceSchema } from './bulk-source';
 import type { RouteTaskInput, RouteTaskOutcome } from './route-task-contract';
 
 export const BULK_LIMITS = {
@@ -13,7 +14,13 @@ export const BULK_LIMITS = {
   itemKey: { max: 200 },
   /** Inline items travel in the workflow's input, within Temporal's payload limit. */
   inlineItems: { max: 1_000 },
-  maxConcurrent: { max: 10_000, default: 100 },
+  /**
+   * Items started and not yet ended. Their references are carried across continue-as-new, and each
+   * one's contact counts against Connect's active-task quota (2,500 by default) while it waits.
+   */
+  maxConcurrent: { max: 2_500, default: 500 },
+  /** A batch with more items than this writes its per-item report to `report.location`. */
+  reportInline: { max: 1_000 },
 } as const;
 
 const IDENTIFIER = /^[A-Za-z0-9._:-]+$/;
@@ -26,48 +33,80 @@ const toleratedFailuresSchema = z.union([
   z.object({ percent: z.number().min(0).max(100) }).strict(),
 ]);
 
+/**
+ * What cancelling a batch does to its items. `spare-created` (default): items whose contact exists
+ * route on; the others are cancelled. `cancel-all`: every running item is cancelled (its contact is
+ * stopped in Connect).
+ */
+export const BULK_CANCEL_MODES = ['spare-created', 'cancel-all'] as const;
+export type BulkCancelMode = (typeof BULK_CANCEL_MODES)[number];
+
 export const bulkCreateTasksInputSchema = z
   .object({
+    /**
+     * Names the batch; each item's routeTask id derives from it. A batch started by a Temporal
+     * Schedule runs as `<batchId>.<scheduled time>`, so a run triggered or backfilled again for
+     * the same time creates nothing new.
+     */
     batchId: identifier(BULK_LIMITS.batchId.max),
     /** routeTask inputs, each completed by `defaults`; `key` (optional) names the item for idempotency. */
-    items: z.array(z.record(z.string(), z.unknown())).min(1).max(BULK_LIMITS.inlineItems.max),
+    items: z.array(z.record(z.string(), z.unknown())).min(1).max(BULK_LIMITS.inlineItems.max).optional(),
+    /** A CSV or JSONL file (path or `s3://`), read in pages: instead of `items`. */
+    source: bulkSourceSchema.optional(),
     defaults: z.record(z.string(), z.unknown()).optional(),
     maxConcurrent: z.int().min(1).max(BULK_LIMITS.maxConcurrent.max).optional(),
     toleratedFailures: toleratedFailuresSchema.optional(),
+    /** Where the per-item report goes when the batch has more than 1,000 items (path or `s3://` prefix). */
+    report: z.object({ location: z.string().min(1).max(2_048) }).strict().optional(),
+    onCancel: z.enum(BULK_CANCEL_MODES).optional(),
   })
   .strict();
 
 export type BulkCreateTasksInput = z.input<typeof bulkCreateTasksInputSchema>;
 export type ToleratedFailures = z.output<typeof toleratedFailuresSchema>;
 
-/** One item of a batch as given: a routeTask input (or part of one), and its key. */
-export type BulkItem = Partial<RouteTaskInput> & { key?: string };
-
 export interface BulkCreateTasksRequest {
   batchId: string;
-  items: BulkItem[];
+  /** Exactly one of `items` and `source`. */
+  items?: BulkItem[];
+  source?: BulkSource;
   defaults: Partial<RouteTaskInput>;
   maxConcurrent: number;
   /** Absent: any number of failures is tolerated. */
   toleratedFailures?: ToleratedFailures;
+  /** Absent: `<source location>.<batchId>.report` for a file source; inline batches keep theirs inline. */
+  reportLocation?: string;
+  onCancel: BulkCancelMode;
 }
 
 export type BulkCreateTasksValidation =
   { ok: true; request: BulkCreateTasksRequest } | { ok: false; issues: ConnectValidationIssue[] };
 
 export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidation {
-  const { issues, data } = parseWithSchema(raw, bulkCreateTasksInputSchema);
+  const { issues, data } = parseWithSchema(raw, bulkCreateTasksInputSchema, (fields) =>
+    (fields.items === undefined) === (fields.source === undefined)
+      ? [{ field: 'items', message: 'Give exactly one of items and source', exception: 'InvalidParameterException' }]
+      : [],
+  );
   if (!data) return { ok: false, issues };
   return {
     ok: true,
     request: {
       batchId: data.batchId,
-      items: data.items as BulkItem[],
+      ...(data.items ? { items: data.items as BulkItem[] } : {}),
+      ...(data.source ? { source: data.source } : {}),
       defaults: (data.defaults ?? {}) as Partial<RouteTaskInput>,
       maxConcurrent: data.maxConcurrent ?? BULK_LIMITS.maxConcurrent.default,
       toleratedFailures: data.toleratedFailures,
+      reportLocation: data.report?.location ?? (data.source ? `${data.source.location}.${data.batchId}.report` : undefined),
+      onCancel: data.onCancel ?? 'spare-created',
     },
   };
+}
+
+/** A scheduled run's batch: the schedule's batch id and the time the run was scheduled for. */
+export function scheduledBatchId(batchId: string, scheduledAt: Date): string {
+  return `${batchId}.${scheduledAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`;
 }
 
 /** The routeTask child of an item: `bulk/<batchId>/<key>`, the same on every run of the batch. */
@@ -78,15 +117,27 @@ export function bulkItemWorkflowId(batchId: string, key: string): string {
 /**
  * What became of an item. `already-existed`: a routeTask with its workflow id had been started
  * before (an earlier run of the batch), so no second contact was created. `rejected`: the item is not
- * a valid routeTask input; nothing was started for it.
+ * a valid routeTask input (or its row could not be read); nothing was started for it. `cancelled`:
+ * the batch was cancelled before the item's routing ended.
  */
-export type BulkItemStatus = 'pending' | 'running' | 'assigned' | 'already-existed' | 'failed' | 'rejected';
+export const BULK_ITEM_STATUSES = [
+  'pending',
+  'running',
+  'assigned',
+  'already-existed',
+  'failed',
+  'rejected',
+  'cancelled',
+] as const;
+export type BulkItemStatus = (typeof BULK_ITEM_STATUSES)[number];
 
 export interface BulkItemReport {
-  /** 0-based position in the batch's items. */
+  /** 0-based position in the batch's items (rows read, for a source). */
   index: number;
-  key: string;
-  workflowId: string;
+  /** The source's line, for an item read from a file. */
+  line?: number;
+  key?: string;
+  workflowId?: string;
   status: BulkItemStatus;
   /** The routeTask outcome, when its run ended. */
   outcome?: RouteTaskOutcome;
@@ -101,14 +152,46 @@ export type BulkCounts = Record<BulkItemStatus, number>;
 
 export interface BulkCreateTasksProgress {
   batchId: string;
-  total: number;
+  /** Items read so far: all of them for inline items, page by page for a source. */
+  read: number;
+  /** Known once the whole source has been read. */
+  total?: number;
   counts: BulkCounts;
+  /** Items whose contact this batch created in Connect (an item that already existed is not one). */
+  created: number;
+  /** Running items whose creation Connect refused as over its active-task quota: the batch starts no more. */
+  waitingForCapacity: number;
   /** Set once failures passed `toleratedFailures`: no new item starts. */
   stoppedEarly?: string;
+  /** Set once the batch was cancelled. */
+  cancelled?: BulkCancelMode;
 }
 
 export interface BulkCreateTasksResult extends BulkCreateTasksProgress {
-  items: BulkItemReport[];
+  /** Every item's report, for a batch of at most 1,000 items without a report location. */
+  items?: BulkItemReport[];
+  /** Otherwise, where the report was written: JSON lines in `<location>/part-00001.jsonl`, ... */
+  report?: { location: string; parts: number };
 }
 
 export const bulkProgressQuery = defineQuery<BulkCreateTasksProgress>('progress');
+
+/**
+ * What a batch's routeTask child tells the batch, by the batch's workflow id (so the news reaches
+ * the batch's current run across continue-as-new): Connect refused its contact as over the
+ * active-task quota, its contact was created, or its run ended.
+ */
+export type BulkItemNews =
+  | { workflowId: string; news: 'instance-full' }
+  | { workflowId: string; news: 'created'; contactId: string }
+  | {
+      workflowId: string;
+      news: 'ended';
+      outcome?: RouteTaskOutcome;
+      contactId?: string;
+      userId?: string;
+      /** Why it did not end assigned; for a failed run, its failure. */
+      reason?: string;
+    };
+
+export const bulkItemNewsSignal = defineSignal<[BulkItemNews]>('bulkItemNews');
