@@ -1,33 +1,55 @@
 /**
- * bulkCreateTasks: one routeTask child per item of a batch, at most `maxConcurrent` running at once,
- * each with a workflow id from the batch id and the item's key, so that running the batch again (or
- * a schedule firing twice) never creates a second contact. Children run on after the batch ends
- * (ParentClosePolicy ABANDON): a contact once created is always routed. The state and its decisions
- * are BulkBatchState's.
+ * bulkCreateTasks: one routeTask child per item of a batch (inline, or read page by page from a CSV
+ * or JSONL source), at most `maxConcurrent` running at once, none started while Connect's instance is
+ * full, each with a workflow id from the batch id and the item's key, so that running the batch again
+ * (or a schedule firing twice for one time) never creates a second contact. Children run on after the
+ * batch ends (ParentClosePolicy ABANDON) and tell the batch by its workflow id what became of them, so
+ * the batch can continue as new between pages. The state and its decisions are BulkBatchState's.
  */
 import {
+  ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
-  ChildWorkflowFailure,
+  CancellationScope,
   condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
   ParentClosePolicy,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { BulkActivities } from '../activities';
 import { type BulkChildStart, BulkBatchState } from '../src/shared/bulk-batch-state';
 import {
   type BulkCreateTasksInput,
   type BulkCreateTasksResult,
+  bulkItemNewsSignal,
   bulkProgressQuery,
   parseBulkCreateTasksInput,
+  scheduledBatchId,
 } from '../src/shared/bulk-create-contract';
+import type { WriteBulkReportPartInput } from '../src/shared/bulk-source';
 import { formatValidationIssues } from '../src/shared/connect-validation';
 import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
-import { BulkBatchId } from '../src/shared/search-attributes';
+import { BulkBatchId, TemporalScheduledStartTime } from '../src/shared/search-attributes';
 import { routeTask } from './route-task';
+
+/** Children started by one run before it hands over to a new one (each start adds about 6 events). */
+const STARTS_PER_RUN = 2_000;
+
+const bulk = proxyActivities<BulkActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
 
 export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<BulkCreateTasksResult> {
   const parsed = parseBulkCreateTasksInput(input);
@@ -39,25 +61,51 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       details: [{ issues: parsed.issues }],
     });
   }
-  const { batchId } = parsed.request;
-  const state = new BulkBatchState(parsed.request, new Date());
+  const scheduledAt = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
+  // A scheduled run's batch is named after its scheduled time once; later runs carry the name.
+  const batchId =
+    scheduledAt && !parsed.request.carried
+      ? scheduledBatchId(parsed.request.batchId, scheduledAt)
+      : parsed.request.batchId;
+  const request = { ...parsed.request, batchId };
+  const state = new BulkBatchState(request, new Date());
   let changed = true;
+  let pendingStarts = 0;
+  let startsThisRun = 0;
   upsertSearchAttributes([{ key: BulkBatchId, value: batchId }]);
   setHandler(bulkProgressQuery, () => state.progress());
+  setHandler(bulkItemNewsSignal, (news) => {
+    state.news(news);
+    changed = true;
+  });
 
   function publish(): void {
-    const { total, counts, stoppedEarly } = state.progress();
+    const { read, total, counts, created, waitingForCapacity, stoppedEarly, cancelled } = state.progress();
     setCurrentDetails(
       [
-        `**Batch ${batchId}** · ${total} items`,
+        `**Batch ${batchId}** · ${total ?? `${read} read so far`} items · ${created} contacts created`,
         `${counts.assigned} assigned · ${counts['already-existed']} already existed · ${counts.running} running · ` +
-          `${counts.pending} pending · ${counts.failed} failed · ${counts.rejected} rejected`,
+          `${counts.pending} pending · ${counts.failed} failed · ${counts.rejected} rejected · ${counts.cancelled} cancelled`,
+        ...(waitingForCapacity > 0
+          ? [
+              `Paused: Connect's instance is at its active-task quota (${waitingForCapacity} items waiting ` +
+                'for room); no new item starts until one of them is created',
+            ]
+          : []),
         ...(stoppedEarly ? [`Stopped early: ${stoppedEarly}`] : []),
+        ...(cancelled ? [`Cancelled (${cancelled})`] : []),
       ].join('\n\n'),
     );
   }
 
+  function childEnded(workflowId: string, reason: string): void {
+    state.childEnded(workflowId, reason);
+    changed = true;
+  }
+
   async function runChild({ index, workflowId, input: taskInput }: BulkChildStart): Promise<void> {
+    pendingStarts += 1;
+    startsThisRun += 1;
     try {
       const child = await startChild(routeTask, {
         workflowId,
@@ -67,24 +115,78 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `Item ${index} of batch ${batchId}`,
       });
-      state.finished(index, await child.result());
+      // The child's own news says how it ended; its result covers a run that ended without word.
+      child.result().then(
+        () => childEnded(workflowId, 'the run ended without telling the batch'),
+        (error: Error) => childEnded(workflowId, error.cause?.message ?? error.message),
+      );
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) state.alreadyExisted(index);
-      else if (error instanceof ChildWorkflowFailure)
-        state.failed(index, error.cause?.message ?? error.message);
-      else throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      state.alreadyExisted(workflowId);
+    } finally {
+      pendingStarts -= 1;
+      changed = true;
     }
-    changed = true;
   }
 
-  const children: Promise<void>[] = [];
-  while (!state.done) {
-    publish();
-    await condition(() => changed);
-    changed = false;
-    for (const start of state.takeStarts()) children.push(runChild(start));
+  async function write(part: WriteBulkReportPartInput | undefined): Promise<void> {
+    if (part) await bulk.writeBulkReportPart(part);
   }
-  await Promise.all(children);
+
+  async function readPage(): Promise<void> {
+    const source = request.source!;
+    try {
+      state.pageRead(await bulk.readBulkSourcePage({ source, cursor: state.sourceCursor }));
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      throw ApplicationFailure.create({
+        type: 'BulkSourceUnreadable',
+        message: `Batch ${batchId}: cannot read ${source.location}: ${error.cause?.message ?? error.message}`,
+        nonRetryable: true,
+        details: [state.progress()],
+      });
+    }
+  }
+
+  async function cancelItems(): Promise<void> {
+    for (const workflowId of state.cancel(request.onCancel)) {
+      try {
+        await getExternalWorkflowHandle(workflowId).cancel();
+      } catch (error) {
+        log.warn('Could not cancel a bulk item', { workflowId, error: (error as Error).message });
+      }
+    }
+  }
+
+  try {
+    while (!state.done) {
+      if (state.wantsPage) await readPage();
+      for (const start of state.takeStarts()) void runChild(start);
+      await write(state.takeReportPart());
+      const handOver = workflowInfo().continueAsNewSuggested || startsThisRun >= STARTS_PER_RUN;
+      if (handOver && request.source && state.mayContinueAsNew && pendingStarts === 0) {
+        await write(state.takeRemainingReport(true));
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof bulkCreateTasks>({
+          ...input,
+          batchId,
+          carried: state.snapshot() as unknown as Record<string, unknown>,
+        });
+      }
+      publish();
+      await condition(() => changed || state.wantsPage);
+      changed = false;
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    await CancellationScope.nonCancellable(async () => {
+      await cancelItems();
+      await write(state.takeRemainingReport(false));
+      publish();
+    });
+    throw error;
+  }
+  await write(state.takeRemainingReport(false));
   publish();
   const stopReason = state.stopReason;
   if (stopReason !== undefined) {

@@ -4,6 +4,7 @@
  */
 import {
   ActivityFailure,
+  ApplicationFailure,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -19,7 +20,11 @@ import {
   updateTaskSignal,
   type WaitingTask,
 } from '../src/shared/dispatcher-contract';
-import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
+import {
+  activityRetryPolicy,
+  type ErrorPolicyOverrides,
+  resolveErrorPolicy,
+} from '../src/shared/error-policy';
 import { ROUTE_TASK_SETTINGS, type RouteTaskRequest } from '../src/shared/route-task-contract';
 import { proxyRoutingActivities } from './connect-calls';
 import type {
@@ -43,6 +48,22 @@ export type ReservationOutcome =
 export type AskedOffer = 'accepted' | 'unanswered' | 'contact-ended';
 
 export type RouteTaskSteps = ReturnType<typeof routeTaskSteps>;
+
+const QUOTA_REFUSALS = new Set(['ServiceQuotaExceededException', 'LimitExceededException']);
+
+/** The activity fails at once on a quota refusal; the other rows stay as the task's policy says. */
+function quotaRefusalsToWorkflow(errorPolicy: ErrorPolicyOverrides | undefined): ErrorPolicyOverrides {
+  return {
+    ...errorPolicy,
+    ServiceQuotaExceededException: { ...errorPolicy?.ServiceQuotaExceededException, retryable: false },
+  };
+}
+
+/** Connect's message, when a create call failed because the instance is at its active-task quota. */
+export function instanceFullRefusal(error: unknown): string | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
+  return QUOTA_REFUSALS.has(error.cause.type ?? '') ? error.cause.message : undefined;
+}
 
 /** The steps of one run; the attempts of every activity call are counted into `tally`. */
 export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally: AttemptTally) {
@@ -172,9 +193,14 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
   }
 
   return {
-    /** The contact, for the strategies that create it before the task joins the line. */
+    /**
+     * The contact, for the strategies that create it before the task joins the line. A refusal as
+     * over the instance's active-task quota is not retried by the activity: the run waits in sight
+     * and tries again (see `instanceFullRefusal`).
+     */
     async createBeforeLine(): Promise<CreatedContact | undefined> {
       if (request.strategy === 'create-connected') return undefined;
+      const creating = { ...contactFields, errorPolicy: quotaRefusalsToWorkflow(errorPolicy) };
       if (request.strategy === 'start-task-contact') {
         return counted(
           'startTaskContact',
@@ -182,7 +208,7 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
             { summary: `Start task "${contact.name}" in a flow` },
             [
               {
-                ...contactFields,
+                ...creating,
                 contactFlowId: request.contactFlowId,
                 scheduledTime: request.scheduledTime,
                 step: 'start-task-contact',
@@ -194,7 +220,7 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       return counted(
         'createContact',
         activities.createContact.executeWithOptions({ summary: `Create task "${contact.name}"` }, [
-          { ...contactFields, step: 'create-contact' },
+          { ...creating, step: 'create-contact' },
         ]),
       );
     },

@@ -38,13 +38,28 @@ import {
 import {
   type AppliedUpdate,
   CONTACT_ENDED,
+  type CreatedContact,
   type Interrupted,
   RouteTaskState,
   WORKFLOW_CANCELLED,
 } from '../src/shared/route-task-state';
-import { routeTaskSteps } from './route-task-steps';
+import { bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
+import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
+  const tellBatch = bulkBatchOfThisRun();
+  try {
+    const result = await route(input, tellBatch);
+    const { outcome, contactId, userId, reason } = result;
+    await tellBatch({ news: 'ended', outcome, contactId, userId, reason });
+    return result;
+  } catch (error) {
+    await tellBatch({ news: 'ended', reason: (error as Error).message });
+    throw error;
+  }
+}
+
+async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<RouteTaskResult> {
   const startedAt = Date.now();
   const parsed = parseRouteTaskInput(input, new Date(startedAt));
   if (!parsed.ok) {
@@ -131,8 +146,29 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
     });
   }
 
+  /** The contact, once Connect has room for it; or what stopped the run while it waited for room. */
+  async function createWhenConnectHasRoom(): Promise<CreatedContact | undefined | Interrupted> {
+    for (;;) {
+      try {
+        const created = await steps.createBeforeLine();
+        if (created) await tellBatch({ news: 'created', contactId: created.contactId });
+        return created;
+      } catch (error) {
+        const refusal = instanceFullRefusal(error);
+        const wait = refusal === undefined ? undefined : state.instanceFull(Date.now(), refusal);
+        if (wait === undefined) throw error;
+        if (wait.firstRefusal) await tellBatch({ news: 'instance-full' });
+        publish();
+        await condition(() => state.hasNews, wait.retryInMs);
+        const stop = state.interruption(Date.now());
+        if (stop) return stop;
+      }
+    }
+  }
+
   try {
-    const created = await steps.createBeforeLine();
+    const created = await createWhenConnectHasRoom();
+    if (created && 'outcome' in created) return await finishInterrupted(created);
     if (created) state.contactCreated(created);
     const queued = created && (await steps.queueInConnect(created));
     if (queued) state.contactQueued(queued);

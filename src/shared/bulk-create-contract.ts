@@ -6,7 +6,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import { type ConnectValidationIssue, parseWithSchema } from './connect-validation';
-import { type BulkItem, type BulkSource, bulkSourceSchema } from './bulk-source';
+import { type BulkItem, type BulkSource, type BulkSourceCursor, bulkSourceSchema } from './bulk-source';
 import type { RouteTaskInput, RouteTaskOutcome } from './route-task-contract';
 
 export const BULK_LIMITS = {
@@ -57,8 +57,13 @@ export const bulkCreateTasksInputSchema = z
     maxConcurrent: z.int().min(1).max(BULK_LIMITS.maxConcurrent.max).optional(),
     toleratedFailures: toleratedFailuresSchema.optional(),
     /** Where the per-item report goes when the batch has more than 1,000 items (path or `s3://` prefix). */
-    report: z.object({ location: z.string().min(1).max(2_048) }).strict().optional(),
+    report: z
+      .object({ location: z.string().min(1).max(2_048) })
+      .strict()
+      .optional(),
     onCancel: z.enum(BULK_CANCEL_MODES).optional(),
+    /** Set by the batch itself when it continues as new: where it was. */
+    carried: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -77,6 +82,32 @@ export interface BulkCreateTasksRequest {
   /** Absent: `<source location>.<batchId>.report` for a file source; inline batches keep theirs inline. */
   reportLocation?: string;
   onCancel: BulkCancelMode;
+  carried?: BulkBatchSnapshot;
+}
+
+/** An item whose routeTask child was started and has not ended. */
+export interface RunningBulkItem {
+  index: number;
+  line?: number;
+  key: string;
+  workflowId: string;
+  /** Its contact, once the child said Connect created it. */
+  contactId?: string;
+  /** The child said Connect refused its contact as over the active-task quota, and has not created it since. */
+  waitingForCapacity?: true;
+}
+
+/** What a batch carries into its next run: counts, the source position, running items, unwritten report lines. */
+export interface BulkBatchSnapshot {
+  read: number;
+  sourceDone: boolean;
+  cursor?: BulkSourceCursor;
+  ended: Record<Exclude<BulkItemStatus, 'pending' | 'running'>, number>;
+  created: number;
+  running: RunningBulkItem[];
+  report: BulkItemReport[];
+  reportParts: number;
+  stoppedEarly?: string;
 }
 
 export type BulkCreateTasksValidation =
@@ -85,7 +116,13 @@ export type BulkCreateTasksValidation =
 export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidation {
   const { issues, data } = parseWithSchema(raw, bulkCreateTasksInputSchema, (fields) =>
     (fields.items === undefined) === (fields.source === undefined)
-      ? [{ field: 'items', message: 'Give exactly one of items and source', exception: 'InvalidParameterException' }]
+      ? [
+          {
+            field: 'items',
+            message: 'Give exactly one of items and source',
+            exception: 'InvalidParameterException',
+          },
+        ]
       : [],
   );
   if (!data) return { ok: false, issues };
@@ -98,15 +135,20 @@ export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidati
       defaults: (data.defaults ?? {}) as Partial<RouteTaskInput>,
       maxConcurrent: data.maxConcurrent ?? BULK_LIMITS.maxConcurrent.default,
       toleratedFailures: data.toleratedFailures,
-      reportLocation: data.report?.location ?? (data.source ? `${data.source.location}.${data.batchId}.report` : undefined),
+      reportLocation:
+        data.report?.location ?? (data.source ? `${data.source.location}.${data.batchId}.report` : undefined),
       onCancel: data.onCancel ?? 'spare-created',
+      ...(data.carried ? { carried: data.carried as unknown as BulkBatchSnapshot } : {}),
     },
   };
 }
 
 /** A scheduled run's batch: the schedule's batch id and the time the run was scheduled for. */
 export function scheduledBatchId(batchId: string, scheduledAt: Date): string {
-  return `${batchId}.${scheduledAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`;
+  return `${batchId}.${scheduledAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}`;
 }
 
 /** The routeTask child of an item: `bulk/<batchId>/<key>`, the same on every run of the batch. */

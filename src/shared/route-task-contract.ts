@@ -327,6 +327,8 @@ export interface RouteTaskStatus {
   contactId?: string;
   userId?: string;
   waitingSince?: string;
+  /** Connect refuses the contact as over the instance's active-task quota since then; the run retries. */
+  waitingForCapacitySince?: string;
   /** Place in the dispatcher's line at its last decision about this task (1 = next). */
   position?: number;
   waitingCount?: number;

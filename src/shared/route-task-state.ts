@@ -5,6 +5,7 @@
  */
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import { requestedExpiryMinutes } from './connect-validation';
+import { resolveErrorPolicy, retryDelayFor } from './error-policy';
 import type {
   OfferOutcome,
   OfferVerdict,
@@ -63,7 +64,7 @@ export interface TaskContact extends CreatedContact {
  * the line, except with create-connected, which creates it under a reservation: from 'offered' on.
  */
 export type RouteTaskStage =
-  | { name: 'creating'; contact?: TaskContact; enqueuedAt?: undefined }
+  | { name: 'creating'; contact?: TaskContact; enqueuedAt?: undefined; capacityWait?: CapacityWait }
   | { name: 'waiting-for-agent'; contact?: TaskContact; enqueuedAt: number }
   | { name: 'assigning'; contact?: TaskContact; enqueuedAt: number; reservation: Reservation }
   | { name: 'offered'; contact: TaskContact; enqueuedAt: number; reservation: Reservation; offeredAt: number }
@@ -86,6 +87,17 @@ export type RouteTaskStage =
 
 export type StoppingStage = Extract<RouteTaskStage, { name: 'stopping' }>;
 export type OfferedStage = Extract<RouteTaskStage, { name: 'offered' }>;
+
+/**
+ * Connect refused to create the contact because the instance is at its active-task quota (402):
+ * the run waits and tries again by the error policy's ServiceQuotaExceededException row, in sight.
+ */
+export interface CapacityWait {
+  since: number;
+  refusals: number;
+  retryAt: number;
+  message: string;
+}
 
 /** What to do about an offer now: the agent's answer as the dispatcher saw it, or `unclear`: ask Connect. */
 export type OfferWord = OfferOutcome | 'unclear';
@@ -206,6 +218,21 @@ export class RouteTaskState implements AttemptTally {
   contactCreated(created: CreatedContact): void {
     this.inStage('creating');
     this.stage = { name: 'creating', contact: this.recordContact(created) };
+  }
+
+  /**
+   * Connect refused the contact as over the instance's active-task quota. How long to wait before
+   * trying again, or undefined when the error policy does not retry that error (the run fails).
+   */
+  instanceFull(now: number, message: string): { retryInMs: number; firstRefusal: boolean } | undefined {
+    const row = resolveErrorPolicy(this.request.errorPolicy).ServiceQuotaExceededException;
+    if (!row.retryable) return undefined;
+    const stage = this.inStage('creating');
+    const refusals = (stage.capacityWait?.refusals ?? 0) + 1;
+    const retryInMs = Math.max(1_000, retryDelayFor(row, refusals));
+    const since = stage.capacityWait?.since ?? now;
+    this.stage = { ...stage, capacityWait: { since, refusals, retryAt: now + retryInMs, message } };
+    return { retryInMs, firstRefusal: refusals === 1 };
   }
 
   /** Connect queued the contact (a transfer may give it a new id, which later calls must use). */
@@ -433,6 +460,8 @@ export class RouteTaskState implements AttemptTally {
       contactId: stage.contact?.contactId,
       userId: reservation?.userId,
       waitingSince: stage.enqueuedAt === undefined ? undefined : iso(stage.enqueuedAt),
+      waitingForCapacitySince:
+        stage.name === 'creating' && stage.capacityWait ? iso(stage.capacityWait.since) : undefined,
       position: lastNotice?.position,
       waitingCount: lastNotice?.waitingCount,
       candidateCount: lastNotice?.decision.candidateCount,
@@ -458,6 +487,13 @@ export class RouteTaskState implements AttemptTally {
     const { stage } = this;
     const lines = [`**${stage.name}** · queue \`${this.request.queueId}\` · priority ${this.priority}`];
     if (stage.contact) lines.push(`Contact \`${stage.contact.contactId}\``);
+    if (stage.name === 'creating' && stage.capacityWait) {
+      const { since, refusals, retryAt, message } = stage.capacityWait;
+      lines.push(
+        `Connect's instance is full: it refused the contact ${refusals} time(s) since ${iso(since)} ` +
+          `(${message}); trying again at ${iso(retryAt)}`,
+      );
+    }
     if (stage.name === 'waiting-for-agent') {
       lines.push(`Waiting since ${iso(stage.enqueuedAt)}`);
       if (this.lastNotice) lines.push(this.explainWait(this.lastNotice));

@@ -22,3 +22,9 @@ export const ALL_SEARCH_ATTRIBUTES = [
   TaskPriority,
   BulkBatchId,
 ] as const;
+
+/** Set by Temporal on a run a Schedule started: the time the run was scheduled for (not registered by us). */
+export const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);

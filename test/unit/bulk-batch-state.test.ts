@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BulkBatchState } from '../../src/shared/bulk-batch-state';
 import { type BulkCreateTasksInput, parseBulkCreateTasksInput } from '../../src/shared/bulk-create-contract';
-import type { RouteTaskResult } from '../../src/shared/route-task-contract';
+import type { BulkSourcePage } from '../../src/shared/bulk-source';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const DEFAULTS = {
@@ -18,15 +18,24 @@ function stateFor(input: Partial<BulkCreateTasksInput>): BulkBatchState {
 
 const items = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ contact: { name: `Task ${i}` } }));
-const assigned = (contactId: string): RouteTaskResult => ({
-  outcome: 'assigned',
-  contactId,
-  userId: 'agent-1',
-  queueId: 'billing',
-  reservationsTried: 1,
-  attemptsByActivity: {},
-  offers: [],
-});
+const itemId = (key: string) => `bulk/nightly-2026-03-02/${key}`;
+const assigned = (key: string) =>
+  ({
+    workflowId: itemId(key),
+    news: 'ended',
+    outcome: 'assigned',
+    contactId: `c-${key}`,
+    userId: 'agent-1',
+  }) as const;
+const NO_COUNTS = {
+  pending: 0,
+  running: 0,
+  assigned: 0,
+  'already-existed': 0,
+  failed: 0,
+  rejected: 0,
+  cancelled: 0,
+};
 
 describe('BulkBatchState', () => {
   it('gives each item a child id from the batch id and its key (its position by default)', () => {
@@ -49,20 +58,20 @@ describe('BulkBatchState', () => {
       [0, 1],
     );
     assert.deepEqual(state.takeStarts(), []);
-    state.finished(0, assigned('c0'));
-    state.alreadyExisted(1);
+    state.news(assigned('item-0'));
+    state.alreadyExisted(itemId('item-1'));
     assert.deepEqual(
       state.takeStarts().map((start) => start.index),
       [2, 3],
     );
     assert.deepEqual(state.progress().counts, {
+      ...NO_COUNTS,
       pending: 1,
       running: 2,
       assigned: 1,
       'already-existed': 1,
-      failed: 0,
-      rejected: 0,
     });
+    assert.equal(state.progress().created, 1);
   });
 
   it('rejects an invalid item with the field and the limit, and routes the others', () => {
@@ -78,20 +87,27 @@ describe('BulkBatchState', () => {
       starts.map((start) => start.index),
       [1],
     );
-    const { items: reports } = state.result();
-    assert.equal(reports[0]!.status, 'rejected');
+    const reports = state.result().items ?? [];
+    assert.deepEqual(
+      reports.map((report) => [report.index, report.status]),
+      [
+        [0, 'rejected'],
+        [1, 'running'],
+        [2, 'rejected'],
+      ],
+    );
     assert.equal(reports[0]!.issues?.[0]?.field, 'contact.name');
     assert.match(reports[2]!.issues?.[0]?.message ?? '', /priority/);
-    state.finished(1, assigned('c1'));
+    state.news(assigned('item-1'));
     assert.equal(state.done, true);
   });
 
   it('stops starting items once failures pass the tolerated count, and says why', () => {
     const state = stateFor({ items: items(6), maxConcurrent: 1, toleratedFailures: { count: 1 } });
     const [first] = state.takeStarts();
-    state.failed(first!.index, 'boom');
+    state.childEnded(first!.workflowId, 'boom');
     const [second] = state.takeStarts();
-    state.finished(second!.index, { ...assigned('c'), outcome: 'deadline', reason: 'no agent' });
+    state.news({ workflowId: second!.workflowId, news: 'ended', outcome: 'deadline', reason: 'no agent' });
     assert.deepEqual(state.takeStarts(), []);
     assert.equal(state.done, true);
     assert.match(state.stopReason ?? '', /2 of 6 items failed or were rejected .* more than the 1 tolerated/);
@@ -113,5 +129,142 @@ describe('BulkBatchState', () => {
     assert.equal(parsed.ok, false);
     const fields = parsed.ok ? [] : parsed.issues.map((issue) => issue.field);
     assert.ok(fields.includes('batchId') && fields.includes('items'), fields.join(', '));
+  });
+
+  it('starts nothing while a running item waits for room in Connect, and resumes once it is created', () => {
+    const state = stateFor({ items: items(5), maxConcurrent: 3 });
+    const started = state.takeStarts();
+    state.news({ workflowId: started[1]!.workflowId, news: 'instance-full' });
+    state.news(assigned('item-0'));
+    assert.deepEqual(state.takeStarts(), [], 'paused while Connect is full');
+    assert.equal(state.progress().waitingForCapacity, 1);
+    state.news({ workflowId: started[1]!.workflowId, news: 'created', contactId: 'c-1' });
+    assert.deepEqual(
+      state.takeStarts().map((start) => start.index),
+      [3],
+    );
+    assert.equal(state.progress().created, 2);
+  });
+
+  it('ignores news from a child it did not start (one of an earlier run of the batch)', () => {
+    const state = stateFor({ items: items(1) });
+    state.takeStarts();
+    state.news(assigned('someone-else'));
+    state.alreadyExisted(itemId('someone-else'));
+    assert.deepEqual(state.progress().counts, { ...NO_COUNTS, running: 1 });
+  });
+
+  it('takes source pages in line order, reports malformed rows with their line, and carries on from a snapshot', () => {
+    const state = stateFor({ source: { location: '/data/callbacks.csv' }, maxConcurrent: 2 });
+    assert.equal(state.wantsPage, true);
+    const page: BulkSourcePage = {
+      items: [
+        { line: 2, key: 'a', item: { contact: { name: 'A' } } },
+        { line: 5, key: 'c', item: { contact: { name: 'C' }, priority: 0 } },
+        { line: 6, key: 'd', item: { contact: { name: 'D' } } },
+      ],
+      rejected: [
+        {
+          line: 3,
+          issues: [
+            { field: 'priority', message: 'not a whole number', exception: 'InvalidParameterException' },
+          ],
+        },
+      ],
+      next: { byteOffset: 120, line: 7, header: ['key', 'contact.name'] },
+    };
+    state.pageRead(page);
+    assert.equal(state.wantsPage, false, 'items of the page wait to start');
+    assert.deepEqual(
+      state.takeStarts().map((start) => [start.index, start.workflowId]),
+      [
+        [0, itemId('a')],
+        [3, itemId('d')],
+      ],
+    );
+    assert.equal(state.mayContinueAsNew, true);
+    const report = state.takeRemainingReport(true);
+    assert.deepEqual(
+      report?.lines.map((line) => [(line as { line: number }).line, (line as { status: string }).status]),
+      [
+        [3, 'rejected'],
+        [5, 'rejected'],
+      ],
+    );
+    assert.equal(report?.location, '/data/callbacks.csv.nightly-2026-03-02.report');
+
+    const parsed = parseBulkCreateTasksInput({
+      batchId: 'nightly-2026-03-02',
+      defaults: DEFAULTS,
+      source: { location: '/data/callbacks.csv' },
+      maxConcurrent: 2,
+      carried: state.snapshot() as unknown as Record<string, unknown>,
+    });
+    assert.ok(parsed.ok);
+    const next = new BulkBatchState(parsed.request, NOW);
+    assert.deepEqual(next.sourceCursor, page.next);
+    assert.equal(next.wantsPage, true);
+    next.news(assigned('a'));
+    next.pageRead({ items: [{ line: 7, key: 'e', item: { contact: { name: 'E' } } }], rejected: [] });
+    assert.deepEqual(
+      next.takeStarts().map((start) => start.index),
+      [4],
+    );
+    next.news(assigned('d'));
+    next.news(assigned('e'));
+    assert.equal(next.done, true);
+    assert.deepEqual(next.progress(), {
+      batchId: 'nightly-2026-03-02',
+      read: 5,
+      total: 5,
+      counts: { ...NO_COUNTS, assigned: 3, rejected: 2 },
+      created: 3,
+      waitingForCapacity: 0,
+    });
+    assert.deepEqual(next.result().report, {
+      location: '/data/callbacks.csv.nightly-2026-03-02.report',
+      parts: 1,
+    });
+    assert.equal(next.takeRemainingReport(false)?.part, 2, 'the rest of the report is the next part');
+  });
+
+  it('judges a tolerated percentage of a source only once 100 items were read', () => {
+    const state = stateFor({ source: { location: 'rows.jsonl' }, toleratedFailures: { percent: 10 } });
+    const bad = (line: number) => ({
+      line,
+      issues: [{ field: 'line', message: 'not JSON', exception: 'InvalidParameterException' as const }],
+    });
+    const good = (line: number) => ({ line, key: `k${line}`, item: { contact: { name: `N${line}` } } });
+    state.pageRead({
+      items: Array.from({ length: 45 }, (_, i) => good(i + 6)),
+      rejected: [1, 2, 3, 4, 5].map(bad),
+      next: { byteOffset: 1, line: 51 },
+    });
+    assert.equal(state.stopReason, undefined, '5 of 50 read: not judged yet');
+    state.takeStarts();
+    state.pageRead({
+      items: Array.from({ length: 44 }, (_, i) => good(i + 51)),
+      rejected: [95, 96, 97, 98, 99, 100].map(bad),
+      next: { byteOffset: 2, line: 101 },
+    });
+    assert.match(
+      state.stopReason ?? '',
+      /11 of 100 read so far items .* more than the 10% of 100 read so far tolerated/,
+    );
+  });
+
+  it('cancels the children without a contact and spares the rest, unless told to cancel all', () => {
+    for (const [mode, expected] of [
+      ['spare-created', ['item-1']],
+      ['cancel-all', ['item-0', 'item-1']],
+    ] as const) {
+      const state = stateFor({ items: items(4), maxConcurrent: 2, onCancel: mode });
+      state.takeStarts();
+      state.news({ workflowId: itemId('item-0'), news: 'created', contactId: 'c-0' });
+      assert.deepEqual(state.cancel(mode), expected.map(itemId));
+      assert.deepEqual(state.takeStarts(), []);
+      assert.equal(state.progress().counts.cancelled, 2, 'the items not started');
+      assert.equal(state.progress().cancelled, mode);
+    }
   });
 });

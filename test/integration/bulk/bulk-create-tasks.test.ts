@@ -50,8 +50,9 @@ describe('bulkCreateTasks against the Connect emulator', () => {
       'already-existed': 0,
       failed: 0,
       rejected: 2,
+      cancelled: 0,
     });
-    const rejected = first.items.filter((item) => item.status === 'rejected');
+    const rejected = (first.items ?? []).filter((item) => item.status === 'rejected');
     assert.deepEqual(
       rejected.map((item) => [item.index, item.key, item.issues?.[0]?.field]),
       [
