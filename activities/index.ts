@@ -4,6 +4,7 @@
  * Workflows import the types only (`import type { ConnectActivities } from '.'`).
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
 import { makeAssociateContactWithUser } from './associate-contact-with-user';
 import { makeCreateContact } from './create-contact';
@@ -12,10 +13,12 @@ import { makeGetCurrentUserData } from './get-current-user-data';
 import { makeListRoutingProfileManualAssignmentQueues } from './list-routing-profile-manual-assignment-queues';
 import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
 import { makeListUsers } from './list-users';
+import { makeReadBulkSourcePage } from './read-bulk-source-page';
 import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './register-with-dispatcher';
 import { makeStartTaskContact } from './start-task-contact';
 import { makeStopContact } from './stop-contact';
 import { makeTransferContact } from './transfer-contact';
+import { makeWriteBulkReportPart } from './write-bulk-report-part';
 
 export interface CreateConnectActivitiesDeps {
   connect: ConnectClient;
@@ -60,6 +63,32 @@ export function createDispatcherActivities(deps: DispatcherActivityDeps) {
   return { registerWithDispatcher: reportingAttempt(makeRegisterWithDispatcher(deps)) };
 }
 
+export interface CreateBulkActivitiesDeps {
+  /**
+   * For `s3://` sources and report locations. Default: `new S3Client({})` (the AWS default chain;
+   * the SDK reads `AWS_ENDPOINT_URL_S3`), built on first S3 use, so a worker that never reads S3
+   * needs no AWS configuration.
+   */
+  s3?: S3Client;
+}
+
+/** The activities of bulkCreateTasks: reading its source in pages and writing its report in parts. */
+export function createBulkActivities(deps: CreateBulkActivitiesDeps = {}) {
+  let s3 = deps.s3;
+  const files = { s3: () => (s3 ??= defaultS3Client()) };
+  return {
+    readBulkSourcePage: makeReadBulkSourcePage(files),
+    writeBulkReportPart: makeWriteBulkReportPart(files),
+  };
+}
+
+function defaultS3Client(): S3Client {
+  // An S3 stand-in (MinIO, LocalStack...) serves buckets as paths, not as host names.
+  return new S3Client(process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {});
+}
+
+export type BulkActivities = ReturnType<typeof createBulkActivities>;
+
 /** Everything the routing workflows call. */
 export type RoutingActivities = ConnectActivities & ReturnType<typeof createDispatcherActivities>;
 export type { DispatcherActivityDeps } from './register-with-dispatcher';
@@ -79,6 +108,12 @@ export type {
 export type { StartTaskContactInput, StartTaskContactResult } from './start-task-contact';
 export type { StopContactInput, StopContactResult } from './stop-contact';
 export type { TransferContactInput, TransferContactResult } from './transfer-contact';
+export type {
+  BulkSourcePage,
+  ReadBulkSourcePageInput,
+  WriteBulkReportPartInput,
+  WriteBulkReportPartResult,
+} from '../src/shared/bulk-source';
 export type { ListUsersResult } from './list-users';
 export type {
   ListRoutingProfileQueuesInput,

@@ -5,9 +5,11 @@
  * once here and injected into the activities.
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import {
+  createBulkActivities,
   createConnectActivities,
   createDispatcherActivities,
   type DispatcherActivityDeps,
@@ -32,6 +34,11 @@ export interface ConnectTaskRouterWorkerOptions {
   taskQueue?: string;
   /** Defaults to a client built from the AWS default chain (or AWS_ENDPOINT_URL_CONNECT for the emulator). */
   connect?: ConnectClient;
+  /**
+   * For bulk batches reading an `s3://` source or writing an `s3://` report. Defaults to a client
+   * from the AWS default chain (or AWS_ENDPOINT_URL_S3), built the first time it is needed.
+   */
+  s3?: S3Client;
   dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
   dispatcherErrorPolicy?: DispatcherActivityDeps['dispatcherErrorPolicy'];
   /**
@@ -102,6 +109,8 @@ export async function createWorker(
       },
       dispatcherErrorPolicy: options.dispatcherErrorPolicy,
     }),
+    // Files and S3, not Connect: in no Connect call lane, so on the main task queue.
+    ...createBulkActivities({ s3: options.s3 }),
   };
   // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
