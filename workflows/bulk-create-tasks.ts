@@ -18,6 +18,7 @@ import {
   log,
   ParentClosePolicy,
   proxyActivities,
+  rootCause,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -107,18 +108,21 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
     pendingStarts += 1;
     startsThisRun += 1;
     try {
-      const child = await startChild(routeTask, {
-        workflowId,
-        args: [taskInput],
-        typedSearchAttributes: [{ key: BulkBatchId, value: batchId }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `Item ${index} of batch ${batchId}`,
-      });
+      // Outside the batch's cancellation scope: cancelling the batch cancels only the items cancelItems picks.
+      const child = await CancellationScope.nonCancellable(() =>
+        startChild(routeTask, {
+          workflowId,
+          args: [taskInput],
+          typedSearchAttributes: [{ key: BulkBatchId, value: batchId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `Item ${index} of batch ${batchId}`,
+        }),
+      );
       // The child's own news says how it ended; its result covers a run that ended without word.
       child.result().then(
         () => childEnded(workflowId, 'the run ended without telling the batch'),
-        (error: Error) => childEnded(workflowId, error.cause?.message ?? error.message),
+        (error: Error) => childEnded(workflowId, rootCause(error) ?? error.message),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
