@@ -12,6 +12,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { type ConnectCallRates, DEFAULT_TASK_QUEUE } from '../shared/task-queues';
 import { connectClientToTemporal, connectWorkerToTemporal } from '../worker/temporal-connection';
 import { createWorker } from '../worker/create-worker';
+import { registerBulkCommands } from './bulk-commands';
 import { connectRatesOption } from './options';
 
 /** `$CONNECT_TASK_ROUTER_CONNECT_RATES`, read as `--connect-rates` is; a bad value is one clear line. */
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
 
   registerEmulatorCommand(program);
   registerDemoCommand(program);
+  registerBulkCommands(program);
   return program;
 }
 

@@ -1,0 +1,585 @@
+/**
+ * `connect-task-router bulk ...` (start, follow and cancel a batch) and `connect-task-router
+ * schedule ...` (Temporal Schedules that start batches). A user's mistake (bad JSON, a missing
+ * option, an invalid batch, an unknown schedule or batch) ends the command with one line on stderr
+ * and exit code 1, never a stack trace.
+ */
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Client,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { type Duration, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { bulkBatchWorkflowId, startBulkCreateTasks } from '../client/bulk-create-client';
+import {
+  BULK_SCHEDULE_OVERLAPS,
+  type BulkScheduleDescription,
+  type BulkScheduleOverlap,
+  type BulkScheduleSummary,
+  backfillBulkSchedule,
+  createBulkSchedule,
+  deleteBulkSchedule,
+  describeBulkSchedule,
+  listBulkSchedules,
+  pauseBulkSchedule,
+  triggerBulkSchedule,
+  unpauseBulkSchedule,
+} from '../client/bulk-schedule-client';
+import {
+  BULK_CANCEL_MODES,
+  BULK_ITEM_STATUSES,
+  BULK_LIMITS,
+  type BulkCancelMode,
+  type BulkCreateTasksInput,
+  type BulkCreateTasksProgress,
+  type BulkItemStatus,
+  bulkProgressQuery,
+  type ToleratedFailures,
+} from '../shared/bulk-create-contract';
+import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import { connectClientToTemporal } from '../worker/temporal-connection';
+import type { bulkCreateTasks } from '../../workflows/bulk-create-tasks';
+import { integerOption } from './options';
+
+/** Runs a command's action; whatever goes wrong becomes one `error: ...` line and exit code 1. */
+function oneLineErrors<Args extends unknown[]>(run: (...args: Args) => Promise<void>) {
+  return async (...args: Args): Promise<void> => {
+    try {
+      await run(...args);
+    } catch (error) {
+      const command = args[args.length - 1] as Command;
+      command.error(`error: ${explain(error)}`);
+    }
+  };
+}
+
+function explain(error: unknown): string {
+  if (error instanceof ScheduleAlreadyRunning) return `a schedule "${error.scheduleId}" already exists`;
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return `workflow ${error.workflowId} is already running (see \`bulk status\`)`;
+  }
+  if (error instanceof WorkflowFailedError) return error.cause?.message ?? error.message;
+  if (!(error instanceof Error)) return String(error);
+  // The SDK's errors say what failed; their cause says why (e.g. no worker answered a query).
+  const why = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. */
+async function withTemporal(use: (client: Client) => Promise<void>): Promise<void> {
+  const { connection, namespace } = await connectClientToTemporal();
+  try {
+    await use(new Client({ connection, namespace }));
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) {
+      throw new Error(`no schedule "${error.scheduleId}" in namespace "${namespace}"`);
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      throw new Error(`no batch run ${error.workflowId} in namespace "${namespace}"`);
+    }
+    throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
+function readText(option: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${option}: cannot read ${file} (${(error as Error).message})`);
+  }
+}
+
+function parseJson(option: string, text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${option}: ${what} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function toleratedFailuresOption(text: string): ToleratedFailures {
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  if (!match || (!match[2] && match[1]!.includes('.'))) {
+    throw new InvalidArgumentError(
+      '--tolerated-failures must be a number of items (e.g. 5) or a share (e.g. 2%).',
+    );
+  }
+  return match[2] ? { percent: Number(match[1]) } : { count: Number(match[1]) };
+}
+
+function timeOption(name: string) {
+  return (text: string): Date => {
+    const time = new Date(text);
+    if (Number.isNaN(time.getTime())) {
+      throw new InvalidArgumentError(`${name} must be a time like 2024-01-01T06:00:00Z.`);
+    }
+    return time;
+  };
+}
+
+function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface BatchInputOptions {
+  items?: string;
+  source?: string;
+  defaults?: string;
+  maxConcurrent?: number;
+  toleratedFailures?: ToleratedFailures;
+  report?: string;
+  onCancel?: BulkCancelMode;
+}
+
+function addBatchInputOptions(command: Command): Command {
+  return command
+    .option(
+      '--items <file.json>',
+      'a JSON array of items: routeTask inputs completed by --defaults, each with an optional "key" ' +
+        `(at most ${BULK_LIMITS.inlineItems.max})`,
+    )
+    .option(
+      '--source <path|s3://...>',
+      'a CSV or JSONL file the workers read page by page, instead of --items',
+    )
+    .option(
+      '--defaults <json|@file>',
+      'routeTask fields every item gets unless it sets them, e.g. \'{"instanceId":"...","queueId":"..."}\'',
+    )
+    .option(
+      '--max-concurrent <n>',
+      `items routing at once (default ${BULK_LIMITS.maxConcurrent.default})`,
+      integerOption('--max-concurrent', 1, BULK_LIMITS.maxConcurrent.max),
+    )
+    .option(
+      '--tolerated-failures <n|n%>',
+      'failed and rejected items past this end the batch early (default: no limit)',
+      toleratedFailuresOption,
+    )
+    .option(
+      '--report <location>',
+      `where the per-item report goes for batches over ${BULK_LIMITS.reportInline.max} items`,
+    )
+    .addOption(
+      new Option(
+        '--on-cancel <mode>',
+        'what cancelling the batch does: spare-created (items whose contact exists route on) or cancel-all',
+      ).choices(BULK_CANCEL_MODES),
+    );
+}
+
+function batchInput(batchId: string, options: BatchInputOptions): BulkCreateTasksInput {
+  if ((options.items === undefined) === (options.source === undefined)) {
+    throw new Error('give exactly one of --items <file.json> and --source <path|s3://...>');
+  }
+  const defaults =
+    options.defaults === undefined
+      ? undefined
+      : options.defaults.startsWith('@')
+        ? parseJson(
+            '--defaults',
+            readText('--defaults', options.defaults.slice(1)),
+            options.defaults.slice(1),
+          )
+        : parseJson('--defaults', options.defaults, 'the value');
+  return {
+    batchId,
+    ...(options.items === undefined
+      ? { source: { location: options.source! } }
+      : {
+          items: parseJson(
+            '--items',
+            readText('--items', options.items),
+            options.items,
+          ) as BulkCreateTasksInput['items'],
+        }),
+    ...(defaults === undefined ? {} : { defaults: defaults as BulkCreateTasksInput['defaults'] }),
+    ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: options.maxConcurrent }),
+    ...(options.toleratedFailures === undefined ? {} : { toleratedFailures: options.toleratedFailures }),
+    ...(options.report === undefined ? {} : { report: { location: options.report } }),
+    ...(options.onCancel === undefined ? {} : { onCancel: options.onCancel }),
+  };
+}
+
+function taskQueueOption(): Option {
+  return new Option('--task-queue <name>', "the workers' task queue").default(
+    process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+  );
+}
+
+function overlapOption(description: string): Option {
+  return new Option('--overlap <policy>', description).choices(BULK_SCHEDULE_OVERLAPS);
+}
+
+/** A batch id, or the workflow id of a scheduled run (`bulk-batch/<batchId>-<time>`). */
+function batchWorkflowId(batch: string): string {
+  return batch.startsWith(bulkBatchWorkflowId('')) ? batch : bulkBatchWorkflowId(batch);
+}
+
+const ENDED_STATUSES = BULK_ITEM_STATUSES.filter(
+  (status): status is Exclude<BulkItemStatus, 'pending' | 'running'> =>
+    status !== 'pending' && status !== 'running',
+);
+
+function endedItems({ counts }: BulkCreateTasksProgress): number {
+  return ENDED_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+}
+
+function formatProgress(progress: BulkCreateTasksProgress): string {
+  const { batchId, read, total, created, counts, waitingForCapacity, stoppedEarly, cancelled } = progress;
+  return [
+    `Batch ${batchId}: ${total ?? `${read} read so far`} items, ${endedItems(progress)} ended, ${created} contacts created`,
+    `  ${BULK_ITEM_STATUSES.map((status) => `${counts[status]} ${status}`).join(' · ')}`,
+    ...(waitingForCapacity > 0
+      ? [`  ${waitingForCapacity} waiting for room under Connect's active-task quota`]
+      : []),
+    ...(stoppedEarly ? [`  stopped early: ${stoppedEarly}`] : []),
+    ...(cancelled ? [`  cancelled (${cancelled})`] : []),
+  ].join('\n');
+}
+
+/** Follows the batch's `progress` query with a progress bar (on a terminal) until the batch ends. */
+async function waitWithProgressBar(
+  handle: WorkflowHandle<typeof bulkCreateTasks>,
+): Promise<BulkCreateTasksProgress> {
+  const bar = new SingleBar(
+    { format: '{bar} {value}/{total} items ended · {assigned} assigned · {problems} failed or rejected' },
+    Presets.shades_classic,
+  );
+  bar.start(1, 0, { assigned: 0, problems: 0 });
+  let ended = false;
+  const result = handle.result().finally(() => (ended = true));
+  try {
+    while (!ended) {
+      // A query can fail while the batch hands over to its next run; the next one answers.
+      const progress = await handle.query(bulkProgressQuery).catch(() => undefined);
+      if (progress) {
+        bar.setTotal(Math.max(1, progress.total ?? progress.read));
+        bar.update(endedItems(progress), {
+          assigned: progress.counts.assigned,
+          problems: progress.counts.failed + progress.counts.rejected,
+        });
+      }
+      await Promise.race([result.catch(() => undefined), sleep(500)]);
+    }
+  } finally {
+    bar.stop();
+  }
+  return result;
+}
+
+async function printBatchStatus(client: Client, batch: string, json: boolean): Promise<void> {
+  const handle = client.workflow.getHandle<typeof bulkCreateTasks>(batchWorkflowId(batch));
+  const status = (await handle.describe()).status.name;
+  let progress: BulkCreateTasksProgress | undefined;
+  let failure: string | undefined;
+  if (status === 'RUNNING') progress = await handle.query(bulkProgressQuery);
+  else {
+    // An ended batch answers from its result, which needs no worker.
+    await handle.result().then(
+      ({ items: _items, ...result }) => (progress = result),
+      (error: unknown) => (failure = explain(error)),
+    );
+  }
+  if (json) {
+    console.log(JSON.stringify({ workflowId: handle.workflowId, status, progress, failure }, null, 2));
+    return;
+  }
+  console.log(`${handle.workflowId}: ${status}`);
+  if (progress) console.log(formatProgress(progress));
+  if (failure) console.log(`  ${failure}`);
+}
+
+function formatTime(time: Date): string {
+  return time.toISOString().replace('.000Z', 'Z');
+}
+
+function formatScheduleLine(schedule: BulkScheduleSummary): string {
+  const next = schedule.nextRunTimes[0];
+  return [
+    schedule.scheduleId,
+    `${schedule.spec.join(', ')} (${schedule.timeZone})`,
+    schedule.paused ? 'paused' : 'active',
+    `batch ${schedule.batchId ?? '?'}`,
+    schedule.paused || !next ? 'next run: -' : `next run: ${formatTime(next)}`,
+  ].join('  ');
+}
+
+function formatScheduleDescription(schedule: BulkScheduleDescription): string {
+  const runs = schedule.recentRuns;
+  return [
+    `Schedule ${schedule.scheduleId}: starts batch ${schedule.batchId} on task queue ${schedule.taskQueue}`,
+    `  when: ${schedule.spec.join(', ')} (${schedule.timeZone})`,
+    `  state: ${schedule.paused ? 'paused' : 'active'}${schedule.note ? ` (${schedule.note})` : ''}`,
+    `  overlap: ${schedule.overlap} · catch-up window ${schedule.catchupWindowMs / 1000} s`,
+    `  runs: ${schedule.runsStarted} started, ${schedule.runsMissedCatchupWindow} missed (catch-up window), ` +
+      `${schedule.runsSkippedOverlap} skipped (overlap)`,
+    ...(runs.length > 0 ? ['  recent runs (scheduled for → workflow id):'] : ['  recent runs: none']),
+    ...runs.map((run) => `    ${formatTime(run.scheduledAt)} → ${run.workflowId}`),
+    `  running: ${schedule.runningWorkflowIds.join(', ') || 'none'}`,
+    `  next runs: ${schedule.paused ? 'none while paused' : schedule.nextRunTimes.map(formatTime).join(', ') || 'none'}`,
+  ].join('\n');
+}
+
+function registerBatchCommands(program: Command): void {
+  const bulk = program
+    .command('bulk')
+    .description('Start, follow and cancel bulk batches: many routed tasks from one list.')
+    .showHelpAfterError(false);
+
+  addBatchInputOptions(
+    bulk
+      .command('start')
+      .description(
+        'Start a batch: one routeTask per item, ids from the batch id and item keys, so starting it ' +
+          'again creates nothing twice.',
+      )
+      .argument('<batchId>', 'names the batch (letters, digits and . _ : -)'),
+  )
+    .addOption(taskQueueOption())
+    .option('--wait', 'follow the batch with a progress bar until it ends, then print its counts')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ connect-task-router bulk start claims-0601 --items claims.json ' +
+        '--defaults @defaults.json --tolerated-failures 2% --wait',
+    )
+    .action(
+      oneLineErrors(
+        async (batchId: string, options: BatchInputOptions & { taskQueue: string; wait?: boolean }) => {
+          const input = batchInput(batchId, options);
+          await withTemporal(async (client) => {
+            const handle = await startBulkCreateTasks(client, input, { taskQueue: options.taskQueue });
+            console.log(`Started batch ${batchId}: workflow ${handle.workflowId}`);
+            if (options.wait) console.log(formatProgress(await waitWithProgressBar(handle)));
+          });
+        },
+      ),
+    );
+
+  bulk
+    .command('status')
+    .description("Show a batch's progress: items read, started, ended, and how each ended.")
+    .argument(
+      '<batch>',
+      "batch id, or a scheduled run's workflow id (bulk-batch/<batchId>-<time>, see schedule describe)",
+    )
+    .option('--json', 'print JSON: workflowId, status, progress and failure')
+    .action(
+      oneLineErrors(async (batch: string, options: { json?: boolean }) =>
+        withTemporal((client) => printBatchStatus(client, batch, options.json ?? false)),
+      ),
+    );
+
+  bulk
+    .command('cancel')
+    .description(
+      'Cancel a batch: no new item starts; its --on-cancel mode decides whether started items route on.',
+    )
+    .argument('<batch>', "batch id, or a scheduled run's workflow id")
+    .action(
+      oneLineErrors(async (batch: string) =>
+        withTemporal(async (client) => {
+          const handle = client.workflow.getHandle(batchWorkflowId(batch));
+          // Temporal accepts a cancellation for a run that has ended, and nothing happens.
+          const status = (await handle.describe()).status.name;
+          if (status !== 'RUNNING') throw new Error(`${handle.workflowId} has already ended (${status})`);
+          await handle.cancel();
+          console.log(`Cancellation requested for ${handle.workflowId}.`);
+        }),
+      ),
+    );
+}
+
+interface ScheduleCreateOptions extends BatchInputOptions {
+  cron?: string[];
+  every?: string;
+  timeZone?: string;
+  overlap?: BulkScheduleOverlap;
+  catchupWindow?: string;
+  paused?: boolean;
+  note?: string;
+  taskQueue: string;
+}
+
+function registerScheduleCommands(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description(
+      'Run bulk batches on Temporal Schedules: each run is the batch <batchId>.<scheduled time>, so a ' +
+        'time that already ran never creates a contact twice.',
+    )
+    .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        "  $ connect-task-router schedule create nightly-claims claims --items claims.json --defaults @defaults.json --cron '0 6 * * MON-FRI' --time-zone Europe/Paris\n" +
+        '  $ connect-task-router schedule backfill nightly-claims --start 2024-06-01T00:00:00Z --end 2024-06-03T00:00:00Z --overlap buffer-all',
+    );
+
+  addBatchInputOptions(
+    schedule
+      .command('create')
+      .description('Create a schedule whose runs start a bulk batch.')
+      .argument('<scheduleId>', 'names the schedule')
+      .argument('<batchId>', 'the batch each run starts, as <batchId>.<scheduled time>'),
+  )
+    .option('--cron <expression>', 'when to run, e.g. "0 6 * * MON-FRI" (repeat for several)', repeatable)
+    .option('--every <duration>', 'run at this interval instead of --cron, e.g. 1h or "15 minutes"')
+    .option('--time-zone <name>', 'IANA time zone of --cron, e.g. Europe/Paris (default UTC)')
+    .addOption(overlapOption('when the previous run is still running').default('skip'))
+    .option('--catchup-window <duration>', 'how late a missed run may still start (default 10 minutes)')
+    .option('--paused', 'create it paused (trigger and backfill still work)')
+    .option('--note <text>', 'a note shown with the schedule')
+    .addOption(taskQueueOption())
+    .action(
+      oneLineErrors(async (scheduleId: string, batchId: string, options: ScheduleCreateOptions) => {
+        const input = batchInput(batchId, options);
+        await withTemporal(async (client) => {
+          await createBulkSchedule(client, {
+            scheduleId,
+            input,
+            cron: options.cron,
+            every: options.every as Duration | undefined,
+            timeZone: options.timeZone,
+            overlap: options.overlap,
+            catchupWindow: options.catchupWindow as Duration | undefined,
+            paused: options.paused,
+            note: options.note,
+            taskQueue: options.taskQueue,
+          }).catch((error: unknown) => {
+            // The SDK raises Temporal's refusal of a spec (a cron expression, a time zone) as a TypeError.
+            if (!(error instanceof TypeError)) throw error;
+            throw new Error(`invalid schedule spec (--cron, --every, --time-zone): ${error.message}`);
+          });
+          console.log(`Created schedule ${scheduleId}.`);
+          console.log(formatScheduleDescription(await describeBulkSchedule(client, scheduleId)));
+        });
+      }),
+    );
+
+  schedule
+    .command('list')
+    .description('List the schedules that start bulk batches.')
+    .option('--json', 'print JSON')
+    .action(
+      oneLineErrors(async (options: { json?: boolean }) =>
+        withTemporal(async (client) => {
+          const schedules = await listBulkSchedules(client);
+          if (options.json) console.log(JSON.stringify(schedules, null, 2));
+          else if (schedules.length === 0) console.log('No bulk schedules.');
+          else for (const found of schedules) console.log(formatScheduleLine(found));
+        }),
+      ),
+    );
+
+  schedule
+    .command('describe')
+    .description("Show a schedule: when it runs, its state, its recent runs' workflow ids, its next runs.")
+    .argument('<scheduleId>')
+    .option('--json', 'print JSON')
+    .action(
+      oneLineErrors(async (scheduleId: string, options: { json?: boolean }) =>
+        withTemporal(async (client) => {
+          const description = await describeBulkSchedule(client, scheduleId);
+          console.log(
+            options.json ? JSON.stringify(description, null, 2) : formatScheduleDescription(description),
+          );
+        }),
+      ),
+    );
+
+  schedule
+    .command('trigger')
+    .description('Start a run now, scheduled for now.')
+    .argument('<scheduleId>')
+    .addOption(overlapOption("if a run is still running (default: the schedule's policy)"))
+    .action(
+      oneLineErrors(async (scheduleId: string, options: { overlap?: BulkScheduleOverlap }) =>
+        withTemporal(async (client) => {
+          await triggerBulkSchedule(client, scheduleId, options.overlap);
+          console.log(`Triggered schedule ${scheduleId}.`);
+        }),
+      ),
+    );
+
+  schedule
+    .command('backfill')
+    .description(
+      'Start the runs the schedule would have started between --start and --end (both included); ' +
+        'a time that already ran creates no new contact.',
+    )
+    .argument('<scheduleId>')
+    .requiredOption('--start <time>', 'e.g. 2024-06-01T00:00:00Z', timeOption('--start'))
+    .requiredOption('--end <time>', 'e.g. 2024-06-03T00:00:00Z', timeOption('--end'))
+    .addOption(
+      overlapOption(
+        "if runs overlap (default: the schedule's policy; buffer-all runs them one after another)",
+      ),
+    )
+    .action(
+      oneLineErrors(
+        async (scheduleId: string, options: { start: Date; end: Date; overlap?: BulkScheduleOverlap }) =>
+          withTemporal(async (client) => {
+            await backfillBulkSchedule(client, scheduleId, options);
+            console.log(
+              `Backfill requested for schedule ${scheduleId} from ${formatTime(options.start)} to ${formatTime(options.end)}.`,
+            );
+          }),
+      ),
+    );
+
+  schedule
+    .command('pause')
+    .description('Pause a schedule: no run starts until it is unpaused.')
+    .argument('<scheduleId>')
+    .option('--note <text>', 'why, shown with the schedule')
+    .action(
+      oneLineErrors(async (scheduleId: string, options: { note?: string }) =>
+        withTemporal(async (client) => {
+          await pauseBulkSchedule(client, scheduleId, options.note);
+          console.log(`Paused schedule ${scheduleId}.`);
+        }),
+      ),
+    );
+
+  schedule
+    .command('unpause')
+    .description('Unpause a schedule: its runs start again at their times.')
+    .argument('<scheduleId>')
+    .option('--note <text>', 'shown with the schedule')
+    .action(
+      oneLineErrors(async (scheduleId: string, options: { note?: string }) =>
+        withTemporal(async (client) => {
+          await unpauseBulkSchedule(client, scheduleId, options.note);
+          console.log(`Unpaused schedule ${scheduleId}.`);
+        }),
+      ),
+    );
+
+  schedule
+    .command('delete')
+    .description('Delete a schedule; runs it started go on.')
+    .argument('<scheduleId>')
+    .action(
+      oneLineErrors(async (scheduleId: string) =>
+        withTemporal(async (client) => {
+          await deleteBulkSchedule(client, scheduleId);
+          console.log(`Deleted schedule ${scheduleId}.`);
+        }),
+      ),
+    );
+}
+
+export function registerBulkCommands(program: Command): void {
+  registerBatchCommands(program);
+  registerScheduleCommands(program);
+}
