@@ -1,0 +1,316 @@
+/**
+ * The `bulk` and `schedule` commands as a user runs them, on the shared dev server (TEMPORAL_ADDRESS):
+ * in this process through buildProgram(), with commander's exit and output captured, and once as
+ * the bin script in a child process, to see a real exit code and stderr.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { format } from 'node:util';
+import { type Command, CommanderError } from 'commander';
+import { buildProgram } from '../../../src/cli/main';
+import { defaultContactFlowId } from '../../../src/dev/emulator';
+import { waitUntil } from '../../helpers/eventually';
+import { sharedTestEnv } from '../../helpers/temporal';
+import { BILLING_QUEUE, type RoutingStack, startRoutingStack } from '../routing/routing-stack';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let workDir = '';
+
+/** Runs `connect-task-router <args>` in this process; commander's exits become the run's code. */
+async function cli(...args: string[]): Promise<CliRun> {
+  const run: CliRun = { code: 0, stdout: '', stderr: '' };
+  const program = buildProgram();
+  const capture = (command: Command): void => {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => (run.stdout += text),
+      writeErr: (text) => (run.stderr += text),
+    });
+    command.commands.forEach(capture);
+  };
+  capture(program);
+  const { log } = console;
+  const cwd = process.cwd();
+  console.log = (...values: unknown[]) => (run.stdout += `${format(...values)}\n`);
+  process.chdir(workDir);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    run.code = error.exitCode;
+  } finally {
+    console.log = log;
+    process.chdir(cwd);
+  }
+  return run;
+}
+
+function succeeded(run: CliRun): string {
+  assert.equal(run.code, 0, `exit code ${run.code}; stderr: ${run.stderr}`);
+  return run.stdout;
+}
+
+function writeFile(name: string, content: unknown): string {
+  fs.writeFileSync(path.join(workDir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return name;
+}
+
+const ITEMS = [
+  { key: 'a', contact: { name: 'Claim A' } },
+  { key: 'b', contact: { name: 'Claim B' } },
+];
+
+describe('the bulk and schedule commands (on the shared dev server)', () => {
+  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = process.env;
+  before(async () => {
+    process.env.TEMPORAL_ADDRESS = (await sharedTestEnv()).address;
+    process.env.TEMPORAL_NAMESPACE = 'default';
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulk-cli-'));
+    writeFile('items.json', ITEMS);
+  });
+  after(() => {
+    Object.assign(process.env, { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE });
+    for (const [name, value] of Object.entries({ TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE })) {
+      if (value === undefined) delete process.env[name];
+    }
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('schedule create, list, describe, pause and delete', async () => {
+    const scheduleId = `cli-${process.pid}-${Date.now().toString(36)}`;
+    const created = succeeded(
+      await cli(
+        'schedule',
+        'create',
+        scheduleId,
+        'claims',
+        '--items',
+        'items.json',
+        '--defaults',
+        '{"instanceId":"instance-1","queueId":"queue-1"}',
+        '--cron',
+        '0 6 * * 1-5',
+        '--time-zone',
+        'Europe/Paris',
+        '--overlap',
+        'buffer-one',
+        '--note',
+        'made by the CLI test',
+        '--task-queue',
+        'cli-test-queue',
+      ),
+    );
+    assert.match(created, new RegExp(`^Created schedule ${scheduleId}\\.\n`));
+    assert.match(created, /when: cron 0 6 \* \* MON-FRI \(Europe\/Paris\)\n/);
+    assert.match(created, /next runs: \d{4}-\d\d-\d\dT0[45]:00:00Z, /, 'weekdays at 06:00 Paris time');
+
+    // Listing is eventually consistent: the new schedule shows up within a few seconds.
+    const listed = await waitUntil(
+      `${scheduleId} in schedule list`,
+      async () => {
+        const schedules = JSON.parse(succeeded(await cli('schedule', 'list', '--json'))) as {
+          scheduleId: string;
+          nextRunTimes: string[];
+        }[];
+        return schedules.find((schedule) => schedule.scheduleId === scheduleId);
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    assert.deepEqual(listed, {
+      scheduleId,
+      batchId: 'claims',
+      spec: ['cron 0 6 * * MON-FRI'],
+      timeZone: 'Europe/Paris',
+      paused: false,
+      note: 'made by the CLI test',
+      recentRuns: [],
+      nextRunTimes: listed.nextRunTimes,
+    });
+    assert.ok(listed.nextRunTimes.length > 0);
+    assert.match(
+      succeeded(await cli('schedule', 'list')),
+      new RegExp(`^${scheduleId}  cron 0 6 \\* \\* MON-FRI`, 'm'),
+    );
+
+    const described = JSON.parse(succeeded(await cli('schedule', 'describe', scheduleId, '--json')));
+    assert.equal(described.batchId, 'claims');
+    assert.equal(described.taskQueue, 'cli-test-queue');
+    assert.equal(described.overlap, 'buffer-one');
+    assert.equal(described.catchupWindowMs, 600_000);
+    assert.deepEqual(described.input, {
+      batchId: 'claims',
+      items: ITEMS,
+      defaults: { instanceId: 'instance-1', queueId: 'queue-1' },
+    });
+
+    assert.equal(
+      succeeded(await cli('schedule', 'pause', scheduleId, '--note', 'holidays')),
+      `Paused schedule ${scheduleId}.\n`,
+    );
+    const paused = succeeded(await cli('schedule', 'describe', scheduleId));
+    assert.match(paused, /state: paused \(holidays\)\n/);
+    assert.match(paused, /next runs: none while paused/);
+
+    assert.equal(succeeded(await cli('schedule', 'delete', scheduleId)), `Deleted schedule ${scheduleId}.\n`);
+    const gone = await cli('schedule', 'describe', scheduleId);
+    assert.equal(gone.code, 1);
+    assert.equal(gone.stderr, `error: no schedule "${scheduleId}" in namespace "default"\n`);
+  });
+
+  it('says what is wrong with a mistaken command in one line on stderr and exits 1', async () => {
+    const existing = `cli-existing-${process.pid}-${Date.now().toString(36)}`;
+    succeeded(
+      await cli(
+        'schedule',
+        'create',
+        existing,
+        'claims',
+        '--items',
+        'items.json',
+        '--every',
+        '1h',
+        '--paused',
+      ),
+    );
+    const create = ['schedule', 'create', `cli-mistake-${process.pid}`, 'claims', '--items', 'items.json'];
+    const mistakes: [string[], RegExp][] = [
+      [
+        [...create, '--every', '1h', '--defaults', '{"queueId":'],
+        /^error: --defaults: the value is not valid JSON \(/,
+      ],
+      [
+        ['schedule', 'backfill', existing, '--start', '2024-01-01T00:00:00Z'],
+        /^error: required option '--end <time>' not specified$/,
+      ],
+      [
+        [...create, '--every', '1h', '--tolerated-failures', '150%'],
+        /^error: Invalid bulkCreateTasks input: toleratedFailures\.percent must be at most 100 \(got 150\)$/,
+      ],
+      [
+        ['schedule', 'trigger', 'no-such-schedule'],
+        /^error: no schedule "no-such-schedule" in namespace "default"$/,
+      ],
+      [
+        [...create, '--every', '1h', '--cron', '@daily'],
+        /^error: Give exactly one of cron and every \(got both\)$/,
+      ],
+      [[...create], /^error: Give exactly one of cron and every \(got neither\)$/],
+      [
+        [...create, '--cron', '0 6 * *'],
+        /^error: invalid schedule spec \(--cron, --every, --time-zone\): CronString does not have 5-7 fields$/,
+      ],
+      [
+        [...create, '--every', 'soon'],
+        /^error: every must be a duration of at least 1 s, like '1h'.* \(got "soon"\)$/,
+      ],
+      [
+        ['schedule', 'create', 'x', 'claims', '--every', '1h'],
+        /^error: give exactly one of --items <file\.json> and --source <path\|s3:\/\/\.\.\.>$/,
+      ],
+      [
+        ['schedule', 'create', 'x', 'claims', '--every', '1h', '--items', 'missing.json'],
+        /^error: --items: cannot read missing\.json \(ENOENT/,
+      ],
+      [
+        ['schedule', 'create', existing, 'claims', '--items', 'items.json', '--every', '1h'],
+        /^error: a schedule ".*" already exists$/,
+      ],
+      [
+        ['bulk', 'start', 'bad/id', '--items', 'items.json'],
+        /^error: Invalid bulkCreateTasks input: batchId may contain only letters/,
+      ],
+      [
+        ['bulk', 'start', 'b', '--items', 'items.json', '--max-concurrent', '0'],
+        /--max-concurrent must be an integer from 1 to 2500\.$/,
+      ],
+      [
+        ['bulk', 'status', 'no-such-batch'],
+        /^error: no batch run bulk-batch\/no-such-batch in namespace "default"$/,
+      ],
+    ];
+    const runs: CliRun[] = [];
+    for (const [args] of mistakes) runs.push(await cli(...args));
+    await cli('schedule', 'delete', existing);
+    mistakes.forEach(([args, expected], index) => {
+      const { code, stdout, stderr } = runs[index]!;
+      const command = args.join(' ');
+      assert.equal(code, 1, `${command}: exit code`);
+      assert.equal(stdout, '', `${command}: stdout`);
+      assert.equal(
+        stderr.split('\n').length,
+        2,
+        `${command}: one line on stderr, got ${JSON.stringify(stderr)}`,
+      );
+      assert.match(stderr.trimEnd(), expected, command);
+    });
+  });
+
+  it('as a process: a mistake exits 1 with one line on stderr, no stack trace', async () => {
+    const bin = path.join(__dirname, '..', '..', '..', 'bin', 'connect-task-router.js');
+    const { code, stdout, stderr } = await new Promise<CliRun>((resolve) =>
+      execFile(
+        process.execPath,
+        [bin, 'schedule', 'describe', 'no-such-schedule'],
+        { cwd: workDir, env: process.env },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      ),
+    );
+    assert.deepEqual(
+      { code, stdout, stderr },
+      { code: 1, stdout: '', stderr: 'error: no schedule "no-such-schedule" in namespace "default"\n' },
+    );
+  });
+
+  describe('with a worker and the Connect emulator', () => {
+    let stack: RoutingStack;
+    before(async () => {
+      stack = await startRoutingStack();
+    });
+    after(() => stack?.stop());
+
+    it('bulk start --wait, then bulk status and bulk cancel of the ended batch', async () => {
+      const batchId = `cli-${stack.instanceId}`;
+      writeFile('defaults.json', {
+        instanceId: stack.instanceId,
+        queueId: BILLING_QUEUE,
+        transferFlowId: defaultContactFlowId('Transfer to queue'),
+      });
+      const started = succeeded(
+        await cli(
+          'bulk',
+          'start',
+          batchId,
+          '--items',
+          'items.json',
+          '--defaults',
+          '@defaults.json',
+          '--task-queue',
+          stack.taskQueue,
+          '--wait',
+        ),
+      );
+      assert.match(started, new RegExp(`^Started batch ${batchId}: workflow bulk-batch/${batchId}\n`));
+      assert.match(
+        started,
+        /: 2 items, 2 ended, 2 contacts created\n {2}0 pending · 0 running · 2 assigned · /,
+      );
+      assert.equal(stack.emulator.ledger().contactsCreated, 2);
+
+      const status = JSON.parse(succeeded(await cli('bulk', 'status', batchId, '--json')));
+      assert.equal(status.workflowId, `bulk-batch/${batchId}`);
+      assert.equal(status.status, 'COMPLETED');
+      assert.equal(status.progress.counts.assigned, 2);
+
+      const cancel = await cli('bulk', 'cancel', batchId);
+      assert.equal(cancel.code, 1);
+      assert.equal(cancel.stderr, `error: bulk-batch/${batchId} has already ended (COMPLETED)\n`);
+    });
+  });
+});
