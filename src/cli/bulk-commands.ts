@@ -69,7 +69,10 @@ function explain(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // The SDK's errors say what failed; their cause says why (e.g. no worker answered a query).
   const why = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
+  const line = `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
+  return /no mapping defined for search attribute/.test(line)
+    ? `${line} (run \`connect-task-router setup\` once for the namespace)`
+    : line;
 }
 
 /** A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. */
