@@ -43,9 +43,6 @@ import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
 import { BulkBatchId, TemporalScheduledStartTime } from '../src/shared/search-attributes';
 import { routeTask } from './route-task';
 
-/** Children started by one run before it hands over to a new one (each start adds about 6 events). */
-const STARTS_PER_RUN = 2_000;
-
 const bulk = proxyActivities<BulkActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
@@ -167,7 +164,7 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       if (state.wantsPage) await readPage();
       for (const start of state.takeStarts()) void runChild(start);
       await write(state.takeReportPart());
-      const handOver = workflowInfo().continueAsNewSuggested || startsThisRun >= STARTS_PER_RUN;
+      const handOver = workflowInfo().continueAsNewSuggested || startsThisRun >= request.startsPerRun;
       if (handOver && request.source && state.mayContinueAsNew && pendingStarts === 0) {
         await write(state.takeRemainingReport(true));
         await condition(allHandlersFinished);

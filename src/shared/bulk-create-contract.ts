@@ -19,6 +19,8 @@ export const BULK_LIMITS = {
    * one's contact counts against Connect's active-task quota (2,500 by default) while it waits.
    */
   maxConcurrent: { max: 2_500, default: 500 },
+  /** Children one run starts before it continues as new (each start adds about 6 history events). */
+  startsPerRun: { min: 10, max: 5_000, default: 2_000 },
   /** A batch with more items than this writes its per-item report to `report.location`. */
   reportInline: { max: 1_000 },
 } as const;
@@ -62,6 +64,8 @@ export const bulkCreateTasksInputSchema = z
       .strict()
       .optional(),
     onCancel: z.enum(BULK_CANCEL_MODES).optional(),
+    /** A source batch continues as new after starting this many children (and once Temporal suggests it). */
+    startsPerRun: z.int().min(BULK_LIMITS.startsPerRun.min).max(BULK_LIMITS.startsPerRun.max).optional(),
     /** Set by the batch itself when it continues as new: where it was. */
     carried: z.record(z.string(), z.unknown()).optional(),
   })
@@ -82,6 +86,7 @@ export interface BulkCreateTasksRequest {
   /** Absent: `<source location>.<batchId>.report` for a file source; inline batches keep theirs inline. */
   reportLocation?: string;
   onCancel: BulkCancelMode;
+  startsPerRun: number;
   carried?: BulkBatchSnapshot;
 }
 
@@ -138,6 +143,7 @@ export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidati
       reportLocation:
         data.report?.location ?? (data.source ? `${data.source.location}.${data.batchId}.report` : undefined),
       onCancel: data.onCancel ?? 'spare-created',
+      startsPerRun: data.startsPerRun ?? BULK_LIMITS.startsPerRun.default,
       ...(data.carried ? { carried: data.carried as unknown as BulkBatchSnapshot } : {}),
     },
   };
