@@ -76,6 +76,8 @@ export interface DeploymentOptions {
 export interface Deployment {
   emulator: RunningEmulator;
   instanceId: string;
+  /** The deployment's own task queue: start workflows here for its worker to run them. */
+  taskQueue: string;
   worker: WorkerProcess;
   follower?: EmulatorEventFollower;
   dispatcherId: string;
@@ -113,6 +115,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
   return {
     emulator: stack.emulator,
     instanceId: stack.instanceId,
+    taskQueue: stack.taskQueue,
     worker: stack.worker,
     follower: stack.follower,
     dispatcherId: stack.dispatcher.workflowId,
