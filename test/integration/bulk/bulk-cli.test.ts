@@ -4,57 +4,27 @@
  * the bin script in a child process, to see a real exit code and stderr.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { format } from 'node:util';
-import { type Command, CommanderError } from 'commander';
-import { buildProgram } from '../../../src/cli/main';
 import { defaultContactFlowId } from '../../../src/dev/emulator';
+import {
+  assertOneLineMistake,
+  type CliRun,
+  runBin,
+  runCli,
+  succeeded,
+  useTemporalAddress,
+} from '../../helpers/cli';
 import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv } from '../../helpers/temporal';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack } from '../routing/routing-stack';
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let workDir = '';
 
-/** Runs `connect-task-router <args>` in this process; commander's exits become the run's code. */
-async function cli(...args: string[]): Promise<CliRun> {
-  const run: CliRun = { code: 0, stdout: '', stderr: '' };
-  const program = buildProgram();
-  const capture = (command: Command): void => {
-    command.exitOverride().configureOutput({
-      writeOut: (text) => (run.stdout += text),
-      writeErr: (text) => (run.stderr += text),
-    });
-    command.commands.forEach(capture);
-  };
-  capture(program);
-  const { log } = console;
-  const cwd = process.cwd();
-  console.log = (...values: unknown[]) => (run.stdout += `${format(...values)}\n`);
-  process.chdir(workDir);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    run.code = error.exitCode;
-  } finally {
-    console.log = log;
-    process.chdir(cwd);
-  }
-  return run;
-}
-
-function succeeded(run: CliRun): string {
-  assert.equal(run.code, 0, `exit code ${run.code}; stderr: ${run.stderr}`);
-  return run.stdout;
+/** Runs `connect-task-router <args>` in this process, in the suite's working directory. */
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(args, { cwd: workDir });
 }
 
 function writeFile(name: string, content: unknown): string {
@@ -68,18 +38,14 @@ const ITEMS = [
 ];
 
 describe('the bulk and schedule commands (on the shared dev server)', () => {
-  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = process.env;
+  let restoreEnvironment = (): void => undefined;
   before(async () => {
-    process.env.TEMPORAL_ADDRESS = (await sharedTestEnv()).address;
-    process.env.TEMPORAL_NAMESPACE = 'default';
+    restoreEnvironment = useTemporalAddress((await sharedTestEnv()).address);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulk-cli-'));
     writeFile('items.json', ITEMS);
   });
   after(() => {
-    Object.assign(process.env, { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE });
-    for (const [name, value] of Object.entries({ TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE })) {
-      if (value === undefined) delete process.env[name];
-    }
+    restoreEnvironment();
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -238,30 +204,15 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
     const runs: CliRun[] = [];
     for (const [args] of mistakes) runs.push(await cli(...args));
     await cli('schedule', 'delete', existing);
-    mistakes.forEach(([args, expected], index) => {
-      const { code, stdout, stderr } = runs[index]!;
-      const command = args.join(' ');
-      assert.equal(code, 1, `${command}: exit code`);
-      assert.equal(stdout, '', `${command}: stdout`);
-      assert.equal(
-        stderr.split('\n').length,
-        2,
-        `${command}: one line on stderr, got ${JSON.stringify(stderr)}`,
-      );
-      assert.match(stderr.trimEnd(), expected, command);
-    });
+    mistakes.forEach(([args, expected], index) =>
+      assertOneLineMistake(runs[index]!, expected, args.join(' ')),
+    );
   });
 
   it('as a process: a mistake exits 1 with one line on stderr, no stack trace', async () => {
-    const bin = path.join(__dirname, '..', '..', '..', 'bin', 'connect-task-router.js');
-    const { code, stdout, stderr } = await new Promise<CliRun>((resolve) =>
-      execFile(
-        process.execPath,
-        [bin, 'schedule', 'describe', 'no-such-schedule'],
-        { cwd: workDir, env: process.env },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      ),
-    );
+    const { code, stdout, stderr } = await runBin(['schedule', 'describe', 'no-such-schedule'], {
+      cwd: workDir,
+    });
     assert.deepEqual(
       { code, stdout, stderr },
       { code: 1, stdout: '', stderr: 'error: no schedule "no-such-schedule" in namespace "default"\n' },
