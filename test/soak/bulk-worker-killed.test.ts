@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { defaultContactFlowId } from '../../src/dev/emulator';
-import { startWorkerProcess, type WorkerProcess } from '../../src/dev/worker-process';
+import type { WorkerProcess } from '../../src/dev/worker-process';
 import { startBulkCreateTasks } from '../../src/client/bulk-create-client';
 import { bulkItemWorkflowId } from '../../src/shared/bulk-create-contract';
 import type { routeTask } from '../../workflows/route-task';
@@ -10,6 +10,7 @@ import {
   BILLING_QUEUE,
   type RoutingStack,
   startRoutingStack,
+  startStackWorkerProcess,
   SUPPORT_QUEUE,
 } from '../integration/routing/routing-stack';
 import { QUICK_CALL_CENTRE } from '../integration/bulk/csv-batch-scenario';
@@ -32,15 +33,7 @@ describe('bulkCreateTasks when its worker is killed mid-batch', () => {
       config: { ...QUICK_CALL_CENTRE, faults: { CreateContact: slow, AssociateContactWithUser: slow } },
     });
     const startWorker = async () => {
-      const worker = await startWorkerProcess(
-        {
-          temporalAddress: stack.temporalAddress,
-          taskQueue: stack.taskQueue,
-          connectEndpoint: stack.emulator.endpoint,
-          connectCallRates: stack.connectCallRates,
-        },
-        { quiet: true },
-      );
+      const worker = await startStackWorkerProcess(stack);
       workers.push(worker);
       return worker;
     };

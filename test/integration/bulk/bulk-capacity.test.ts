@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { DEFAULT_CALL_CENTRE, defaultContactFlowId, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
+import { defaultContactFlowId, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
+import { QUICK_CALL_CENTRE } from './csv-batch-scenario';
 import { startBulkCreateTasks } from '../../../src/client/bulk-create-client';
 import {
   bulkItemWorkflowId,
@@ -47,16 +48,7 @@ describe('bulkCreateTasks at Connect limits', () => {
 
   it('pauses while the instance is at its active-task quota and routes every item once room comes', async () => {
     stack = await startRoutingStack({
-      config: {
-        activeTaskQuota: 50,
-        routingProfiles: DEFAULT_CALL_CENTRE.routingProfiles.map((profile) => ({
-          ...profile,
-          taskConcurrency: 10,
-        })),
-        handleTimeMs: { min: 100, max: 400 },
-        afterContactWorkMs: 200,
-        offers: { autoAccept: true },
-      },
+      config: { ...QUICK_CALL_CENTRE, activeTaskQuota: 50 },
     });
     const handle = await start(batch('full', 200, { maxConcurrent: 80 }));
     let sawPause = false;

@@ -19,6 +19,7 @@ import type { ConnectCallRates } from '../../../src/shared/task-queues';
 import type { routeTask } from '../../../workflows/route-task';
 import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
+import { startWorkerProcess, type WorkerProcess } from '../../../src/dev/worker-process';
 
 export const [ALICE, BOB, CAROL, ERIN, FRANK] = ['alice', 'bob', 'carol', 'erin', 'frank'].map(
   defaultAgentId,
@@ -100,4 +101,17 @@ export async function startRoutingStack(
     },
   };
   return Object.assign(stack, fixture);
+}
+
+/** A worker for the stack in a child process of its own, so that a test can kill it with SIGKILL. */
+export function startStackWorkerProcess(stack: RoutingStack): Promise<WorkerProcess> {
+  return startWorkerProcess(
+    {
+      temporalAddress: stack.temporalAddress,
+      taskQueue: stack.taskQueue,
+      connectEndpoint: stack.emulator.endpoint,
+      connectCallRates: stack.connectCallRates,
+    },
+    { quiet: true },
+  );
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
+import {
+  BILLING_QUEUE,
+  type RoutingStack,
+  startRoutingStack,
+  startStackWorkerProcess,
+  SUPPORT_QUEUE,
+} from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
-import { startWorkerProcess, type WorkerProcess } from '../../../src/dev/worker-process';
+import type { WorkerProcess } from '../../../src/dev/worker-process';
 import { eventually } from '../../helpers/eventually';
 
 describe('routeTask when its worker is killed mid-run', () => {
@@ -24,15 +30,7 @@ describe('routeTask when its worker is killed mid-run', () => {
       },
     });
     const startWorker = async () => {
-      const worker = await startWorkerProcess(
-        {
-          temporalAddress: stack.temporalAddress,
-          taskQueue: stack.taskQueue,
-          connectEndpoint: stack.emulator.endpoint,
-          connectCallRates: stack.connectCallRates,
-        },
-        { quiet: true },
-      );
+      const worker = await startStackWorkerProcess(stack);
       workers.push(worker);
       return worker;
     };
