@@ -1,0 +1,231 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds lib/ through prepack), the tarball
+ * installed with `npm install` into an empty folder outside the repository, and from there the
+ * installed CLI, a user's own worker script routing one task against the emulator, and a
+ * TypeScript file type-checked against the shipped declarations. One tarball serves every check.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
+
+const run = promisify(execFile);
+const REPO = path.join(__dirname, '..', '..', '..');
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+};
+
+/**
+ * The environment without what an outer `npm test` exports for its own project: the inner npm
+ * would otherwise take `npm_config_local_prefix` and install into the repository, not the folder.
+ */
+function userEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_(package|lifecycle)_|^npm_config_(local_prefix|prefix|global_prefix|global)$/i.test(key))
+      continue;
+    if (key === 'INIT_CWD') continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs a command; on a non-zero exit the assertion message carries its output. */
+async function runIn(
+  cwd: string,
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(command, args, {
+      cwd,
+      env: userEnvironment(options.env),
+      timeout: options.timeoutMs ?? 120_000,
+      maxBuffer: 32 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr, message } = error as { stdout?: string; stderr?: string; message: string };
+    assert.fail(
+      `${command} ${args.join(' ')} failed: ${message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+    );
+  }
+}
+
+/** A user's TypeScript against the shipped declarations (a @ts-expect-error unused means a type went `any`). */
+const TYPED_USER_CODE = `
+import type { Client } from '@temporalio/client';
+import {
+  createWorker,
+  DEFAULT_ERROR_POLICY,
+  DEFAULT_TASK_QUEUE,
+  resolveErrorPolicy,
+  startRouteTask,
+  workflowsPath,
+  type ConnectTaskRouterWorkerOptions,
+  type routeTask,
+  type RouteTaskInput,
+  type RouteTaskResult,
+} from 'connect-task-router';
+import { routeTask as routeTaskCode } from 'connect-task-router/workflows';
+
+export const input: RouteTaskInput = { instanceId: 'i', queueId: 'q', contact: { name: 'n' } };
+// @ts-expect-error queueId is required
+export const missing: RouteTaskInput = { instanceId: 'i', contact: { name: 'n' } };
+export const outcome: RouteTaskResult['outcome'] = 'assigned';
+// @ts-expect-error not an outcome
+export const wrong: RouteTaskResult['outcome'] = 'lost';
+export const sameWorkflow: typeof routeTask = routeTaskCode;
+export const paths: string[] = [workflowsPath, DEFAULT_TASK_QUEUE];
+export const retries: number = resolveErrorPolicy({ ThrottlingException: { maximumAttempts: 3 } })
+  .ThrottlingException.maximumAttempts + DEFAULT_ERROR_POLICY.NetworkError.maximumAttempts;
+export const taskQueue: ConnectTaskRouterWorkerOptions['taskQueue'] = 'mine';
+export const make: typeof createWorker = createWorker;
+export async function start(client: Client): Promise<RouteTaskResult> {
+  const handle = await startRouteTask(client, input, { workflowId: 'w' });
+  return handle.result();
+}
+`;
+
+describe('the installed package (npm pack, then npm install into an empty folder)', function () {
+  let folder: string;
+  let installed: string;
+
+  before(async function () {
+    // prepack's build (tsc) and an install of the dependencies, mostly from npm's cache.
+    this.timeout(600_000);
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'connect-task-router-installed-'));
+    const packs = path.join(folder, 'packs');
+    const app = path.join(folder, 'app');
+    fs.mkdirSync(packs);
+    fs.mkdirSync(app);
+    await runIn(REPO, 'npm', ['pack', '--pack-destination', packs], { timeoutMs: 300_000 });
+    const [tarball, ...others] = fs.readdirSync(packs);
+    assert.ok(tarball?.endsWith('.tgz') && others.length === 0, `one tarball, got ${[tarball, ...others]}`);
+
+    fs.writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({ name: 'my-worker', version: '1.0.0', private: true }),
+    );
+    // As a user does: the package, and the Temporal SDK packages its example requires, at its versions.
+    const temporal = ['@temporalio/client', '@temporalio/worker'].map(
+      (name) => `${name}@${PACKAGE.dependencies[name]}`,
+    );
+    await runIn(
+      app,
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(packs, tarball), ...temporal],
+      { timeoutMs: 300_000 },
+    );
+    installed = app;
+  });
+
+  after(() => {
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('ships compiled code and declarations, no TypeScript sources, and no ts-node', () => {
+    const root = path.join(installed, 'node_modules', PACKAGE.name);
+    assert.ok(fs.existsSync(path.join(root, 'lib', 'src', 'index.js')));
+    assert.ok(fs.existsSync(path.join(root, 'lib', 'src', 'index.d.ts')));
+    assert.ok(fs.existsSync(path.join(root, 'lib', 'workflows', 'index.js')));
+    assert.ok(!fs.existsSync(path.join(root, 'src')), 'the TypeScript sources are not shipped');
+    assert.ok(!fs.existsSync(path.join(installed, 'node_modules', 'ts-node')), 'ts-node is not installed');
+  });
+
+  it('runs the installed CLI', async () => {
+    const cli = path.join(installed, 'node_modules', '.bin', 'connect-task-router');
+    const help = await runIn(installed, cli, ['--help']);
+    assert.match(help.stdout, /Usage: connect-task-router/);
+    for (const command of ['worker', 'setup', 'emulator', 'bulk', 'schedule']) {
+      assert.match(help.stdout, new RegExp(`^ {2}${command}\\b`, 'm'));
+    }
+    const emulator = await runIn(installed, cli, ['emulator', '--help']);
+    assert.match(emulator.stdout, /Usage: connect-task-router emulator/);
+  });
+
+  it('loads from CommonJS and ESM, with workflowsPath and the ./workflows and ./package.json subpaths', async () => {
+    const { stdout } = await runIn(installed, process.execPath, [
+      '--input-type=module',
+      '-e',
+      `
+      import { createRequire } from 'node:module';
+      import { createWorker, startEmulator, workflowsPath } from 'connect-task-router';
+      import * as workflows from 'connect-task-router/workflows';
+      const require = createRequire(import.meta.url);
+      console.log(JSON.stringify({
+        createWorker: typeof createWorker,
+        startEmulator: typeof startEmulator,
+        cjsWorkflowsPath: require('connect-task-router').workflowsPath,
+        workflowsPath,
+        resolved: require.resolve('connect-task-router/workflows'),
+        workflows: ['routeTask', 'bulkCreateTasks', 'connectDispatcher'].map((name) => typeof workflows[name]),
+        version: require('connect-task-router/package.json').version,
+      }));
+      `,
+    ]);
+    const loaded = JSON.parse(stdout) as Record<string, unknown>;
+    const expectedPath = fs.realpathSync(
+      path.join(installed, 'node_modules', PACKAGE.name, 'lib', 'workflows', 'index.js'),
+    );
+    assert.deepEqual(loaded, {
+      createWorker: 'function',
+      startEmulator: 'function',
+      cjsWorkflowsPath: expectedPath,
+      workflowsPath: expectedPath,
+      resolved: expectedPath,
+      workflows: ['function', 'function', 'function'],
+      version: PACKAGE.version,
+    });
+  });
+
+  it('type-checks a user file against the shipped declarations (module nodenext)', async () => {
+    fs.writeFileSync(path.join(installed, 'check.ts'), TYPED_USER_CODE);
+    fs.writeFileSync(
+      path.join(installed, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          // The repository's @types/node: the folder has no dev dependencies of its own.
+          typeRoots: [path.join(REPO, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['check.ts'],
+      }),
+    );
+    await runIn(installed, process.execPath, [
+      path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      '.',
+    ]);
+  });
+
+  it("routes a task from a user's own worker script, against the emulator it starts from the exports", async function () {
+    // Bundling the workflows takes seconds on a small machine; routing one task a few more.
+    this.timeout(240_000);
+    const env = await sharedTestEnv();
+    fs.copyFileSync(path.join(__dirname, 'fixtures', 'user-worker.js'), path.join(installed, 'worker.js'));
+    const { stdout } = await runIn(installed, process.execPath, ['worker.js'], {
+      env: {
+        TEMPORAL_ADDRESS: env.address,
+        TASK_QUEUE: uniqueTaskQueue('installed'),
+        INSTANCE_ID: `installed-package-${process.pid}-${Date.now().toString(36)}`,
+      },
+      timeoutMs: 180_000,
+    });
+    const lastLine = stdout.trim().split('\n').at(-1) ?? '';
+    const result = JSON.parse(lastLine) as { outcome: string; userId?: string; contactId?: string };
+    assert.equal(result.outcome, 'assigned', lastLine);
+    assert.ok(result.userId && result.contactId, lastLine);
+  });
+});
