@@ -14,6 +14,7 @@ import { connectClientToTemporal, connectWorkerToTemporal } from '../worker/temp
 import { createWorker } from '../worker/create-worker';
 import { registerBulkCommands } from './bulk-commands';
 import { connectRatesOption } from './options';
+import { registerTaskCommands } from './task-commands';
 
 /** `$CONNECT_TASK_ROUTER_CONNECT_RATES`, read as `--connect-rates` is; a bad value is one clear line. */
 function ratesFromEnvironment(command: Command): ConnectCallRates | undefined {
@@ -112,6 +113,7 @@ export function buildProgram(): Command {
   registerEmulatorCommand(program);
   registerDemoCommand(program);
   registerBulkCommands(program);
+  registerTaskCommands(program);
   return program;
 }
 

@@ -1,0 +1,709 @@
+/**
+ * `connect-task-router task ...`: start one routeTask run (the caller's business key is its
+ * workflow id, so starting it again starts nothing), follow it, cancel it, and list the runs still
+ * routing from Temporal's visibility. A user's mistake (bad JSON, an invalid input, an unknown
+ * workflow id) ends the command with one line on stderr and exit code 1, never a stack trace.
+ */
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { RouteTaskInputError, startRouteTask } from '../client/route-task-client';
+import type { ConnectValidationIssue } from '../shared/connect-validation';
+import {
+  cancelRouteTaskSignal,
+  type OfferRecord,
+  ROUTE_TASK_LIMITS,
+  ROUTING_STRATEGIES,
+  type RouteTaskInput,
+  type RouteTaskResult,
+  type RouteTaskStatus,
+  type RoutingStage,
+  type RoutingStrategy,
+  routeTaskStatusQuery,
+} from '../shared/route-task-contract';
+import {
+  ConnectAgentId,
+  ConnectContactId,
+  ConnectInstanceId,
+  ConnectQueueId,
+  RoutingStage as RoutingStageAttribute,
+  TaskPriority,
+} from '../shared/search-attributes';
+import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
+import { connectClientToTemporal } from '../worker/temporal-connection';
+import type { routeTask } from '../../workflows/route-task';
+import { integerOption } from './options';
+
+const ROUTE_TASK = 'routeTask';
+
+/** The stages of a run that has not ended: what `task list --stage` can ask for. */
+const RUNNING_STAGES = [
+  'creating',
+  'waiting-for-agent',
+  'assigning',
+  'offered',
+  'stopping',
+] as const satisfies readonly RoutingStage[];
+
+const LIST_LIMIT = { max: 10_000, default: 100 };
+
+/** Runs a command's action; whatever goes wrong becomes one `error: ...` line and exit code 1. */
+function oneLineErrors<Args extends unknown[]>(run: (...args: Args) => Promise<void>) {
+  return async (...args: Args): Promise<void> => {
+    try {
+      await run(...args);
+    } catch (error) {
+      const command = args[args.length - 1] as Command;
+      command.error(`error: ${explain(error)}`);
+    }
+  };
+}
+
+function explain(error: unknown): string {
+  if (error instanceof WorkflowFailedError) return error.cause?.message ?? error.message;
+  if (!(error instanceof Error)) return String(error);
+  // The SDK's errors say what failed; their cause says why (e.g. no worker answered a query).
+  const why = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  const line = `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
+  return /no mapping defined for search attribute/.test(line)
+    ? `${line} (run \`connect-task-router setup\` once for the namespace)`
+    : line;
+}
+
+/** A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. */
+async function withTemporal(use: (client: Client, namespace: string) => Promise<void>): Promise<void> {
+  const { connection, namespace } = await connectClientToTemporal();
+  try {
+    await use(new Client({ connection, namespace }), namespace);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new Error(`no task ${error.workflowId} in namespace "${namespace}"`);
+    }
+    throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
+// ---- Options ----
+
+function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function attributeOption(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at <= 0) {
+    throw new InvalidArgumentError('--attribute must be key=value, e.g. --attribute claim=1234.');
+  }
+  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
+/** Whole seconds, as a number (`90`) or a duration (`90s`, `15m`, `2h`, `1 day`). */
+function secondsOption(name: string) {
+  return (text: string): number => {
+    if (/^\d+$/.test(text.trim())) return Number(text);
+    let ms = Number.NaN;
+    try {
+      ms = msToNumber(text as Parameters<typeof msToNumber>[0]);
+    } catch {
+      // Not a duration: said below.
+    }
+    if (!Number.isFinite(ms) || ms % 1000 !== 0) {
+      throw new InvalidArgumentError(
+        `${name} must be whole seconds, as a number (90) or a duration (90s, 15m, 2h, 1 day).`,
+      );
+    }
+    return ms / 1000;
+  };
+}
+
+function readJson(option: string, value: string): unknown {
+  let text = value;
+  let what = 'the value';
+  if (value.startsWith('@')) {
+    what = value.slice(1);
+    try {
+      text = fs.readFileSync(what, 'utf8');
+    } catch (error) {
+      throw new Error(`${option}: cannot read ${what} (${(error as Error).message})`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${option}: ${what} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+interface TaskStartOptions {
+  input?: string;
+  instance?: string;
+  queue?: string;
+  name?: string;
+  description?: string;
+  attribute?: Record<string, string>;
+  priority?: number;
+  preferredAgent?: string[];
+  widenAfter?: number;
+  excludedAgent?: string[];
+  transferFlow?: string;
+  contactFlow?: string;
+  strategy?: RoutingStrategy;
+  deadline?: number;
+  taskQueue: string;
+  wait?: boolean;
+}
+
+/** The field options, by the routeTask field each one sets: to name the option in a validation issue. */
+const FIELD_OPTIONS: [field: string, option: string][] = [
+  ['instanceId', '--instance'],
+  ['queueId', '--queue'],
+  ['contact.name', '--name'],
+  ['contact.description', '--description'],
+  ['contact.attributes', '--attribute'],
+  ['priority', '--priority'],
+  ['preferredAgentIds', '--preferred-agent'],
+  ['widenAfterSeconds', '--widen-after'],
+  ['excludedAgentIds', '--excluded-agent'],
+  ['transferFlowId', '--transfer-flow'],
+  ['contactFlowId', '--contact-flow'],
+  ['strategy', '--strategy'],
+  ['deadlineSeconds', '--deadline'],
+];
+
+function inputFromOptions(options: TaskStartOptions): RouteTaskInput {
+  if (options.input !== undefined) {
+    // Commander refuses the field options alongside it.
+    return readJson('--input', options.input) as RouteTaskInput;
+  }
+  const defined = <T extends object>(fields: T): T =>
+    Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+  return defined({
+    instanceId: options.instance,
+    queueId: options.queue,
+    contact: defined({
+      name: options.name,
+      description: options.description,
+      attributes: options.attribute,
+    }) as RouteTaskInput['contact'],
+    priority: options.priority,
+    preferredAgentIds: options.preferredAgent,
+    widenAfterSeconds: options.widenAfter,
+    excludedAgentIds: options.excludedAgent,
+    transferFlowId: options.transferFlow,
+    contactFlowId: options.contactFlow,
+    strategy: options.strategy,
+    deadlineSeconds: options.deadline,
+  }) as RouteTaskInput;
+}
+
+/** The validation issues, each with the option that sets its field when the input came from options. */
+function describeIssues(issues: readonly ConnectValidationIssue[], fromOptions: boolean): string {
+  const optionFor = (field: string) =>
+    FIELD_OPTIONS.find(([name]) => field === name || field.startsWith(`${name}.`))?.[1] ??
+    (field === 'contact' ? '--name' : undefined);
+  return issues
+    .map((issue) => {
+      const option = fromOptions ? optionFor(issue.field) : undefined;
+      return option ? `${issue.message} (${option})` : issue.message;
+    })
+    .join('; ');
+}
+
+// ---- Showing a task ----
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** `1h02m`, `3m05s`, `12s`. */
+function shortDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (h > 0) return `${h}h${two(m)}m`;
+  if (m > 0) return `${m}m${two(s)}s`;
+  return `${s}s`;
+}
+
+/** `alice (1111…)` when some offer named the agent, else `agent 1111…`. */
+function agentLabel(userId: string, offers: readonly OfferRecord[]): string {
+  const name = offers.find((offer) => offer.userId === userId && offer.agentName)?.agentName;
+  return name === undefined ? `agent ${userId}` : `${name} (${userId})`;
+}
+
+function formatOffers(offers: readonly OfferRecord[]): string {
+  return offers
+    .map(
+      (offer) =>
+        `${agentLabel(offer.userId, offers)} ${offer.outcome ?? 'not answered yet'}` +
+        (offer.answeredAt ? ` at ${offer.answeredAt}` : ` (offered at ${offer.offeredAt})`),
+    )
+    .join('; ');
+}
+
+/** One line on where a running task is: the progress line of `task start --wait`. */
+function stageLine(status: RouteTaskStatus): string {
+  const { stage, offers } = status;
+  if (stage === 'creating') {
+    return status.waitingForCapacitySince
+      ? `creating the contact: Connect's instance is full since ${status.waitingForCapacitySince}, retrying`
+      : 'creating the contact';
+  }
+  if (stage === 'waiting-for-agent') {
+    const place =
+      status.position === undefined ? '' : ` · ${status.position} of ${status.waitingCount} in line`;
+    return `waiting for an agent${place}${status.lastDecision ? ` · ${status.lastDecision.explanation}` : ''}`;
+  }
+  const agent = status.currentReservation?.userId ?? status.userId;
+  const who = agent === undefined ? 'an agent' : agentLabel(agent, offers);
+  if (stage === 'assigning') return `assigning to ${who}`;
+  if (stage === 'offered') return `offered to ${who}, waiting for the agent to accept`;
+  return stage;
+}
+
+function formatRunning(workflowId: string, status: RouteTaskStatus, now: number): string {
+  const waited = status.waitingSince ? now - Date.parse(status.waitingSince) : undefined;
+  return [
+    `${workflowId}: RUNNING, ${status.stage}`,
+    `  ${stageLine(status)}`,
+    `  instance ${status.instanceId} · queue ${status.queueId} · priority ${status.priority}`,
+    ...(status.contactId ? [`  contact ${status.contactId}`] : []),
+    ...(status.waitingSince
+      ? [`  in line since ${status.waitingSince} (${shortDuration(waited ?? 0)})`]
+      : []),
+    ...(status.candidateCount === undefined
+      ? []
+      : [`  eligible agents at the last decision: ${status.candidateCount}`]),
+    ...(status.preferredAgentIds.length > 0
+      ? [
+          `  preferred agents: ${status.preferredAgentIds.join(', ')}` +
+            (status.widensAt ? ` (the whole queue from ${status.widensAt})` : ''),
+        ]
+      : []),
+    ...(status.currentReservation ? [`  reservation expires at ${status.currentReservation.expiresAt}`] : []),
+    `  reservations tried: ${status.reservationsTried}`,
+    ...(status.offers.length > 0 ? [`  offers: ${formatOffers(status.offers)}`] : []),
+  ].join('\n');
+}
+
+function formatResult(workflowId: string, result: RouteTaskResult): string {
+  const head =
+    result.outcome === 'assigned'
+      ? `Task ${workflowId}: assigned to ${agentLabel(result.userId!, result.offers)}` +
+        (result.waitedMs === undefined ? '' : ` after waiting ${seconds(result.waitedMs)}`)
+      : `Task ${workflowId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`;
+  return [
+    head,
+    `  queue ${result.queueId}` +
+      (result.contactId ? ` · contact ${result.contactId}` : ' · no contact') +
+      ` · reservations tried: ${result.reservationsTried}` +
+      (result.assignedAt ? ` · accepted at ${result.assignedAt}` : ''),
+    ...(result.offers.length > 0 ? [`  offers: ${formatOffers(result.offers)}`] : []),
+  ].join('\n');
+}
+
+/**
+ * The progress line while `--wait` waits: a spinner with the stage and the time on a terminal; a
+ * plain line each time the stage line changes otherwise (CI, a pipe).
+ */
+function progressLine(workflowId: string, stream: NodeJS.WriteStream = process.stderr) {
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  const startedAt = Date.now();
+  let text = 'starting';
+  let frame = 0;
+  if (!stream.isTTY) {
+    return {
+      update(next: string) {
+        if (next !== text) stream.write(`${workflowId}: ${next}\n`);
+        text = next;
+      },
+      stop() {},
+    };
+  }
+  const draw = () => {
+    frame = (frame + 1) % frames.length;
+    const line = `${frames[frame]} ${workflowId}: ${text} · ${shortDuration(Date.now() - startedAt)}`;
+    const width = stream.columns || 80;
+    stream.write(`\r\x1b[2K${line.length >= width ? `${line.slice(0, width - 2)}…` : line}`);
+  };
+  const timer = setInterval(draw, 100);
+  return {
+    update(next: string) {
+      text = next;
+    },
+    stop() {
+      clearInterval(timer);
+      stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** Follows the run's `status` query on the progress line until the run ends; its result. */
+async function waitWithProgress(handle: WorkflowHandle<typeof routeTask>): Promise<RouteTaskResult> {
+  const progress = progressLine(handle.workflowId);
+  let ended = false;
+  const result = handle.result().finally(() => (ended = true));
+  try {
+    while (!ended) {
+      const status = await handle.query(routeTaskStatusQuery).catch((error: unknown) => {
+        progress.update(`no answer to the status query (${explain(error)})`);
+        return undefined;
+      });
+      if (status && !ended) progress.update(stageLine(status));
+      await Promise.race([result.catch(() => undefined), sleep(500)]);
+    }
+  } finally {
+    progress.stop();
+  }
+  return result;
+}
+
+/** The run of `workflowId`, when it is a routeTask run (not a dispatcher or a batch). */
+async function describeTask(client: Client, workflowId: string) {
+  const handle = client.workflow.getHandle<typeof routeTask>(workflowId);
+  const description = await handle.describe();
+  if (description.type !== ROUTE_TASK) {
+    throw new Error(`${workflowId} is a ${description.type} run, not a routeTask task`);
+  }
+  return { handle, description };
+}
+
+interface TaskStatusJson {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startedAt: string;
+  closedAt?: string;
+  /** The `status` query's answer, while the run routes. */
+  current?: RouteTaskStatus;
+  /** The run's result, once it completed. */
+  result?: RouteTaskResult;
+  /** Why it failed, was terminated or timed out. */
+  failure?: string;
+}
+
+async function printTaskStatus(client: Client, workflowId: string, json: boolean): Promise<void> {
+  const { handle, description } = await describeTask(client, workflowId);
+  const status = description.status.name;
+  const report: TaskStatusJson = {
+    workflowId,
+    runId: description.runId,
+    status,
+    startedAt: description.startTime.toISOString(),
+    ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
+  };
+  if (status === 'RUNNING') report.current = await handle.query(routeTaskStatusQuery);
+  else {
+    // An ended run answers from its result, which needs no worker.
+    await handle.result().then(
+      (result) => (report.result = result),
+      (error: unknown) => (report.failure = explain(error)),
+    );
+  }
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  if (report.current) console.log(formatRunning(workflowId, report.current, Date.now()));
+  else if (report.result) {
+    console.log(`${workflowId}: ${status}, ${report.result.outcome}`);
+    console.log(formatResult(workflowId, report.result).replace(/^/gm, '  '));
+  } else console.log(`${workflowId}: ${status}\n  ${report.failure ?? ''}`);
+}
+
+// ---- task list ----
+
+interface ListedTask {
+  workflowId: string;
+  runId: string;
+  stage?: string;
+  instanceId?: string;
+  queueId?: string;
+  priority?: number;
+  agentId?: string;
+  contactId?: string;
+  startedAt: string;
+  waitingSeconds: number;
+}
+
+/** A visibility query string literal. */
+function quoted(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+interface ListOptions {
+  instance?: string;
+  queue?: string;
+  stage?: string;
+  agent?: string;
+  limit: number;
+  json?: boolean;
+}
+
+function taskListQuery(options: Omit<ListOptions, 'limit' | 'json'>): string {
+  return [
+    `WorkflowType = '${ROUTE_TASK}'`,
+    `ExecutionStatus = 'Running'`,
+    ...(options.instance === undefined ? [] : [`${ConnectInstanceId.name} = ${quoted(options.instance)}`]),
+    ...(options.queue === undefined ? [] : [`${ConnectQueueId.name} = ${quoted(options.queue)}`]),
+    ...(options.stage === undefined ? [] : [`${RoutingStageAttribute.name} = ${quoted(options.stage)}`]),
+    ...(options.agent === undefined ? [] : [`${ConnectAgentId.name} = ${quoted(options.agent)}`]),
+  ].join(' AND ');
+}
+
+async function listTasks(client: Client, options: ListOptions): Promise<ListedTask[]> {
+  const now = Date.now();
+  const tasks: ListedTask[] = [];
+  for await (const run of client.workflow.list({ query: taskListQuery(options) })) {
+    const attributes = run.typedSearchAttributes;
+    tasks.push({
+      workflowId: run.workflowId,
+      runId: run.runId,
+      stage: attributes.get(RoutingStageAttribute),
+      instanceId: attributes.get(ConnectInstanceId),
+      queueId: attributes.get(ConnectQueueId),
+      priority: attributes.get(TaskPriority),
+      agentId: attributes.get(ConnectAgentId),
+      contactId: attributes.get(ConnectContactId),
+      startedAt: run.startTime.toISOString(),
+      waitingSeconds: Math.max(0, Math.round((now - run.startTime.getTime()) / 1000)),
+    });
+    if (tasks.length >= options.limit) break;
+  }
+  // As the dispatcher serves them: the most urgent priority first, then the oldest.
+  return tasks.sort(
+    (a, b) =>
+      (a.priority ?? ROUTE_TASK_LIMITS.priority.default) -
+        (b.priority ?? ROUTE_TASK_LIMITS.priority.default) || a.startedAt.localeCompare(b.startedAt),
+  );
+}
+
+function formatTable(tasks: ListedTask[]): string {
+  const header = ['WORKFLOW ID', 'STAGE', 'QUEUE', 'PRIORITY', 'WAITING', 'AGENT'];
+  const rows = tasks.map((task) => [
+    task.workflowId,
+    task.stage ?? '-',
+    task.queueId ?? '-',
+    task.priority === undefined ? '-' : String(task.priority),
+    shortDuration(task.waitingSeconds * 1000),
+    task.agentId ?? '-',
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+// ---- The commands ----
+
+function taskQueueOption(): Option {
+  return new Option('--task-queue <name>', "the workers' task queue").default(
+    process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+  );
+}
+
+/** The field options conflict with --input, which gives the whole input. */
+function fieldOption(flags: string, description: string): Option {
+  return new Option(flags, description).conflicts('input');
+}
+
+async function startTask(workflowId: string, options: TaskStartOptions): Promise<void> {
+  const input = inputFromOptions(options);
+  await withTemporal(async (client) => {
+    let handle: WorkflowHandle<typeof routeTask>;
+    try {
+      handle = await startRouteTask(client, input, {
+        workflowId,
+        taskQueue: options.taskQueue,
+        // The workflow id is the task's business key: once a run has ended, it is not started again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      console.log(`Started task ${workflowId} on task queue ${options.taskQueue}.`);
+    } catch (error) {
+      if (error instanceof RouteTaskInputError) {
+        throw new Error(
+          `Invalid routeTask input: ${describeIssues(error.issues, options.input === undefined)}`,
+        );
+      }
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const existing = await describeTask(client, workflowId);
+      handle = existing.handle;
+      const status = existing.description.status.name;
+      console.log(
+        status === 'RUNNING'
+          ? `Task ${workflowId} already exists and is running; nothing new started.`
+          : `Task ${workflowId} already exists and has ended (${status}); nothing new started.`,
+      );
+    }
+    if (options.wait) console.log(formatResult(workflowId, await waitWithProgress(handle)));
+  });
+}
+
+function registerStartCommand(task: Command): void {
+  const { priority, deadlineSeconds } = ROUTE_TASK_LIMITS;
+  task
+    .command('start')
+    .description(
+      'Start routing one task: create the Connect task contact and assign it to a free eligible ' +
+        'agent. The workflow id is your key for the task: starting it again starts nothing new.',
+    )
+    .argument('<workflowId>', 'your key for the task, e.g. claim-1234 (also seeds the ClientToken)')
+    .option('--input <json|@file>', 'the whole routeTask input as JSON, instead of the options below')
+    .addOption(fieldOption('--instance <id>', 'Connect instance id'))
+    .addOption(fieldOption('--queue <id>', 'queue id the task is for'))
+    .addOption(fieldOption('--name <text>', 'the task contact name (what the agent sees)'))
+    .addOption(fieldOption('--description <text>', 'the task contact description'))
+    .addOption(
+      fieldOption('--attribute <key=value>', 'a contact attribute (repeat for several)').argParser(
+        attributeOption,
+      ),
+    )
+    .addOption(
+      fieldOption(
+        '--priority <n>',
+        `${priority.min} (most urgent) to ${priority.max}; default ${priority.default}`,
+      ).argParser(integerOption('--priority', priority.min, priority.max)),
+    )
+    .addOption(
+      fieldOption('--preferred-agent <userId>', 'an agent to offer the task to first (repeatable)').argParser(
+        repeatable,
+      ),
+    )
+    .addOption(
+      fieldOption(
+        '--widen-after <duration>',
+        'how long only the preferred agents may take it, e.g. 60s or 5m (default 60 s)',
+      ).argParser(secondsOption('--widen-after')),
+    )
+    .addOption(
+      fieldOption('--excluded-agent <userId>', 'an agent who must not get the task (repeatable)').argParser(
+        repeatable,
+      ),
+    )
+    .addOption(
+      fieldOption(
+        '--transfer-flow <id>',
+        'create-then-associate (the default strategy): the transfer-to-queue flow that queues the task',
+      ),
+    )
+    .addOption(fieldOption('--contact-flow <id>', 'start-task-contact: the flow that queues the task'))
+    .addOption(
+      fieldOption('--strategy <strategy>', 'how the contact is created and assigned').choices(
+        ROUTING_STRATEGIES,
+      ),
+    )
+    .addOption(
+      fieldOption(
+        '--deadline <duration>',
+        `stop the task if no agent took it by then, e.g. 900, 15m or 2h (at most ${deadlineSeconds.max / 86_400} days)`,
+      ).argParser(secondsOption('--deadline')),
+    )
+    .addOption(taskQueueOption())
+    .option('--wait', 'show the routing stage until the task ends, then print how it ended')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ connect-task-router task start claim-1234 --instance <instanceId> --queue <queueId> \\\n' +
+        '      --name "Refund claim 1234" --attribute claim=1234 --priority 3 --transfer-flow <flowId> --wait\n' +
+        '  $ connect-task-router task start claim-1235 --input @claim-1235.json',
+    )
+    .action(oneLineErrors(startTask));
+}
+
+export function registerTaskCommands(program: Command): void {
+  const task = program
+    .command('task')
+    .description('Start, follow, cancel and list routed tasks (routeTask runs).')
+    .showHelpAfterError(false);
+
+  registerStartCommand(task);
+
+  task
+    .command('status')
+    .description(
+      "Show a task: its stage, place in line and offers while it routes (the run's status query, " +
+        'which needs a worker), or how it ended (its result).',
+    )
+    .argument('<workflowId>')
+    .option('--json', 'print JSON: workflowId, status, and current (running) or result / failure (ended)')
+    .action(
+      oneLineErrors(async (workflowId: string, options: { json?: boolean }) =>
+        withTemporal((client) => printTaskStatus(client, workflowId, options.json ?? false)),
+      ),
+    );
+
+  task
+    .command('cancel')
+    .description(
+      'Cancel a task that has not ended: it leaves the line and its contact is stopped in Connect.',
+    )
+    .argument('<workflowId>')
+    .option('--reason <text>', 'why, kept in the result')
+    .option('--wait', 'wait until the task has stopped, then print how it ended')
+    .action(
+      oneLineErrors(async (workflowId: string, options: { reason?: string; wait?: boolean }) =>
+        withTemporal(async (client) => {
+          const { handle, description } = await describeTask(client, workflowId);
+          const status = description.status.name;
+          if (status !== 'RUNNING') {
+            const ended = status === 'COMPLETED' ? `, ${(await handle.result()).outcome}` : '';
+            throw new Error(`task ${workflowId} has already ended (${status}${ended})`);
+          }
+          await handle.signal(
+            cancelRouteTaskSignal,
+            options.reason === undefined ? {} : { reason: options.reason },
+          );
+          console.log(`Cancellation requested for task ${workflowId}.`);
+          if (options.wait) console.log(formatResult(workflowId, await waitWithProgress(handle)));
+        }),
+      ),
+    );
+
+  task
+    .command('list')
+    .description(
+      'List the tasks still routing (running routeTask runs), from the search attributes in ' +
+        "Temporal's visibility, which lag the runs by a moment: the most urgent first, then the oldest.",
+    )
+    .option('--instance <id>', 'only this Connect instance (ConnectInstanceId)')
+    .option('--queue <id>', 'only this queue (ConnectQueueId)')
+    .addOption(
+      new Option('--stage <stage>', 'only this routing stage (RoutingStage)').choices(RUNNING_STAGES),
+    )
+    .option('--agent <userId>', 'only tasks last offered to this agent (ConnectAgentId)')
+    .option(
+      '--limit <n>',
+      'at most this many',
+      integerOption('--limit', 1, LIST_LIMIT.max),
+      LIST_LIMIT.default,
+    )
+    .option(
+      '--json',
+      'print JSON: workflowId, stage, instanceId, queueId, priority, agentId, contactId, startedAt, waitingSeconds',
+    )
+    .addHelpText(
+      'after',
+      '\nWAITING counts from the start of the run; AGENT is the agent the task was last offered to.\n' +
+        '\nExample:\n  $ connect-task-router task list --queue <queueId> --stage waiting-for-agent',
+    )
+    .action(
+      oneLineErrors(async (options: ListOptions) =>
+        withTemporal(async (client) => {
+          const tasks = await listTasks(client, options);
+          if (options.json) console.log(JSON.stringify(tasks, null, 2));
+          else if (tasks.length === 0) console.log('No task is routing that matches.');
+          else console.log(formatTable(tasks));
+        }),
+      ),
+    );
+}
