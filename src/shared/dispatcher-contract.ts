@@ -4,6 +4,7 @@
  * activities and clients import it; it imports nothing of theirs.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
 import { CONTACT_STATES } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
 
@@ -86,7 +87,8 @@ export interface Reservation {
 export type SettleOutcome = 'offered' | 'accepted' | 'offer-unanswered' | 'agent-unavailable' | 'declined';
 
 /** How an agent answered an offer, as Connect shows it. */
-export type OfferOutcome = 'accepted' | 'missed' | 'rejected';
+export const OFFER_OUTCOMES = ['accepted', 'missed', 'rejected'] as const;
+export type OfferOutcome = (typeof OFFER_OUTCOMES)[number];
 
 /**
  * The dispatcher's word on an offer, to the task. After `missed` or `rejected` the task is back in
@@ -101,16 +103,19 @@ export interface OfferVerdict {
   at: number;
 }
 
-export type WaitReason =
-  | 'offer-pacing'
-  | 'no-agent-serves-queue'
-  | 'queue-routed-by-connect'
-  | 'no-agent-in-allowed-status'
-  | 'all-eligible-agents-excluded'
-  | 'waiting-for-preferred-agents'
-  | 'no-free-slot'
-  | 'behind-tasks-ahead-in-line'
-  | 'no-agent-data-yet';
+/** Why a task still waits, as the dispatcher decided it (a task's `status` explains each in words). */
+export const WAIT_REASONS = [
+  'offer-pacing',
+  'no-agent-serves-queue',
+  'queue-routed-by-connect',
+  'no-agent-in-allowed-status',
+  'all-eligible-agents-excluded',
+  'waiting-for-preferred-agents',
+  'no-free-slot',
+  'behind-tasks-ahead-in-line',
+  'no-agent-data-yet',
+] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
 
 export interface WaitDecision {
   reason: WaitReason;
@@ -279,19 +284,36 @@ export interface EncodedDispatcherBook {
   agentNames: Record<string, string>;
 }
 
-export interface DispatcherStatus {
-  instanceId: string;
-  waitingCount: number;
-  reservationCount: number;
-  /** Offers Connect made and whose answer the dispatcher still waits for. */
-  offersAwaitingAnswer: number;
-  watchedQueues: string[];
-  pollCount: number;
-  getCurrentUserDataCalls: number;
-  lastPollAt?: string;
-  agentsKnown: number;
-  runsSoFar: number;
-}
+const count = z.int().min(0);
+
+/**
+ * The dispatcher's `status` query answer, and its result when it ends (idle). One schema gives the
+ * TypeScript type and the JSON Schema (`npm run schemas`).
+ */
+export const dispatcherStatusSchema = z
+  .object({
+    instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
+    waitingCount: count.describe('Tasks in line, waiting for an agent.'),
+    reservationCount: count.describe(
+      'Reservations held: agent slots reserved for tasks, offers awaiting an answer included.',
+    ),
+    offersAwaitingAnswer: count.describe(
+      'Offers Connect made and whose answer the dispatcher still waits for.',
+    ),
+    watchedQueues: z
+      .array(z.string())
+      .describe('Queues with waiting or reserved tasks: the ones it polls GetCurrentUserData for.'),
+    pollCount: count.describe('GetCurrentUserData rounds so far, over all runs.'),
+    getCurrentUserDataCalls: count.describe(
+      'GetCurrentUserData calls so far (100 queues per call), over all runs.',
+    ),
+    lastPollAt: z.iso.datetime().optional().describe('When this run last polled (ISO 8601, UTC).'),
+    agentsKnown: count.describe("Agents it has seen in Connect's data."),
+    runsSoFar: z.int().min(1).describe('Runs of this dispatcher, counting continue-as-new.'),
+  })
+  .describe('A connectDispatcher (one per Connect instance): its line, reservations and polling.');
+
+export type DispatcherStatus = z.output<typeof dispatcherStatusSchema>;
 
 // ---- Into the dispatcher ----
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');

@@ -22,7 +22,7 @@ import {
   toStartTaskContactRequest,
   type TaskContactFields,
 } from './contact-requests';
-import type { OfferOutcome, WaitReason } from './dispatcher-contract';
+import { OFFER_OUTCOMES, WAIT_REASONS } from './dispatcher-contract';
 import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
 
 export const ROUTING_STRATEGIES = [
@@ -67,50 +67,104 @@ const widenAfterSecondsSchema = z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterS
 
 const contactSchema = z
   .object({
-    name: z.string().min(1),
-    description: z.string().optional(),
-    attributes: z.record(z.string(), z.string()).optional(),
+    name: z.string().min(1).describe("The task's name, shown to the agent."),
+    description: z.string().optional().describe("The task's description, shown to the agent."),
+    attributes: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Contact attributes: string keys (letters, digits, - and _) and string values.'),
     references: z
       .record(z.string(), z.object({ type: z.enum(REFERENCE_TYPES), value: z.string() }))
-      .optional(),
-    expiryDurationInMinutes: z.int().optional(),
-    segmentAttributes: z.record(z.string(), z.any()).optional(),
-    relatedContactId: z.string().optional(),
+      .optional()
+      .describe('Links shown with the task, e.g. {"ticket": {"type": "URL", "value": "https://..."}}.'),
+    expiryDurationInMinutes: z
+      .int()
+      .optional()
+      .describe("Minutes until Connect expires the task: 1 minute to 90 days (Connect's default: 7 days)."),
+    segmentAttributes: z.record(z.string(), z.any()).optional().describe("Connect's segment attributes."),
+    relatedContactId: z
+      .string()
+      .optional()
+      .describe("An existing contact this task is linked to (Connect's RelatedContactId)."),
   })
   .strict();
 
 export const routeTaskInputSchema = z
   .object({
-    instanceId: z.string(),
-    queueId: z.string().min(ROUTE_TASK_LIMITS.queueId.min).max(ROUTE_TASK_LIMITS.queueId.max),
-    contact: contactSchema,
-    priority: prioritySchema.optional(),
-    preferredAgentIds: agentIds.optional(),
-    widenAfterSeconds: widenAfterSecondsSchema.optional(),
-    excludedAgentIds: agentIds.optional(),
+    instanceId: z.string().describe('The Amazon Connect instance id.'),
+    queueId: z
+      .string()
+      .min(ROUTE_TASK_LIMITS.queueId.min)
+      .max(ROUTE_TASK_LIMITS.queueId.max)
+      .describe('The queue whose agents may take the task.'),
+    contact: contactSchema.describe('The task contact to create.'),
+    priority: prioritySchema
+      .optional()
+      .describe(
+        `1 to 1,000, lower first; equal priorities go oldest first. Default ${ROUTE_TASK_LIMITS.priority.default}.`,
+      ),
+    preferredAgentIds: agentIds
+      .optional()
+      .describe('Offered only to these agents until widenAfterSeconds have passed, then to the whole queue.'),
+    widenAfterSeconds: widenAfterSecondsSchema
+      .optional()
+      .describe(
+        `How long only the preferred agents are offered the task: 0 to 7 days. Default ${ROUTE_TASK_LIMITS.widenAfterSeconds.default}.`,
+      ),
+    excludedAgentIds: agentIds.optional().describe('Never offered to these agents.'),
     allowedStatuses: z
       .array(z.string().min(1).max(127))
       .min(ROUTE_TASK_LIMITS.allowedStatuses.min)
       .max(ROUTE_TASK_LIMITS.allowedStatuses.max)
-      .optional(),
-    strategy: z.enum(ROUTING_STRATEGIES).optional(),
-    /**
-     * create-then-associate: the transfer-to-queue flow (TransferContact) that puts the created task
-     * in `queueId`; AssociateContactWithUser takes only a queued contact.
-     */
-    transferFlowId: z.string().min(1).max(500).optional(),
-    /** start-task-contact: the flow that queues the task in Connect. */
-    contactFlowId: z.string().optional(),
-    /** start-task-contact: when Connect should start the task (ISO 8601). */
-    scheduledTime: z.iso.datetime({ offset: true }).optional(),
+      .optional()
+      .describe(
+        `Agent status names that may take the task (custom statuses too). Default ${JSON.stringify(ROUTE_TASK_LIMITS.allowedStatuses.default)}.`,
+      ),
+    strategy: z
+      .enum(ROUTING_STRATEGIES)
+      .optional()
+      .describe(
+        'create-then-associate (default): CreateContact, TransferContact into queueId, then ' +
+          'AssociateContactWithUser. create-connected: create the contact with InitiateAs CONNECTED_TO_USER ' +
+          'on a free agent. ' +
+          'start-task-contact: StartTaskContact in a flow that queues it.',
+      ),
+    transferFlowId: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe(
+        'create-then-associate (required for it): the transfer-to-queue flow (TransferContact) that puts ' +
+          'the created task in queueId; AssociateContactWithUser takes only a queued contact.',
+      ),
+    contactFlowId: z
+      .string()
+      .optional()
+      .describe('start-task-contact (required for it): the flow that queues the task in Connect.'),
+    scheduledTime: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('start-task-contact: when Connect should start the task (ISO 8601), at most 6 days ahead.'),
     deadlineSeconds: z
       .int()
       .min(ROUTE_TASK_LIMITS.deadlineSeconds.min)
       .max(ROUTE_TASK_LIMITS.deadlineSeconds.max)
-      .optional(),
-    errorPolicy: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+      .optional()
+      .describe('Give up (and stop the contact) if no agent took the task by then.'),
+    errorPolicy: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .optional()
+      .describe("Overrides of the error policy's rows for this task's Connect calls."),
   })
-  .strict();
+  .strict()
+  .describe(
+    'The input of routeTask: one task contact to create in Amazon Connect and assign to an agent. ' +
+      'Checked in the workflow too, where rules across fields also apply (transferFlowId is required ' +
+      'with create-then-associate, contactFlowId with start-task-contact; an agent may not be both ' +
+      "preferred and excluded) and Connect's own limits on the contact (name length, attribute bytes, " +
+      'reference types...): an input this schema accepts can still fail with InvalidInput.',
+  );
 
 export type RouteTaskInput = z.input<typeof routeTaskInputSchema>;
 
@@ -264,10 +318,32 @@ function sharedAgentIssues(preferredAgentIds: unknown, excludedAgentIds: unknown
   ];
 }
 
-const reprioritizeSchema = z.object({ priority: prioritySchema }).strict();
-const setPreferredAgentsSchema = z
-  .object({ preferredAgentIds: agentIds, widenAfterSeconds: widenAfterSecondsSchema.optional() })
-  .strict();
+/** The `reprioritize` update's argument. */
+export const reprioritizeSchema = z
+  .object({ priority: prioritySchema.describe('The new priority: 1 to 1,000, lower first.') })
+  .strict()
+  .describe(
+    "The reprioritize update's argument: the task's new priority, also sent to the dispatcher's line. " +
+      'Rejected before it enters history when out of range.',
+  );
+export type ReprioritizeArgument = z.input<typeof reprioritizeSchema>;
+
+/** The `setPreferredAgents` update's argument. */
+export const setPreferredAgentsSchema = z
+  .object({
+    preferredAgentIds: agentIds.describe(
+      'The new preferred agents (empty: every agent of the queue at once).',
+    ),
+    widenAfterSeconds: widenAfterSecondsSchema
+      .optional()
+      .describe("From now, how long only they are offered the task (default: the task's widenAfterSeconds)."),
+  })
+  .strict()
+  .describe(
+    "The setPreferredAgents update's argument. Rejected before it enters history when invalid or when " +
+      'it names an excluded agent.',
+  );
+export type SetPreferredAgentsArgument = z.input<typeof setPreferredAgentsSchema>;
 
 /** The `reprioritize` update's argument, checked by the same rules as `priority` at start. */
 export function reprioritizeIssues(raw: unknown): ConnectValidationIssue[] {
@@ -285,79 +361,146 @@ export function setPreferredAgentsIssues(
 }
 
 // ---- Result, status, signals and updates ----
+// Each is a zod schema from which both its TypeScript type and its JSON Schema (`npm run schemas`) come.
 
-export type RoutingStage =
-  | 'creating'
-  | 'waiting-for-agent'
-  | 'assigning'
-  | 'offered'
-  | 'assigned'
-  | 'stopping'
-  | 'cancelled'
-  | 'expired'
-  | 'deadline';
+/** A time in a result or status: ISO 8601 in UTC, as `Date.toISOString()` writes it. */
+const isoTime = z.iso.datetime();
+const count = z.int().min(0);
 
-export type RouteTaskOutcome = 'assigned' | 'cancelled' | 'expired' | 'deadline';
+export const ROUTING_STAGES = [
+  'creating',
+  'waiting-for-agent',
+  'assigning',
+  'offered',
+  'assigned',
+  'stopping',
+  'cancelled',
+  'expired',
+  'deadline',
+] as const;
+export type RoutingStage = (typeof ROUTING_STAGES)[number];
 
-export interface RouteTaskResult {
-  outcome: RouteTaskOutcome;
-  contactId?: string;
-  userId?: string;
-  queueId: string;
-  createdAt?: string;
-  /** When Connect showed the agent had accepted the task: assigned means accepted. */
-  assignedAt?: string;
-  /** From joining the line to the acceptance. */
-  waitedMs?: number;
-  /** Reservations offered to this task, including the one that succeeded. */
-  reservationsTried: number;
-  /** Attempts per activity type, summed over its calls: retries show up as numbers above the call count. */
-  attemptsByActivity: Record<string, number>;
-  /** Every offer to an agent and how the agent answered, oldest first. */
-  offers: OfferRecord[];
-  /** For cancelled/expired/deadline: what ended it. */
-  reason?: string;
-}
+export const ROUTE_TASK_OUTCOMES = ['assigned', 'cancelled', 'expired', 'deadline'] as const;
+export type RouteTaskOutcome = (typeof ROUTE_TASK_OUTCOMES)[number];
 
-export interface RouteTaskStatus {
-  stage: RoutingStage;
-  instanceId: string;
-  queueId: string;
-  priority: number;
-  contactId?: string;
-  userId?: string;
-  waitingSince?: string;
-  /** Connect refuses the contact as over the instance's active-task quota since then; the run retries. */
-  waitingForCapacitySince?: string;
-  /** Place in the dispatcher's line at its last decision about this task (1 = next). */
-  position?: number;
-  waitingCount?: number;
-  candidateCount?: number;
-  lastDecision?: { reason: WaitReason; at: string; explanation: string };
-  currentReservation?: { userId: string; expiresAt: string };
-  preferredAgentIds: string[];
-  widensAt?: string;
-  reservationsTried: number;
-  offers: OfferRecord[];
-}
-
+export const offerRecordSchema = z
+  .object({
+    userId: z.string().describe('The agent offered the task.'),
+    agentName: z.string().optional().describe("The agent's username, when the dispatcher knew it."),
+    contactId: z.string().describe('The contact offered.'),
+    offeredAt: isoTime,
+    outcome: z
+      .enum([...OFFER_OUTCOMES, 'unanswered'])
+      .optional()
+      .describe(
+        'Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time.',
+      ),
+    answeredAt: isoTime.optional(),
+  })
+  .describe(
+    'One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them).',
+  );
 /** One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them). */
-export interface OfferRecord {
-  userId: string;
-  /** The agent's username, when the dispatcher knew it. */
-  agentName?: string;
-  contactId: string;
-  offeredAt: string;
-  /** Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time. */
-  outcome?: OfferOutcome | 'unanswered';
-  answeredAt?: string;
-}
+export type OfferRecord = z.output<typeof offerRecordSchema>;
+
+const offersSchema = z
+  .array(offerRecordSchema)
+  .describe('Every offer to an agent and how the agent answered, oldest first.');
+const reservationsTriedSchema = count.describe(
+  'Reservations offered to this task, including the one that succeeded.',
+);
+
+export const routeTaskResultSchema = z
+  .object({
+    outcome: z.enum(ROUTE_TASK_OUTCOMES).describe('assigned means the agent accepted the task.'),
+    contactId: z.string().optional().describe("The task's contact in Connect, when it was created."),
+    userId: z.string().optional().describe('The agent who accepted the task.'),
+    queueId: z.string(),
+    createdAt: isoTime.optional().describe('When the contact was created.'),
+    assignedAt: isoTime
+      .optional()
+      .describe('When Connect showed the agent had accepted the task: assigned means accepted.'),
+    waitedMs: count.optional().describe('From joining the line to the acceptance.'),
+    reservationsTried: reservationsTriedSchema,
+    attemptsByActivity: z
+      .record(z.string(), count)
+      .describe(
+        'Attempts per activity type, summed over its calls: retries show up as numbers above the call count.',
+      ),
+    offers: offersSchema,
+    reason: z.string().optional().describe('For cancelled/expired/deadline: what ended it.'),
+  })
+  .describe('The result of routeTask: how the task ended, and who took it.');
+export type RouteTaskResult = z.output<typeof routeTaskResultSchema>;
+
+export const routeTaskStatusSchema = z
+  .object({
+    stage: z.enum(ROUTING_STAGES),
+    instanceId: z.string(),
+    queueId: z.string(),
+    priority: z.int().describe('The current priority (reprioritize changes it).'),
+    contactId: z.string().optional(),
+    userId: z.string().optional().describe('The agent reserved for the task, or who took it.'),
+    waitingSince: isoTime.optional().describe('When the task joined the line.'),
+    waitingForCapacitySince: isoTime
+      .optional()
+      .describe(
+        "Connect refuses the contact as over the instance's active-task quota since then; the run retries.",
+      ),
+    position: z
+      .int()
+      .min(1)
+      .optional()
+      .describe("Place in the dispatcher's line at its last decision about this task (1 = next)."),
+    waitingCount: count.optional().describe('Tasks in the line at that decision.'),
+    candidateCount: count.optional().describe('Agents who would take the task if they had a free slot.'),
+    lastDecision: z
+      .object({
+        reason: z.enum(WAIT_REASONS),
+        at: isoTime,
+        explanation: z.string().describe('The reason in words.'),
+      })
+      .optional()
+      .describe("The dispatcher's last word on why the task still waits."),
+    currentReservation: z
+      .object({ userId: z.string(), expiresAt: isoTime })
+      .optional()
+      .describe('The agent slot held for the task while it is being assigned or offered.'),
+    preferredAgentIds: z.array(z.string()),
+    widensAt: isoTime
+      .optional()
+      .describe('When the task is offered to the whole queue, if it has preferred agents.'),
+    reservationsTried: reservationsTriedSchema,
+    offers: offersSchema,
+  })
+  .describe("The answer to a routeTask run's status query: where the task is and why it waits.");
+export type RouteTaskStatus = z.output<typeof routeTaskStatusSchema>;
+
+export const cancelRouteTaskSchema = z
+  .object({ reason: z.string().optional().describe("Recorded as the result's reason.") })
+  .describe(
+    "The cancel signal's argument (optional): the task's contact is stopped in Connect and the run ends cancelled.",
+  );
+export type CancelRouteTaskArgument = z.input<typeof cancelRouteTaskSchema>;
+
+/** What the `reprioritize` update returns: the new priority. */
+export const reprioritizeResultSchema = prioritySchema.describe(
+  "The reprioritize update's answer: the new priority.",
+);
+
+/** What the `setPreferredAgents` update returns. */
+export const setPreferredAgentsResultSchema = z
+  .object({
+    preferredAgentIds: z.array(z.string()),
+    widensAt: isoTime.describe('When the task is offered to the whole queue.'),
+  })
+  .describe("The setPreferredAgents update's answer.");
+export type SetPreferredAgentsResult = z.output<typeof setPreferredAgentsResultSchema>;
 
 export const routeTaskStatusQuery = defineQuery<RouteTaskStatus>('status');
-export const cancelRouteTaskSignal = defineSignal<[{ reason?: string }?]>('cancel');
+export const cancelRouteTaskSignal = defineSignal<[CancelRouteTaskArgument?]>('cancel');
 /** Returns the new priority; rejected (before it enters history) when out of range. */
-export const reprioritizeUpdate = defineUpdate<number, [{ priority: number }]>('reprioritize');
-export const setPreferredAgentsUpdate = defineUpdate<
-  { preferredAgentIds: string[]; widensAt?: string },
-  [{ preferredAgentIds: string[]; widenAfterSeconds?: number }]
->('setPreferredAgents');
+export const reprioritizeUpdate = defineUpdate<number, [ReprioritizeArgument]>('reprioritize');
+export const setPreferredAgentsUpdate = defineUpdate<SetPreferredAgentsResult, [SetPreferredAgentsArgument]>(
+  'setPreferredAgents',
+);
