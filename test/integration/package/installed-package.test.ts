@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -136,6 +137,39 @@ describe('the installed package (npm pack, then npm install into an empty folder
     assert.ok(fs.existsSync(path.join(root, 'lib', 'workflows', 'index.js')));
     assert.ok(!fs.existsSync(path.join(root, 'src')), 'the TypeScript sources are not shipped');
     assert.ok(!fs.existsSync(path.join(installed, 'node_modules', 'ts-node')), 'ts-node is not installed');
+  });
+
+  it('requires only Node modules and its own dependencies from lib/ (no dev dependency at runtime)', () => {
+    const lib = path.join(installed, 'node_modules', PACKAGE.name, 'lib');
+    const files = fs
+      .readdirSync(lib, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'));
+    const undeclared = files.flatMap((file) =>
+      [...fs.readFileSync(path.join(lib, file), 'utf8').matchAll(/\brequire\("([^".][^"]*)"\)/g)]
+        .map(([, specifier]) => specifier)
+        .filter((specifier) => {
+          if (isBuiltin(specifier)) return false;
+          const name = specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/');
+          return !(name in PACKAGE.dependencies);
+        })
+        .map((specifier) => `${file}: ${specifier}`),
+    );
+    assert.deepEqual(undeclared, []);
+  });
+
+  it('exports its JSON Schemas as connect-task-router/schemas/*, when the package has them', function () {
+    const schemas = path.join(installed, 'node_modules', PACKAGE.name, 'schemas');
+    if (!fs.existsSync(schemas)) this.skip();
+    const resolveFromApp = createRequire(path.join(installed, 'package.json')).resolve;
+    for (const file of fs.readdirSync(schemas)) {
+      assert.equal(
+        resolveFromApp(`${PACKAGE.name}/schemas/${file}`),
+        fs.realpathSync(path.join(schemas, file)),
+      );
+    }
   });
 
   it('runs the installed CLI', async () => {
