@@ -81,7 +81,9 @@ describe('routing along documented paths, with offers (strict emulator)', () => 
     });
   }
 
-  it('100 tasks, 8 agents, two missing half their offers and one rejecting 30%: each accepted exactly once', async () => {
+  it('100 tasks, 8 agents, two missing half their offers and one rejecting 30%: each accepted exactly once', async function () {
+    // Missed offers wait out Connect's 20 s accept timeout: a busy machine stretches the run.
+    this.timeout(240_000);
     const agents = [
       ...agentsOf(BILLING_PROFILE, ['b0', 'b1', 'b2']),
       ...agentsOf(SUPPORT_PROFILE, ['s0', 's1', 's2']),
@@ -201,26 +203,6 @@ describe('routing along documented paths, with offers (strict emulator)', () => 
       `offered ${offeredAt - completedAt} ms after the first task ended, inside its after-contact work`,
     );
     assertEachTaskAssignedOnce(stack.emulator, [firstResult, secondResult]);
-  });
-
-  it("at Connect's documented default rates, 200 tasks route with no call throttled", async function () {
-    // 200 creations, transfers and associations at 2/s each: about 100 s.
-    this.timeout(300_000);
-    stack = await startRoutingStack({
-      config: { handleTimeMs: { min: 200, max: 800 }, activeTaskQuota: 2_500 },
-      connectCallRates: {},
-    });
-    const handles = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        stack.startTask(`rates-${i}`, {
-          queueId: i % 2 === 0 ? BILLING_QUEUE : SUPPORT_QUEUE,
-          contact: { name: `Rated ${i}`, attributes: { item: String(i) } },
-        }),
-      ),
-    );
-    const results = await Promise.all(handles.map((handle) => handle.result()));
-    const ledger = assertEachTaskAssignedOnce(stack.emulator, results);
-    assert.deepEqual(ledger.throttledCalls, {}, 'no call over the account quota');
   });
 });
 
