@@ -486,4 +486,32 @@ describe('RouteTaskState', () => {
     const state = stateFor();
     assert.throws(() => state.reservationFailed(), /routeTask is creating, not assigning/);
   });
+
+  describe('when Connect refuses the contact as over the active-task quota', () => {
+    it('waits by the error policy row, in sight, and says when it tries again', () => {
+      const state = stateFor({
+        errorPolicy: {
+          ServiceQuotaExceededException: { initialInterval: 2_000, maximumInterval: 5_000, jitter: 'none' },
+        },
+      });
+      const refusal = 'The instance has 2500 active tasks, its quota of 2500';
+      assert.deepEqual(state.instanceFull(T0, refusal), { retryInMs: 2_000, firstRefusal: true });
+      assert.deepEqual(state.instanceFull(T0 + 2_000, refusal), { retryInMs: 4_000, firstRefusal: false });
+      assert.deepEqual(state.instanceFull(T0 + 6_000, refusal), { retryInMs: 5_000, firstRefusal: false });
+      const status = state.status();
+      assert.equal(status.stage, 'creating');
+      assert.equal(status.waitingForCapacitySince, new Date(T0).toISOString());
+      assert.match(
+        state.details(T0 + 6_000),
+        /Connect's instance is full: it refused the contact 3 time\(s\) since 2026-03-02T10:00:00.000Z \(The instance has 2500 active tasks.*\); trying again at 2026-03-02T10:00:11.000Z/,
+      );
+      state.contactCreated(CONTACT);
+      assert.equal(state.status().waitingForCapacitySince, undefined, 'created: no longer waiting for room');
+    });
+
+    it('does not wait when the policy says the refusal is not retried', () => {
+      const state = stateFor({ errorPolicy: { ServiceQuotaExceededException: { retryable: false } } });
+      assert.equal(state.instanceFull(T0, 'full'), undefined);
+    });
+  });
 });
