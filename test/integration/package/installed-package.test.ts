@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
@@ -22,18 +24,15 @@ const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf
 };
 
 /**
- * The environment without what an outer `npm test` exports for its own project: the inner npm
- * would otherwise take `npm_config_local_prefix` and install into the repository, not the folder.
+ * What an outer `npm test` exports about its own project: the inner npm would take
+ * `npm_config_local_prefix` and install into the repository instead of the user's folder.
  */
+const OUTER_NPM_PROJECT =
+  /^(npm_(package|lifecycle)_.*|npm_config_(local_prefix|prefix|global_prefix|global)|INIT_CWD)$/i;
+
 function userEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package|lifecycle)_|^npm_config_(local_prefix|prefix|global_prefix|global)$/i.test(key))
-      continue;
-    if (key === 'INIT_CWD') continue;
-    env[key] = value;
-  }
-  return { ...env, ...extra };
+  const env = Object.entries(process.env).filter(([key]) => !OUTER_NPM_PROJECT.test(key));
+  return { ...Object.fromEntries(env), ...extra };
 }
 
 /** Runs a command; on a non-zero exit the assertion message carries its output. */
@@ -55,6 +54,46 @@ async function runIn(
     assert.fail(
       `${command} ${args.join(' ')} failed: ${message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
     );
+  }
+}
+
+/**
+ * prepack empties and rebuilds the checkout's lib/: two test runs in one checkout at once (two
+ * terminals, two engineers) take turns. A lock left by a process that has died is taken over.
+ */
+async function whileHoldingPackLock<T>(work: () => Promise<T>): Promise<T> {
+  const checkout = createHash('sha256').update(REPO).digest('hex').slice(0, 12);
+  const lock = path.join(os.tmpdir(), `connect-task-router-pack-${checkout}.lock`);
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder: number;
+      try {
+        holder = Number(fs.readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      // 0: its holder is writing its pid right now.
+      if (holder === 0 || processIsAlive(holder)) await sleep(1_000);
+      else fs.rmSync(lock, { force: true });
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -105,7 +144,9 @@ describe('the installed package (npm pack, then npm install into an empty folder
     const app = path.join(folder, 'app');
     fs.mkdirSync(packs);
     fs.mkdirSync(app);
-    await runIn(REPO, 'npm', ['pack', '--pack-destination', packs], { timeoutMs: 300_000 });
+    await whileHoldingPackLock(() =>
+      runIn(REPO, 'npm', ['pack', '--pack-destination', packs], { timeoutMs: 300_000 }),
+    );
     const [tarball, ...others] = fs.readdirSync(packs);
     assert.ok(tarball?.endsWith('.tgz') && others.length === 0, `one tarball, got ${[tarball, ...others]}`);
 
