@@ -3,7 +3,7 @@
  * another language would: with the `temporal` CLI (the same binary whose dev server the tests run)
  * and with the Temporal Python SDK (start_route_task.py, in a cached virtualenv that
  * src/dev/python-sdk.ts makes on first use). Each task is assigned to the one Available agent, and
- * the results are what schemas/routeTask.result.schema.json describes.
+ * the results (and the status queries' answers) are what the JSON Schemas in schemas/ describe.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -27,9 +27,28 @@ function schemaValidator(name: string): ValidateFunction {
   return ajv.compile(JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR, schemaFileName(name)), 'utf8')));
 }
 
+/**
+ * JSON output with the payloads as sent: the CLI's shorthand re-renders them (an empty array shows as
+ * null), so the tests read the payload itself, as an SDK in another language would.
+ */
+const RAW_JSON = ['-o', 'json', '--no-json-shorthand-payloads'];
+interface RawPayload {
+  metadata: { encoding: string };
+  data: string;
+}
+/** A JSON payload as the CLI prints it raw (base64), decoded. */
+function decodePayload({ metadata, data }: RawPayload): unknown {
+  assert.equal(Buffer.from(metadata.encoding, 'base64').toString(), 'json/plain');
+  return JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+}
+
+function assertMatchesSchema(name: string, value: unknown): void {
+  const validate = schemaValidator(name);
+  assert.ok(validate(JSON.parse(JSON.stringify(value))), `${name}: ${JSON.stringify(validate.errors)}`);
+}
+
 function assertIsRouteTaskResult(result: unknown): void {
-  const validate = schemaValidator('routeTask.result');
-  assert.ok(validate(result), `a routeTask result: ${JSON.stringify(validate.errors)}`);
+  assertMatchesSchema('routeTask.result', result);
 }
 
 /** Only Alice is Available, and she accepts what she is offered. */
@@ -96,17 +115,33 @@ describe('routeTask started from other languages', () => {
         'result',
         '--workflow-id',
         workflowId,
-        '-o',
-        'json',
+        ...RAW_JSON,
       ]);
-      const { status, result } = JSON.parse(stdout) as { status: string; result: Record<string, unknown> };
+      const completed = JSON.parse(stdout) as { status: string; result: RawPayload };
+      const result = decodePayload(completed.result) as Record<string, unknown>;
 
-      assert.equal(status, 'COMPLETED');
+      assert.equal(completed.status, 'COMPLETED');
       assert.equal(result.outcome, 'assigned');
       assert.equal(result.userId, ALICE);
       assert.equal(result.queueId, BILLING_QUEUE);
       assertIsRouteTaskResult(result);
       assert.equal(stack.emulator.ledger().assignments.length, 1);
+
+      // Its status query, asked from the CLI too, and the dispatcher's: each as its schema says.
+      const queried = await temporal(stack, [
+        'workflow',
+        'query',
+        '--workflow-id',
+        workflowId,
+        '--name',
+        'status',
+        ...RAW_JSON,
+      ]);
+      const { queryResult } = JSON.parse(queried.stdout) as { queryResult: { payloads: RawPayload[] } };
+      const status = decodePayload(queryResult.payloads[0]);
+      assertMatchesSchema('routeTask.query.status', status);
+      assert.equal((status as { stage: string }).stage, 'assigned');
+      assertMatchesSchema('connectDispatcher.query.status', await stack.dispatcherStatus());
     });
 
     it('fails an invalid input at once as InvalidInput, naming the field', async () => {
