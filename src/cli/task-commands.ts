@@ -289,20 +289,27 @@ function formatRunning(workflowId: string, status: RouteTaskStatus, now: number)
   ].join('\n');
 }
 
+/** How the task ended, in a phrase, and the lines that follow it. */
+function describeResult(result: RouteTaskResult): { outcome: string; details: string[] } {
+  return {
+    outcome:
+      result.outcome === 'assigned'
+        ? `assigned to ${agentLabel(result.userId!, result.offers)}` +
+          (result.waitedMs === undefined ? '' : ` after waiting ${seconds(result.waitedMs)}`)
+        : `${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+    details: [
+      `  queue ${result.queueId}` +
+        (result.contactId ? ` · contact ${result.contactId}` : ' · no contact') +
+        ` · reservations tried: ${result.reservationsTried}` +
+        (result.assignedAt ? ` · accepted at ${result.assignedAt}` : ''),
+      ...(result.offers.length > 0 ? [`  offers: ${formatOffers(result.offers)}`] : []),
+    ],
+  };
+}
+
 function formatResult(workflowId: string, result: RouteTaskResult): string {
-  const head =
-    result.outcome === 'assigned'
-      ? `Task ${workflowId}: assigned to ${agentLabel(result.userId!, result.offers)}` +
-        (result.waitedMs === undefined ? '' : ` after waiting ${seconds(result.waitedMs)}`)
-      : `Task ${workflowId}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`;
-  return [
-    head,
-    `  queue ${result.queueId}` +
-      (result.contactId ? ` · contact ${result.contactId}` : ' · no contact') +
-      ` · reservations tried: ${result.reservationsTried}` +
-      (result.assignedAt ? ` · accepted at ${result.assignedAt}` : ''),
-    ...(result.offers.length > 0 ? [`  offers: ${formatOffers(result.offers)}`] : []),
-  ].join('\n');
+  const { outcome, details } = describeResult(result);
+  return [`Task ${workflowId}: ${outcome}`, ...details].join('\n');
 }
 
 /**
@@ -409,8 +416,8 @@ async function printTaskStatus(client: Client, workflowId: string, json: boolean
   }
   if (report.current) console.log(formatRunning(workflowId, report.current, Date.now()));
   else if (report.result) {
-    console.log(`${workflowId}: ${status}, ${report.result.outcome}`);
-    console.log(formatResult(workflowId, report.result).replace(/^/gm, '  '));
+    const { outcome, details } = describeResult(report.result);
+    console.log([`${workflowId}: ${status}, ${outcome}`, ...details].join('\n'));
   } else console.log(`${workflowId}: ${status}\n  ${report.failure ?? ''}`);
 }
 

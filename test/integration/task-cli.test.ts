@@ -180,7 +180,10 @@ describe('the task commands (on the shared dev server, with a worker and the Con
     assert.match(assigned.stderr, new RegExp(`^${id('support-2')}: `, 'm'));
 
     const done = succeeded(await cli('task', 'status', id('support-2')));
-    assert.match(done, new RegExp(`^${id('support-2')}: COMPLETED, assigned\n`));
+    assert.match(
+      done,
+      new RegExp(`^${id('support-2')}: COMPLETED, assigned to carol \\(${CAROL}\\) after waiting `),
+    );
     assert.match(done, /offers: carol \(.*\) accepted at /);
 
     // The workflow id is the task's key: starting it again starts nothing and creates no contact.
