@@ -2,18 +2,20 @@
  * `connect-task-router demo`: its options only. What the demo runs loads when the command is run,
  * so the other commands (the worker above all) never load the emulator or the dev server.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { integerOption } from '../../cli/options';
 import { DEMO_LIMITS, type DemoCommandOptions } from './demo-options';
 
 export function registerDemoCommand(program: Command): void {
-  const { tasks, timeoutSeconds } = DEMO_LIMITS;
+  const { tasks, timeoutSeconds, scheduledBatchItems } = DEMO_LIMITS;
   program
     .command('demo')
     .description(
       'Route a batch of tasks end to end on this machine: a Temporal dev server with its Web UI, ' +
-        'the Connect emulator, a worker, and a summary with the emulator ledger. Exits non-zero if a ' +
-        'task was not assigned or a ledger invariant was broken.',
+        'the Connect emulator, a worker, routeTask runs and a small bulk batch started by a Temporal ' +
+        'Schedule, and a summary with the emulator ledger. Then the Web UI, the worker and the emulator ' +
+        'stay up until Ctrl-C (--exit: end after the summary). Exits non-zero if a task was not ' +
+        'assigned or a ledger invariant was broken.',
     )
     .option(
       '--tasks <n>',
@@ -45,7 +47,15 @@ export function registerDemoCommand(program: Command): void {
       integerOption('--timeout', timeoutSeconds.min, timeoutSeconds.max),
       timeoutSeconds.default,
     )
-    .option('--keep-running', 'after the summary, keep the Web UI, worker and emulator up until Ctrl-C')
+    .option(
+      '--scheduled-batch <n>',
+      "items of the bulk batch that the demo's Temporal Schedule starts (0: no schedule)",
+      integerOption('--scheduled-batch', scheduledBatchItems.min, scheduledBatchItems.max),
+      scheduledBatchItems.default,
+    )
+    .option('--exit', 'end after the summary instead of staying up until Ctrl-C (for scripts and tests)')
+    // Staying up is the default now; the old flag is still accepted.
+    .addOption(new Option('--keep-running').hideHelp())
     .action(async (options: DemoCommandOptions) => {
       // The demo's modules (dev server, emulator, worker) load only when it runs.
       const { runDemoCommand } = await import('./demo-command');

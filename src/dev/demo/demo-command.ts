@@ -1,8 +1,13 @@
-/** The demo command's run: a dev server with its Web UI, the demo, its report; Ctrl-C stops it in order. */
+/**
+ * The demo command's run: a dev server with its Web UI, the demo, its report; then, unless
+ * `--exit`, everything stays up until Ctrl-C, which stops it in order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { startDemoDevServer } from '../dev-server';
 import { progressBar } from './progress';
-import { demoSucceeded, formatDemoReport } from './report';
+import { demoSucceeded, formatDemoReport, formatWhereToLook } from './report';
 import { runDemo } from './run-demo';
 import type { DemoCommandOptions } from './demo-options';
 
@@ -28,6 +33,12 @@ function installDemoRuntime(): () => string | undefined {
           .sort(([, a], [, b]) => b - a)
           .map(([message, n]) => `${n} × "${message}"`)
           .join('; ');
+}
+
+/** How to run the CLI from here: the bin script of this checkout, or the installed command. */
+function cliCommand(): string {
+  const bin = path.join('bin', 'connect-task-router.js');
+  return fs.existsSync(bin) ? `node ${bin}` : 'npx connect-task-router';
 }
 
 function untilInterrupted(signal: AbortSignal): Promise<void> {
@@ -64,18 +75,29 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<void>
         client: server.client,
         connection: server.nativeConnection,
         tasks: options.tasks,
+        scheduledBatchItems: options.scheduledBatch,
         seed: options.seed,
         timeoutMs: options.timeout * 1000,
         progress: progressBar(),
         signal: interrupt.signal,
         log,
         async beforeStop(report) {
-          log(formatDemoReport(report, server.workflowsUrl));
+          log(formatDemoReport(report));
           const warningLine = warnings();
           if (warningLine) log(warningLine);
-          if (options.keepRunning && !interrupt.signal.aborted) {
-            log('Keeping the Web UI, the worker and the emulator running; press Ctrl-C to stop.');
+          if (!options.exit && !interrupt.signal.aborted) {
+            log(
+              formatWhereToLook(report, {
+                workflowsUrl: server.workflowsUrl,
+                temporalAddress: server.address,
+                cli: cliCommand(),
+              }),
+            );
             await untilInterrupted(interrupt.signal);
+          } else if (!interrupt.signal.aborted) {
+            log(
+              `\nEnding (--exit): the Web UI stops with the demo; run it without --exit to browse the runs.`,
+            );
           }
         },
       });

@@ -2,6 +2,7 @@
 export const DEMO_LIMITS = {
   tasks: { min: 1, max: 500, default: 24 },
   timeoutSeconds: { min: 10, max: 3600, default: 300 },
+  scheduledBatchItems: { min: 0, max: 100, default: 4 },
 };
 
 export interface DemoCommandOptions {
@@ -10,5 +11,8 @@ export interface DemoCommandOptions {
   temporalPort: number;
   uiPort: number;
   timeout: number;
-  keepRunning?: boolean;
+  /** Items of the scheduled bulk batch; 0: no schedule. */
+  scheduledBatch: number;
+  /** End after the summary; otherwise the Web UI, the worker and the emulator stay up until Ctrl-C. */
+  exit?: boolean;
 }

@@ -1,7 +1,8 @@
 /**
  * The demo itself, on any Temporal server it is given (its own dev server, or the tests' shared
- * one): a local stack (emulator, worker, push path), N routeTask runs, live progress, and a report.
- * Everything it starts it also stops, whatever happens.
+ * one): a local stack (emulator, worker, push path), N routeTask runs and a small bulk batch that a
+ * Temporal Schedule starts, live progress, and a report. Everything it starts it also stops,
+ * whatever happens.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -15,6 +16,7 @@ import type { DemoProgress } from './progress';
 import type { DemoReport } from './report';
 import { DemoTaskRuns } from './task-runs';
 import { DEMO_LIMITS } from './demo-options';
+import { DemoScheduledBatch, demoBatchInput } from './scheduled-batch';
 
 const PROGRESS_INTERVAL_MS = 500;
 
@@ -26,6 +28,8 @@ export interface RunDemoOptions {
   /** The emulated Connect instance; give each run on a shared server its own (one dispatcher per instance). */
   instanceId?: string;
   tasks?: number;
+  /** Items of the bulk batch that the demo's schedule starts (0: no schedule); default 4. */
+  scheduledBatchItems?: number;
   /** Seeds the task mix and the emulator (handle times, contact ids). */
   seed?: number;
   timeoutMs?: number;
@@ -52,6 +56,7 @@ function abortedPromise(signal: AbortSignal | undefined): Promise<'aborted'> {
 export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   const { client, progress } = options;
   const count = options.tasks ?? DEMO_LIMITS.tasks.default;
+  const batchItems = options.scheduledBatchItems ?? DEMO_LIMITS.scheduledBatchItems.default;
   const seed = options.seed ?? 1;
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const instanceId = options.instanceId ?? DEFAULT_CALL_CENTRE.instance.id;
@@ -70,7 +75,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     worker: inProcessWorker({ dispatcherSettings: LOCAL_DISPATCHER_SETTINGS }),
     push: { onError: () => undefined }, // a dropped feed only delays matching until the next poll
   });
-  const runs = new DemoTaskRuns(client, taskQueue, `demo/${runId}/`);
+  const batchId = `demo-${runId}`;
+  // The batch's items are `bulk/<batchId>.<scheduled time>/<key>`: counted by stage with the demo's tasks.
+  const runs = new DemoTaskRuns(client, taskQueue, [`demo/${runId}/`, `bulk/${batchId}.`]);
+  let batch: DemoScheduledBatch | undefined;
   let cancelLateStarters: (() => void) | undefined;
   let completed = false;
   try {
@@ -78,40 +86,59 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       `Connect emulator on ${stack.emulator.endpoint} (instance ${instanceId}, seed ${seed}); worker on ` +
         `task queue "${taskQueue}", following the emulator's agent events.`,
     );
+    if (batchItems > 0) {
+      batch = await DemoScheduledBatch.create(client, {
+        scheduleId: batchId,
+        input: demoBatchInput({ items: batchItems, instanceId, runId, batchId }),
+        taskQueue,
+      });
+    }
     cancelLateStarters = scheduleLateStarters(stack.emulator);
     await runs.start(demoTasks({ count, seed, instanceId, runId }));
     log(`Started ${count} routeTask runs: demo/${runId}/task-*`);
+    if (batch) {
+      await batch.trigger();
+      log(
+        `Triggered schedule ${batch.scheduleId} (created paused): its run ${batch.workflowId} routes ` +
+          `${batchItems} more tasks, bulk/${batchId}.<scheduled time>/item-*`,
+      );
+    }
 
-    progress?.start(count);
+    const total = count + batchItems;
+    const finishedCount = async () => runs.finishedCount + ((await batch?.endedItems()) ?? 0);
+    progress?.start(total);
     const deadline = sleep(timeoutMs, 'timeout' as const, { ref: false });
     const aborted = abortedPromise(options.signal);
     for (;;) {
       const next = await Promise.race([
-        runs.allSettled().then(() => 'finished' as const),
+        Promise.all([runs.allSettled(), batch?.allSettled()]).then(() => 'finished' as const),
         // A worker that dies (e.g. a workflow bundle error) would otherwise leave the demo waiting.
         stack.worker.stopped.then(() => 'worker-stopped' as const),
         deadline,
         aborted,
         sleep(PROGRESS_INTERVAL_MS, 'tick' as const),
       ]);
-      const finished = runs.finishedCount;
       if (next === 'finished') break;
       if (next === 'worker-stopped') throw new Error('The worker stopped before every task finished.');
-      if (next === 'aborted') throw new Error(`Interrupted with ${finished} of ${count} tasks finished.`);
+      const finished = await finishedCount();
+      if (next === 'aborted') throw new Error(`Interrupted with ${finished} of ${total} tasks finished.`);
       if (next === 'timeout') {
+        const batchLeft = batch && !batch.finished ? `; the scheduled batch ${batch.workflowId}` : '';
         throw new DemoTimeoutError(
-          `The demo did not finish within ${Math.round(timeoutMs / 1000)} s: ${finished} of ${count} ` +
-            `tasks finished. Still routing: ${await runs.describeUnfinished()}`,
+          `The demo did not finish within ${Math.round(timeoutMs / 1000)} s: ${finished} of ${total} ` +
+            `tasks finished. Still routing: ${await runs.describeUnfinished()}${batchLeft}`,
         );
       }
       progress?.update(finished, await runs.stageCounts());
     }
-    progress?.update(count, { creating: 0, waiting: 0, assigning: 0 });
+    progress?.update(total, { creating: 0, waiting: 0, assigning: 0 });
     progress?.stop();
 
     const report: DemoReport = {
       runId,
+      instanceId,
       tasks: runs.reports(),
+      ...(batch ? { scheduledBatch: batch.report() } : {}),
       durationMs: Date.now() - startedAt,
       ledger: stack.emulator.ledger(),
       agentEventsForwarded: stack.follower?.counts().signalled ?? 0,
@@ -123,7 +150,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   } finally {
     progress?.stop();
     cancelLateStarters?.();
-    const stopping = runs.terminateUnfinished('the demo stopped first').then(() => stack.stop());
+    const stopping = Promise.all([
+      runs.terminateUnfinished('the demo stopped first'),
+      batch?.stop('the demo stopped first'),
+    ]).then(() => stack.stop());
     // After a failed run, its own error says more than any failure to stop after it.
     if (completed) await stopping;
     else await stopping.catch(() => undefined);

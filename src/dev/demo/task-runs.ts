@@ -28,8 +28,8 @@ export class DemoTaskRuns {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    /** Every run's workflow id starts with this. */
-    private readonly workflowIdPrefix: string,
+    /** Where `stageCounts` counts: the demo's tasks start with the first, other runs of the demo with the others. */
+    private readonly workflowIdPrefixes: [string, ...string[]],
   ) {
     // One listener per open long-poll, by design: not the leak Node warns about past 10.
     setMaxListeners(0, this.resultPolls.signal);
@@ -88,8 +88,9 @@ export class DemoTaskRuns {
    */
   async stageCounts(): Promise<StageCounts> {
     const count = async (stages: RoutingStage[]) => {
+      const prefixes = this.workflowIdPrefixes.map((prefix) => `WorkflowId STARTS_WITH '${prefix}'`);
       const query =
-        `WorkflowId STARTS_WITH '${this.workflowIdPrefix}' AND TaskQueue = '${this.taskQueue}' ` +
+        `(${prefixes.join(' OR ')}) AND TaskQueue = '${this.taskQueue}' ` +
         `AND ExecutionStatus = 'Running' AND RoutingStage IN (${stages.map((stage) => `'${stage}'`).join(', ')})`;
       return (await this.client.workflow.count(query)).count;
     };
