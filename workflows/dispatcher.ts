@@ -146,11 +146,16 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     );
   }
 
-  /** Usernames for offers, read when unknown agents appear, at most once per routing-profile refresh. */
+  /**
+   * Usernames for offers: read as soon as an agent appears whose name was never looked up, and again
+   * for agents ListUsers did not name at most once per routing-profile refresh.
+   */
   async function learnAgentNames(): Promise<void> {
-    if (!book.hasUnnamedAgents) return;
-    if (agentNamesReadAt !== undefined && Date.now() - agentNamesReadAt < settings.routingProfileRefreshMs)
-      return;
+    const unnamed = book.unnamedAgents();
+    if (unnamed === undefined) return;
+    const readRecently =
+      agentNamesReadAt !== undefined && Date.now() - agentNamesReadAt < settings.routingProfileRefreshMs;
+    if (unnamed === 'looked-up' && readRecently) return;
     agentNamesReadAt = Date.now();
     try {
       const { usernames } = await listUsers({ instanceId: input.instanceId, errorPolicy: input.errorPolicy });

@@ -27,13 +27,14 @@ import {
 } from '../src/shared/error-policy';
 import { ROUTE_TASK_SETTINGS, type RouteTaskRequest } from '../src/shared/route-task-contract';
 import { proxyRoutingActivities } from './connect-calls';
-import type {
-  AttemptTally,
-  CreatedContact,
-  OfferedStage,
-  ReservationTry,
-  StoppingStage,
-  TaskContact,
+import {
+  agentLabel,
+  type AttemptTally,
+  type CreatedContact,
+  type OfferedStage,
+  type ReservationTry,
+  type StoppingStage,
+  type TaskContact,
 } from '../src/shared/route-task-state';
 
 /**
@@ -132,7 +133,7 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
         'createContact',
         activities.createContact.executeWithOptions(
           {
-            summary: `Create task "${contact.name}" connected to agent ${reservation.userId}`,
+            summary: `Create task "${contact.name}" connected to ${agentLabel(reservation)}`,
             scheduleToCloseTimeout: budgetMs,
           },
           // A new step per reservation: a different agent is a different request, so a different ClientToken.
@@ -172,7 +173,7 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       const associated = await counted(
         'associateContactWithUser',
         activities.associateContactWithUser.executeWithOptions(
-          { summary: `Offer the contact to agent ${reservation.userId}`, scheduleToCloseTimeout: budgetMs },
+          { summary: `Offer the contact to ${agentLabel(reservation)}`, scheduleToCloseTimeout: budgetMs },
           [{ ...contactRef(existing), userId: reservation.userId }],
         ),
       );

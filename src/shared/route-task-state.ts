@@ -566,7 +566,8 @@ export class RouteTaskState implements AttemptTally {
 }
 
 /** `alice (\`4444…\`)`, or `agent \`4444…\`` when the name is not known. */
-function agentLabel({ userId, agentName }: { userId: string; agentName?: string }): string {
+/** An agent as the Web UI shows them: by name and id once the name is known. */
+export function agentLabel({ userId, agentName }: { userId: string; agentName?: string }): string {
   return agentName === undefined ? `agent \`${userId}\`` : `${agentName} (\`${userId}\`)`;
 }
 

@@ -74,6 +74,8 @@ export class DispatcherBook {
   private offerTokens: { tokens: number; at: number } | undefined;
   /** Usernames of agents seen in Connect's data, by user id. */
   private readonly agentNames = new Map<string, string>();
+  /** Agents whose usernames were looked up (found or not) since this run began. */
+  private readonly agentsLookedUp = new Set<string>();
 
   constructor(private readonly settings: BookSettings) {}
 
@@ -108,15 +110,25 @@ export class DispatcherBook {
     return [...new Set(profiles)].filter((id) => !(id in this.queuesByRoutingProfile)).sort();
   }
 
-  /** Whether some agent Connect reported has no known username yet. */
-  get hasUnnamedAgents(): boolean {
-    for (const userId of this.agents.keys()) if (!this.agentNames.has(userId)) return true;
-    return false;
+  /**
+   * Whether some agent Connect reported has no known username yet: `new` when one of them appeared
+   * since the last lookup (look up now, or its offers go out unnamed), `looked-up` when all of them
+   * were looked up and not found (look again only now and then).
+   */
+  unnamedAgents(): 'new' | 'looked-up' | undefined {
+    let unnamed: 'looked-up' | undefined;
+    for (const userId of this.agents.keys()) {
+      if (this.agentNames.has(userId)) continue;
+      if (!this.agentsLookedUp.has(userId)) return 'new';
+      unnamed = 'looked-up';
+    }
+    return unnamed;
   }
 
   /** Keeps the usernames of the agents seen (an instance may have many more users than agents routed to). */
   setAgentNames(usernames: Record<string, string>): void {
     for (const userId of this.agents.keys()) {
+      this.agentsLookedUp.add(userId);
       const name = usernames[userId];
       if (name !== undefined) this.agentNames.set(userId, name);
     }

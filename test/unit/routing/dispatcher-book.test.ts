@@ -269,20 +269,31 @@ describe('DispatcherBook', () => {
   it("names the agent in each reservation once it has read the agents' usernames", () => {
     const book = bookWith(task('a', T0), task('b', T0 + 1));
     book.applySnapshot([agent('u1', 1)], T0);
-    assert.equal(book.hasUnnamedAgents, true);
+    assert.equal(book.unnamedAgents(), 'new');
     assert.deepEqual(
       book.round(T0).reservations.map((r) => r.agentName),
       [undefined],
       'unnamed until read',
     );
     book.setAgentNames({ u1: 'alice', u2: 'bob', 'someone-never-seen': 'zed' });
-    assert.equal(book.hasUnnamedAgents, false);
+    assert.equal(book.unnamedAgents(), undefined);
     book.applySnapshot([agent('u1', 2)], T0 + 1000);
     assert.deepEqual(
       book.round(T0 + 1000).reservations.map((r) => [r.taskId, r.agentName]),
       [['b', 'alice']],
     );
     assert.deepEqual(book.encode().agentNames, { u1: 'alice' }, 'only the agents seen are carried');
+  });
+
+  it('asks for names at once when an agent appears after the last lookup, and now and then for one never found', () => {
+    const book = bookWith(task('a', T0));
+    book.applySnapshot([agent('u1', 1)], T0);
+    book.setAgentNames({});
+    assert.equal(book.unnamedAgents(), 'looked-up', 'u1 was looked up and not found');
+    book.applySnapshot([agent('u1', 1), agent('u2', 1)], T0 + 1000);
+    assert.equal(book.unnamedAgents(), 'new', 'u2 appeared since the lookup');
+    book.setAgentNames({ u2: 'bob' });
+    assert.equal(book.unnamedAgents(), 'looked-up');
   });
 
   it('forgets a task that leaves, including its unsettled reservation', () => {
