@@ -4,17 +4,9 @@
  * option, an invalid batch, an unknown schedule or batch) ends the command with one line on stderr
  * and exit code 1, never a stack trace.
  */
-import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Client,
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  WorkflowFailedError,
-  type WorkflowHandle,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
-import { type Duration, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bulkBatchWorkflowId, startBulkCreateTasks } from '../client/bulk-create-client';
@@ -43,71 +35,16 @@ import {
   bulkProgressQuery,
   type ToleratedFailures,
 } from '../shared/bulk-create-contract';
-import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
-import { connectClientToTemporal } from '../worker/temporal-connection';
 import type { bulkCreateTasks } from '../../workflows/bulk-create-tasks';
+import {
+  explain,
+  oneLineErrors,
+  readJson,
+  repeatable,
+  taskQueueOption,
+  withTemporal,
+} from './command-support';
 import { integerOption } from './options';
-
-/** Runs a command's action; whatever goes wrong becomes one `error: ...` line and exit code 1. */
-function oneLineErrors<Args extends unknown[]>(run: (...args: Args) => Promise<void>) {
-  return async (...args: Args): Promise<void> => {
-    try {
-      await run(...args);
-    } catch (error) {
-      const command = args[args.length - 1] as Command;
-      command.error(`error: ${explain(error)}`);
-    }
-  };
-}
-
-function explain(error: unknown): string {
-  if (error instanceof ScheduleAlreadyRunning) return `a schedule "${error.scheduleId}" already exists`;
-  if (error instanceof WorkflowExecutionAlreadyStartedError) {
-    return `workflow ${error.workflowId} is already running (see \`bulk status\`)`;
-  }
-  if (error instanceof WorkflowFailedError) return error.cause?.message ?? error.message;
-  if (!(error instanceof Error)) return String(error);
-  // The SDK's errors say what failed; their cause says why (e.g. no worker answered a query).
-  const why = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const line = `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
-  return /no mapping defined for search attribute/.test(line)
-    ? `${line} (run \`connect-task-router setup\` once for the namespace)`
-    : line;
-}
-
-/** A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. */
-async function withTemporal(use: (client: Client) => Promise<void>): Promise<void> {
-  const { connection, namespace } = await connectClientToTemporal();
-  try {
-    await use(new Client({ connection, namespace }));
-  } catch (error) {
-    if (error instanceof ScheduleNotFoundError) {
-      throw new Error(`no schedule "${error.scheduleId}" in namespace "${namespace}"`);
-    }
-    if (error instanceof WorkflowNotFoundError) {
-      throw new Error(`no batch run ${error.workflowId} in namespace "${namespace}"`);
-    }
-    throw error;
-  } finally {
-    await connection.close();
-  }
-}
-
-function readText(option: string, file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`${option}: cannot read ${file} (${(error as Error).message})`);
-  }
-}
-
-function parseJson(option: string, text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${option}: ${what} is not valid JSON (${(error as Error).message})`);
-  }
-}
 
 function toleratedFailuresOption(text: string): ToleratedFailures {
   const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
@@ -127,10 +64,6 @@ function timeOption(name: string) {
     }
     return time;
   };
-}
-
-function repeatable(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 interface BatchInputOptions {
@@ -184,26 +117,13 @@ function batchInput(batchId: string, options: BatchInputOptions): BulkCreateTask
   if ((options.items === undefined) === (options.source === undefined)) {
     throw new Error('give exactly one of --items <file.json> and --source <path|s3://...>');
   }
-  const defaults =
-    options.defaults === undefined
-      ? undefined
-      : options.defaults.startsWith('@')
-        ? parseJson(
-            '--defaults',
-            readText('--defaults', options.defaults.slice(1)),
-            options.defaults.slice(1),
-          )
-        : parseJson('--defaults', options.defaults, 'the value');
+  const defaults = options.defaults === undefined ? undefined : readJson('--defaults', options.defaults);
   return {
     batchId,
     ...(options.items === undefined
       ? { source: { location: options.source! } }
       : {
-          items: parseJson(
-            '--items',
-            readText('--items', options.items),
-            options.items,
-          ) as BulkCreateTasksInput['items'],
+          items: readJson('--items', `@${options.items}`) as BulkCreateTasksInput['items'],
         }),
     ...(defaults === undefined ? {} : { defaults: defaults as BulkCreateTasksInput['defaults'] }),
     ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: options.maxConcurrent }),
@@ -211,12 +131,6 @@ function batchInput(batchId: string, options: BatchInputOptions): BulkCreateTask
     ...(options.report === undefined ? {} : { report: { location: options.report } }),
     ...(options.onCancel === undefined ? {} : { onCancel: options.onCancel }),
   };
-}
-
-function taskQueueOption(): Option {
-  return new Option('--task-queue <name>', "the workers' task queue").default(
-    process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-  );
 }
 
 function overlapOption(description: string): Option {
@@ -359,7 +273,7 @@ function registerBatchCommands(program: Command): void {
       oneLineErrors(
         async (batchId: string, options: BatchInputOptions & { taskQueue: string; wait?: boolean }) => {
           const input = batchInput(batchId, options);
-          await withTemporal(async (client) => {
+          await withTemporal('batch run', async (client) => {
             const handle = await startBulkCreateTasks(client, input, { taskQueue: options.taskQueue });
             console.log(`Started batch ${batchId}: workflow ${handle.workflowId}`);
             if (options.wait) console.log(formatProgress(await waitWithProgressBar(handle)));
@@ -378,7 +292,7 @@ function registerBatchCommands(program: Command): void {
     .option('--json', 'print JSON: workflowId, status, progress and failure')
     .action(
       oneLineErrors(async (batch: string, options: { json?: boolean }) =>
-        withTemporal((client) => printBatchStatus(client, batch, options.json ?? false)),
+        withTemporal('batch run', (client) => printBatchStatus(client, batch, options.json ?? false)),
       ),
     );
 
@@ -390,7 +304,7 @@ function registerBatchCommands(program: Command): void {
     .argument('<batch>', "batch id, or a scheduled run's workflow id")
     .action(
       oneLineErrors(async (batch: string) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           const handle = client.workflow.getHandle(batchWorkflowId(batch));
           // Temporal accepts a cancellation for a run that has ended, and nothing happens.
           const status = (await handle.describe()).status.name;
@@ -446,7 +360,7 @@ function registerScheduleCommands(program: Command): void {
     .action(
       oneLineErrors(async (scheduleId: string, batchId: string, options: ScheduleCreateOptions) => {
         const input = batchInput(batchId, options);
-        await withTemporal(async (client) => {
+        await withTemporal('batch run', async (client) => {
           await createBulkSchedule(client, {
             scheduleId,
             input,
@@ -475,7 +389,7 @@ function registerScheduleCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       oneLineErrors(async (options: { json?: boolean }) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           const schedules = await listBulkSchedules(client);
           if (options.json) console.log(JSON.stringify(schedules, null, 2));
           else if (schedules.length === 0) console.log('No bulk schedules.');
@@ -491,7 +405,7 @@ function registerScheduleCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       oneLineErrors(async (scheduleId: string, options: { json?: boolean }) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           const description = await describeBulkSchedule(client, scheduleId);
           console.log(
             options.json ? JSON.stringify(description, null, 2) : formatScheduleDescription(description),
@@ -507,7 +421,7 @@ function registerScheduleCommands(program: Command): void {
     .addOption(overlapOption("if a run is still running (default: the schedule's policy)"))
     .action(
       oneLineErrors(async (scheduleId: string, options: { overlap?: BulkScheduleOverlap }) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           await triggerBulkSchedule(client, scheduleId, options.overlap);
           console.log(`Triggered schedule ${scheduleId}.`);
         }),
@@ -531,7 +445,7 @@ function registerScheduleCommands(program: Command): void {
     .action(
       oneLineErrors(
         async (scheduleId: string, options: { start: Date; end: Date; overlap?: BulkScheduleOverlap }) =>
-          withTemporal(async (client) => {
+          withTemporal('batch run', async (client) => {
             await backfillBulkSchedule(client, scheduleId, options);
             console.log(
               `Backfill requested for schedule ${scheduleId} from ${formatTime(options.start)} to ${formatTime(options.end)}.`,
@@ -547,7 +461,7 @@ function registerScheduleCommands(program: Command): void {
     .option('--note <text>', 'why, shown with the schedule')
     .action(
       oneLineErrors(async (scheduleId: string, options: { note?: string }) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           await pauseBulkSchedule(client, scheduleId, options.note);
           console.log(`Paused schedule ${scheduleId}.`);
         }),
@@ -561,7 +475,7 @@ function registerScheduleCommands(program: Command): void {
     .option('--note <text>', 'shown with the schedule')
     .action(
       oneLineErrors(async (scheduleId: string, options: { note?: string }) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           await unpauseBulkSchedule(client, scheduleId, options.note);
           console.log(`Unpaused schedule ${scheduleId}.`);
         }),
@@ -574,7 +488,7 @@ function registerScheduleCommands(program: Command): void {
     .argument('<scheduleId>')
     .action(
       oneLineErrors(async (scheduleId: string) =>
-        withTemporal(async (client) => {
+        withTemporal('batch run', async (client) => {
           await deleteBulkSchedule(client, scheduleId);
           console.log(`Deleted schedule ${scheduleId}.`);
         }),

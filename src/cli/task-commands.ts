@@ -4,9 +4,8 @@
  * routing from Temporal's visibility. A user's mistake (bad JSON, an invalid input, an unknown
  * workflow id) ends the command with one line on stderr and exit code 1, never a stack trace.
  */
-import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -32,9 +31,15 @@ import {
   RoutingStage as RoutingStageAttribute,
   TaskPriority,
 } from '../shared/search-attributes';
-import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
-import { connectClientToTemporal } from '../worker/temporal-connection';
 import type { routeTask } from '../../workflows/route-task';
+import {
+  explain,
+  oneLineErrors,
+  readJson,
+  repeatable,
+  taskQueueOption,
+  withTemporal,
+} from './command-support';
 import { integerOption } from './options';
 
 const ROUTE_TASK = 'routeTask';
@@ -50,49 +55,7 @@ const RUNNING_STAGES = [
 
 const LIST_LIMIT = { max: 10_000, default: 100 };
 
-/** Runs a command's action; whatever goes wrong becomes one `error: ...` line and exit code 1. */
-function oneLineErrors<Args extends unknown[]>(run: (...args: Args) => Promise<void>) {
-  return async (...args: Args): Promise<void> => {
-    try {
-      await run(...args);
-    } catch (error) {
-      const command = args[args.length - 1] as Command;
-      command.error(`error: ${explain(error)}`);
-    }
-  };
-}
-
-function explain(error: unknown): string {
-  if (error instanceof WorkflowFailedError) return error.cause?.message ?? error.message;
-  if (!(error instanceof Error)) return String(error);
-  // The SDK's errors say what failed; their cause says why (e.g. no worker answered a query).
-  const why = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const line = `${error.message}${why}`.replace(/\s*\n\s*/g, ' ');
-  return /no mapping defined for search attribute/.test(line)
-    ? `${line} (run \`connect-task-router setup\` once for the namespace)`
-    : line;
-}
-
-/** A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. */
-async function withTemporal(use: (client: Client, namespace: string) => Promise<void>): Promise<void> {
-  const { connection, namespace } = await connectClientToTemporal();
-  try {
-    await use(new Client({ connection, namespace }), namespace);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new Error(`no task ${error.workflowId} in namespace "${namespace}"`);
-    }
-    throw error;
-  } finally {
-    await connection.close();
-  }
-}
-
 // ---- Options ----
-
-function repeatable(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 function attributeOption(text: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = text.indexOf('=');
@@ -119,24 +82,6 @@ function secondsOption(name: string) {
     }
     return ms / 1000;
   };
-}
-
-function readJson(option: string, value: string): unknown {
-  let text = value;
-  let what = 'the value';
-  if (value.startsWith('@')) {
-    what = value.slice(1);
-    try {
-      text = fs.readFileSync(what, 'utf8');
-    } catch (error) {
-      throw new Error(`${option}: cannot read ${what} (${(error as Error).message})`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${option}: ${what} is not valid JSON (${(error as Error).message})`);
-  }
 }
 
 interface TaskStartOptions {
@@ -513,12 +458,6 @@ function formatTable(tasks: ListedTask[]): string {
 
 // ---- The commands ----
 
-function taskQueueOption(): Option {
-  return new Option('--task-queue <name>', "the workers' task queue").default(
-    process.env.CONNECT_TASK_ROUTER_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-  );
-}
-
 /** The field options conflict with --input, which gives the whole input. */
 function fieldOption(flags: string, description: string): Option {
   return new Option(flags, description).conflicts('input');
@@ -526,7 +465,7 @@ function fieldOption(flags: string, description: string): Option {
 
 async function startTask(workflowId: string, options: TaskStartOptions): Promise<void> {
   const input = inputFromOptions(options);
-  await withTemporal(async (client) => {
+  await withTemporal('task', async (client) => {
     let handle: WorkflowHandle<typeof routeTask>;
     try {
       handle = await startRouteTask(client, input, {
@@ -645,7 +584,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--json', 'print JSON: workflowId, status, and current (running) or result / failure (ended)')
     .action(
       oneLineErrors(async (workflowId: string, options: { json?: boolean }) =>
-        withTemporal((client) => printTaskStatus(client, workflowId, options.json ?? false)),
+        withTemporal('task', (client) => printTaskStatus(client, workflowId, options.json ?? false)),
       ),
     );
 
@@ -659,7 +598,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--wait', 'wait until the task has stopped, then print how it ended')
     .action(
       oneLineErrors(async (workflowId: string, options: { reason?: string; wait?: boolean }) =>
-        withTemporal(async (client) => {
+        withTemporal('task', async (client) => {
           const { handle, description } = await describeTask(client, workflowId);
           const status = description.status.name;
           if (status !== 'RUNNING') {
@@ -705,7 +644,7 @@ export function registerTaskCommands(program: Command): void {
     )
     .action(
       oneLineErrors(async (options: ListOptions) =>
-        withTemporal(async (client) => {
+        withTemporal('task', async (client) => {
           const tasks = await listTasks(client, options);
           if (options.json) console.log(JSON.stringify(tasks, null, 2));
           else if (tasks.length === 0) console.log('No task is routing that matches.');
