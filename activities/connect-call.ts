@@ -5,7 +5,7 @@
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type MetricMeter } from '@temporalio/common';
 import { type ConnectValidationIssue, formatValidationIssues } from '../src/shared/connect-validation';
 import {
   type ClassificationContext,
@@ -14,6 +14,7 @@ import {
   INVALID_INPUT_FAILURE_TYPE,
   toConnectFailure,
 } from '../src/shared/error-policy';
+import { METRICS } from '../src/worker/metric-names';
 
 export interface ConnectActivityDeps {
   connect: ConnectClient;
@@ -41,11 +42,60 @@ export async function callConnect<T>(
   policy: ErrorPolicy,
   classification?: ClassificationContext,
 ): Promise<T> {
+  const metrics = connectCallMetrics();
+  const startedAt = performance.now();
   try {
-    return await call();
+    const result = await call();
+    metrics?.succeeded(performance.now() - startedAt);
+    return result;
   } catch (err) {
-    throw toConnectFailure(err, { attempt: currentAttempt(), policy, context: classification });
+    const failure = toConnectFailure(err, { attempt: currentAttempt(), policy, context: classification });
+    metrics?.failed(performance.now() - startedAt, failure);
+    throw failure;
   }
+}
+
+/** Connect operations whose success is a new task contact. */
+const TASK_CREATING_OPERATIONS = new Set(['CreateContact', 'StartTaskContact']);
+
+/**
+ * The Connect call metrics of the current activity, through the worker's metric meter (one
+ * Prometheus endpoint with the SDK's own metrics). The operation is the activity type with a capital
+ * (`createContact` calls CreateContact). Undefined outside an activity (plain unit calls).
+ */
+function connectCallMetrics():
+  | { succeeded(elapsedMs: number): void; failed(elapsedMs: number, failure: ApplicationFailure): void }
+  | undefined {
+  let meter: MetricMeter;
+  let activityType: string;
+  try {
+    const context = Context.current();
+    meter = context.metricMeter;
+    activityType = context.info.activityType;
+  } catch {
+    return undefined;
+  }
+  const operation = activityType.charAt(0).toUpperCase() + activityType.slice(1);
+  const counter = (metric: { name: string; help: string }) =>
+    meter.createCounter(metric.name, '', metric.help);
+  const called = (elapsedMs: number) => {
+    counter(METRICS.connectCalls).add(1, { operation });
+    meter
+      .createHistogram(METRICS.connectCallDuration.name, 'float', 's', METRICS.connectCallDuration.help)
+      .record(elapsedMs / 1000, { operation });
+  };
+  return {
+    succeeded(elapsedMs) {
+      called(elapsedMs);
+      if (TASK_CREATING_OPERATIONS.has(operation)) counter(METRICS.tasksCreated).add(1, { operation });
+    },
+    failed(elapsedMs, failure) {
+      called(elapsedMs);
+      counter(METRICS.connectCallErrors).add(1, { operation, error_type: failure.type ?? 'Unknown' });
+      const policyKey = (failure.details?.[0] as { policyKey?: string } | undefined)?.policyKey;
+      if (policyKey === 'ThrottlingException') counter(METRICS.connectCallsThrottled).add(1, { operation });
+    },
+  };
 }
 
 export interface InvalidInputDetails {

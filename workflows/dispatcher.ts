@@ -39,6 +39,7 @@ import {
 import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
 import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
+import { WaitingTasksGauge } from '../src/worker/workflow-metrics';
 import { proxyRoutingActivities } from './connect-calls';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
@@ -71,6 +72,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let routingProfilesReadAt = Date.now();
   let agentNamesReadAt: number | undefined;
   let busySince = Date.now();
+  const waitingGauge = new WaitingTasksGauge(input.instanceId);
 
   setHandler(enqueueTaskSignal, (task) => {
     book.enqueue(task);
@@ -218,6 +220,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     await dispatchRound();
+    const { line, strings } = book.encode();
+    waitingGauge.set(line.map((task) => [strings[task[1]]!, task[2]] as const));
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {

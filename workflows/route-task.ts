@@ -43,6 +43,7 @@ import {
   RouteTaskState,
   WORKFLOW_CANCELLED,
 } from '../src/shared/route-task-state';
+import { recordTaskEnded } from '../src/worker/workflow-metrics';
 import { bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
 import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
@@ -50,6 +51,7 @@ export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult>
   const tellBatch = bulkBatchOfThisRun();
   try {
     const result = await route(input, tellBatch);
+    recordTaskEnded(result);
     const { outcome, contactId, userId, reason } = result;
     await tellBatch({ news: 'ended', outcome, contactId, userId, reason });
     return result;

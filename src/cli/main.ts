@@ -2,26 +2,30 @@
  * `connect-task-router`: the worker, the Connect emulator, and server setup.
  */
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { Client } from '@temporalio/client';
 import { Command } from 'commander';
 import { registerDemoCommand } from '../dev/demo/cli-command';
 import { registerEmulatorCommand } from '../dev/emulator/cli-command';
-import { AgentEventForwarder } from '../push/agent-event-forwarder';
-import { followEmulatorEvents } from '../push/follow-emulator-events';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { type ConnectCallRates, DEFAULT_TASK_QUEUE } from '../shared/task-queues';
-import { connectClientToTemporal, connectWorkerToTemporal } from '../worker/temporal-connection';
-import { createWorker } from '../worker/create-worker';
+import type { LogLevel } from '@temporalio/worker';
+import { defaultLogFormat, LOG_FORMATS, LOG_LEVELS, type LogFormat } from '../worker/logging';
+import { DEFAULT_METRICS_PORT } from '../worker/metrics';
+import { runWorkerService, StartupError } from '../worker/service';
+import { connectClientToTemporal } from '../worker/temporal-connection';
 import { registerBulkCommands } from './bulk-commands';
-import { connectRatesOption } from './options';
+import { choiceOption, connectRatesOption, metricsAddressOption } from './options';
 import { registerTaskCommands } from './task-commands';
 
-/** `$CONNECT_TASK_ROUTER_CONNECT_RATES`, read as `--connect-rates` is; a bad value is one clear line. */
-function ratesFromEnvironment(command: Command): ConnectCallRates | undefined {
-  const text = process.env.CONNECT_TASK_ROUTER_CONNECT_RATES;
-  if (text === undefined) return undefined;
+/** An option's environment variable, read as the option is; a bad value is one clear line. */
+function fromEnvironment<T>(
+  command: Command,
+  variable: string,
+  parse: (name: string) => (text: string) => T,
+): T | undefined {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return undefined;
   try {
-    return connectRatesOption('CONNECT_TASK_ROUTER_CONNECT_RATES')(text);
+    return parse(variable)(text);
   } catch (error) {
     return command.error(`error: ${(error as Error).message}`);
   }
@@ -34,7 +38,10 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('Run a Temporal worker for the routing workflows and Connect activities.')
+    .description(
+      'Run a Temporal worker for the routing workflows and Connect activities, until SIGTERM or SIGINT.',
+    )
+    .showHelpAfterError(false)
     .option(
       '--task-queue <name>',
       'task queue to poll',
@@ -51,36 +58,54 @@ export function buildProgram(): Command {
       '--follow-emulator-events <endpoint>',
       "also forward the Connect emulator's agent events (the push path) to the dispatchers",
     )
+    .option(
+      '--metrics-address <host:port>',
+      "serve Prometheus metrics (Temporal's and the package's) at http://<host:port>/metrics, e.g. " +
+        `127.0.0.1:${DEFAULT_METRICS_PORT}; off when unset (default: $CONNECT_TASK_ROUTER_METRICS_ADDRESS)`,
+      metricsAddressOption('--metrics-address'),
+    )
+    .option(
+      '--log-format <format>',
+      'json (one JSON object per line) or pretty; default: json unless stdout is a terminal ' +
+        '(or $CONNECT_TASK_ROUTER_LOG_FORMAT)',
+      choiceOption('--log-format', LOG_FORMATS),
+    )
+    .option(
+      '--log-level <level>',
+      `${LOG_LEVELS.join(', ')} (default: $CONNECT_TASK_ROUTER_LOG_LEVEL or INFO)`,
+      choiceOption('--log-level', LOG_LEVELS),
+    )
     .action(
       async (
-        options: { taskQueue: string; connectRates?: ConnectCallRates; followEmulatorEvents?: string },
+        options: {
+          taskQueue: string;
+          connectRates?: ConnectCallRates;
+          followEmulatorEvents?: string;
+          metricsAddress?: string;
+          logFormat?: LogFormat;
+          logLevel?: LogLevel;
+        },
         command: Command,
       ) => {
-        const connectCallRates = options.connectRates ?? ratesFromEnvironment(command);
-        const { connection, namespace } = await connectWorkerToTemporal();
-        const client = await connectClientToTemporal();
-        const temporal = new Client({ connection: client.connection, namespace });
-        const worker = await createWorker({
-          connection,
-          temporal,
-          namespace,
+        const env = <T>(variable: string, parse: (name: string) => (text: string) => T) =>
+          fromEnvironment(command, `CONNECT_TASK_ROUTER_${variable}`, parse);
+        const service = {
           taskQueue: options.taskQueue,
-          connectCallRates,
-        });
-        const follower =
-          options.followEmulatorEvents === undefined
-            ? undefined
-            : followEmulatorEvents({
-                endpoint: options.followEmulatorEvents,
-                forwarder: new AgentEventForwarder(temporal),
-              });
-        console.log(
-          `Worker polling task queue "${options.taskQueue}" in namespace "${namespace}"` +
-            (follower ? `, forwarding agent events from ${options.followEmulatorEvents}.` : '.'),
-        );
-        await worker.run();
-        await follower?.stop();
-        await Promise.all([connection.close(), client.connection.close()]);
+          followEmulatorEvents: options.followEmulatorEvents,
+          connectCallRates: options.connectRates ?? env('CONNECT_RATES', connectRatesOption),
+          metricsAddress: options.metricsAddress ?? env('METRICS_ADDRESS', metricsAddressOption),
+          logFormat:
+            options.logFormat ??
+            env('LOG_FORMAT', (name) => choiceOption(name, LOG_FORMATS)) ??
+            defaultLogFormat(),
+          logLevel: options.logLevel ?? env('LOG_LEVEL', (name) => choiceOption(name, LOG_LEVELS)) ?? 'INFO',
+        };
+        try {
+          await runWorkerService(service);
+        } catch (error) {
+          if (error instanceof StartupError) command.error(`error: ${error.message}`);
+          throw error;
+        }
       },
     );
 

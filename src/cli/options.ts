@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { type ConnectCallRates, resolveConnectCallRates } from '../shared/task-queues';
+import { parseMetricsAddress } from '../worker/metrics';
 
 /** A commander option parser that accepts integers in [min, max] and names the option otherwise. */
 export function integerOption(name: string, min: number, max: number) {
@@ -30,6 +31,28 @@ export function connectRatesOption(name: string) {
       return resolveConnectCallRates(overrides);
     } catch (error) {
       throw new InvalidArgumentError(`${name}: ${(error as Error).message}.`);
+    }
+  };
+}
+
+/** A commander option parser that accepts one of `choices` (case-insensitive), as written in `choices`. */
+export function choiceOption<T extends string>(name: string, choices: readonly T[]) {
+  return (text: string): T => {
+    const choice = choices.find((item) => item.toLowerCase() === text.trim().toLowerCase());
+    if (choice === undefined) {
+      throw new InvalidArgumentError(`${name} must be one of ${choices.join(', ')}, got "${text}".`);
+    }
+    return choice;
+  };
+}
+
+/** A commander option parser for a metrics endpoint address, `host:port`. */
+export function metricsAddressOption(name: string) {
+  return (text: string): string => {
+    try {
+      return parseMetricsAddress(text, name);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
     }
   };
 }
