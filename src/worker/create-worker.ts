@@ -7,7 +7,13 @@
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import {
   createBulkActivities,
   createConnectActivities,
@@ -113,7 +119,11 @@ export async function createWorker(
     ...createBulkActivities({ s3: options.s3 }),
   };
   // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  // The bundler logs through the Runtime's logger, like the workers (JSON lines in the worker command).
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: Runtime.instance().logger,
+  });
   const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
   const common = { ...connection, workflowBundle, activities };
   const connectCalls = await Promise.all(

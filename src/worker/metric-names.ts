@@ -2,7 +2,7 @@
  * The package's own Prometheus metrics: names, kinds, labels and help texts, in one table that the
  * activities, the workflows and the README share. Plain data with no imports, so that the workflow
  * bundle may include it. Every metric also carries the Temporal SDK's own labels: `namespace` and
- * `task_queue`, plus `activity_type` (emitted by activities) or `workflow_type` (by workflows).
+ * `taskQueue`, plus `activityType` (emitted by activities) or `workflowType` (by workflows).
  */
 
 export interface MetricDefinition {
