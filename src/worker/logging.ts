@@ -131,6 +131,8 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stdout): 
 export function logProcessWarnings(logger: Logger): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) =>
-    logger.warn(`${warning.name}: ${warning.message}`, { sdkComponent: 'node' }),
+    logger.warn(warning.name === 'Warning' ? warning.message : `${warning.name}: ${warning.message}`, {
+      sdkComponent: 'node',
+    }),
   );
 }
