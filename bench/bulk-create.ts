@@ -7,9 +7,11 @@
  *   CreateContact rate is 50/s on both sides (the emulator throttles above it, the worker's create lane
  *   keeps to it); the other per-contact lanes are raised so they do not bind. Every agent is Offline, so
  *   each task waits in line once created: this measures creation, not routing. `one-batch` runs the whole
- *   file as one batch; `split` runs it as ⌈items / maxConcurrent⌉ batches of consecutive rows, started
- *   together (a batch starts no new item while `maxConcurrent` of its items run, and an item runs until
- *   it is routed).
+ *   file as one batch; `split` runs it as batches of at most min(maxConcurrent, 2,000) consecutive rows,
+ *   started together: a batch starts no new item while `maxConcurrent` of its items run (an item runs
+ *   until it is routed), and Temporal lets one workflow run have at most 2,000 child workflows that have
+ *   not closed (`NumPendingChildExecutionsLimit`), which a batch run reaches when it does not continue as
+ *   new before its 2,001st start.
  * - **baseline**: what a user would otherwise write: `Promise.all` over the same number of CreateContact
  *   calls through `@aws-sdk/client-connect` with its default retries (standard mode, 3 attempts), against
  *   a fresh emulator with the same 50/s quota.
@@ -29,6 +31,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectClient, CreateContactCommand } from '@aws-sdk/client-connect';
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
 import { startBulkCreateTasks } from '../src/client/bulk-create-client';
 import { integerOption } from '../src/cli/options';
@@ -71,6 +74,9 @@ import {
 } from './routing-stack';
 import { fmt, formatTable, mib, seconds } from './stats';
 
+const EventType = temporal.api.enums.v1.EventType;
+const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+
 const RUNS = ['one-batch', 'split', 'baseline'] as const;
 type Run = (typeof RUNS)[number];
 type Layout = Exclude<Run, 'baseline'>;
@@ -86,6 +92,17 @@ interface BulkBenchOptions {
   startsPerRun?: number;
   maxCachedWorkflows?: number;
   workerHeapMb?: number;
+}
+
+/**
+ * Temporal's default limit on a workflow run's child workflows that have not closed
+ * (`NumPendingChildExecutionsLimit`; Temporal Cloud's too): a run past it cannot start another child.
+ */
+const PENDING_CHILDREN_LIMIT = 2_000;
+
+/** Batches in the `split` layout: each within maxConcurrent and within the pending-children limit. */
+function splitParts(options: Pick<BulkBenchOptions, 'items' | 'maxConcurrent'>): number {
+  return Math.ceil(options.items / Math.min(options.maxConcurrent, PENDING_CHILDREN_LIMIT));
 }
 
 /** How often the ledger is read while contacts are being created. */
@@ -369,6 +386,8 @@ interface ActionsFigures {
   childrenStarted: number;
   dispatcher: ActionCount;
   dispatcherRuns: number;
+  /** The batch runs' failed workflow tasks, by cause (e.g. the pending-children limit). */
+  batchTaskFailures: Record<string, number>;
 }
 
 interface OursReport {
@@ -425,11 +444,23 @@ async function countCreationActions(
 ): Promise<ActionsFigures> {
   let batchRuns = 0;
   const batch = emptyCount();
+  const batchTaskFailures: Record<string, number> = {};
   for (const { handle } of batches) {
     // Every run of the batch's workflow id, walking back across continue-as-new.
     const runs = await dispatcherRuns(server.client, handle.workflowId, 200);
     batchRuns += runs.length;
-    for (const run of runs) addCounts(batch, countActions(run.events, window));
+    for (const run of runs) {
+      addCounts(batch, countActions(run.events, window));
+      for (const event of run.events) {
+        if (event.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
+        const cause = event.workflowTaskFailedEventAttributes?.cause ?? 0;
+        const name = (WorkflowTaskFailedCause[cause] ?? String(cause)).replace(
+          'WORKFLOW_TASK_FAILED_CAUSE_',
+          '',
+        );
+        batchTaskFailures[name] = (batchTaskFailures[name] ?? 0) + 1;
+      }
+    }
   }
   // Items start in row order, so the started children of a batch are its first `started` rows.
   const started: string[] = [];
@@ -470,13 +501,16 @@ async function countCreationActions(
     childrenStarted: started.length,
     dispatcher,
     dispatcherRuns: runs.length,
+    batchTaskFailures,
   };
 }
 
 function actionsText(actions: ActionsFigures, created: number, items: number): string {
   const n = Math.max(1, created);
-  const sampled = Math.max(1, actions.childrenSampled);
-  const perChild = actions.children.total / sampled;
+  // Children: the sample's mean × the children started, shared out over the contacts created (the
+  // same as the sample's mean once every started item has been created).
+  const childScale = actions.childrenStarted / Math.max(1, actions.childrenSampled) / n;
+  const perChild = actions.children.total * childScale;
   const batchShare = actions.batch.total / n;
   const dispatcherShare = actions.dispatcher.total / n;
   const kindRows = ACTION_KINDS.filter(
@@ -485,7 +519,7 @@ function actionsText(actions: ActionsFigures, created: number, items: number): s
   ).map((kind) => [
     kind,
     fmt(actions.batch.byKind[kind] / n, 2),
-    fmt(actions.children.byKind[kind] / sampled, 2),
+    fmt(actions.children.byKind[kind] * childScale, 2),
     fmt(actions.dispatcher.byKind[kind] / n, 2),
   ]);
   const signals = [
@@ -497,7 +531,7 @@ function actionsText(actions: ActionsFigures, created: number, items: number): s
   ].map((name) => [
     name,
     fmt((actions.batch.signalsByName[name] ?? 0) / n, 2),
-    fmt((actions.children.signalsByName[name] ?? 0) / sampled, 2),
+    fmt((actions.children.signalsByName[name] ?? 0) * childScale, 2),
     fmt((actions.dispatcher.signalsByName[name] ?? 0) / n, 2),
   ]);
   const activities = [
@@ -509,7 +543,7 @@ function actionsText(actions: ActionsFigures, created: number, items: number): s
   ].map((name) => [
     name,
     fmt((actions.batch.activitiesByType[name] ?? 0) / n, 2),
-    fmt((actions.children.activitiesByType[name] ?? 0) / sampled, 2),
+    fmt((actions.children.activitiesByType[name] ?? 0) * childScale, 2),
     fmt((actions.dispatcher.activitiesByType[name] ?? 0) / n, 2),
   ]);
   return [
@@ -520,14 +554,20 @@ function actionsText(actions: ActionsFigures, created: number, items: number): s
       `divided by the ${fmt(created)} contacts created; routeTask children: the mean of ${actions.childrenSampled} ` +
       `children spread evenly over the ${fmt(actions.childrenStarted)} started (every ` +
       `${fmt(Math.max(1, actions.childrenStarted / Math.max(1, actions.childrenSampled)), 1)}th), ` +
-      `counted once per item (so × ${fmt(created)} for the run${created < items ? `; ${fmt(items - created)} items were never created` : ''}). ` +
-      "A child's window includes its wait in line until the window closes (early items wait longer than late ones).",
+      `× ${fmt(actions.childrenStarted)} started, divided by the ${fmt(created)} contacts created` +
+      `${created < items ? ` (${fmt(items - created)} items were never created)` : ''}. ` +
+      "A child's window includes its wait in line until the window closes (early items wait longer than late ones)." +
+      (Object.keys(actions.batchTaskFailures).length > 0
+        ? ` Failed workflow tasks of the batch runs, by cause: ${Object.entries(actions.batchTaskFailures)
+            .map(([cause, count]) => `${cause} ${fmt(count)}`)
+            .join(', ')}.`
+        : ''),
     '',
     formatTable(
       ['', 'actions per item'],
       [
         [`bulkCreateTasks (${actions.batchRuns} runs)`, fmt(batchShare, 2)],
-        ['routeTask child (sample mean)', fmt(perChild, 2)],
+        ['routeTask children (sample, scaled)', fmt(perChild, 2)],
         ['dispatcher share', fmt(dispatcherShare, 2)],
         ['**total per item**', `**${fmt(batchShare + perChild + dispatcherShare, 2)}**`],
         ['total for the run (scaled)', fmt((batchShare + perChild + dispatcherShare) * created)],
@@ -545,6 +585,27 @@ function actionsText(actions: ActionsFigures, created: number, items: number): s
   ].join('\n');
 }
 
+/** What the batches said when the wait ended (or why they said nothing). */
+function progressSentence(
+  workerEnded: string | undefined,
+  progress: (BulkCreateTasksProgress | undefined)[],
+): string {
+  if (workerEnded !== undefined)
+    return `The worker process ended (${workerEnded}) before the wait ended; no progress. `;
+  const answers = progress.filter((one): one is BulkCreateTasksProgress => one !== undefined);
+  if (answers.length === 0) return 'When the wait ended, no batch answered the progress query. ';
+  const sum = (of: (one: BulkCreateTasksProgress) => number) =>
+    fmt(answers.reduce((total, one) => total + of(one), 0));
+  const silent = progress.length - answers.length;
+  return (
+    `When the wait ended, ${silent > 0 ? `${silent} of ${progress.length} batches did not answer the progress query; the others` : 'the batches'} ` +
+    `report ${sum((one) => one.read)} rows read, ${sum(startedItems)} started, ${sum((one) => one.created)} created, ` +
+    `${sum((one) => one.counts.running)} running, ${sum((one) => one.counts.pending)} read and pending, ` +
+    `${sum((one) => one.counts.failed)} failed, ${sum((one) => one.counts.rejected)} rejected, ` +
+    `${sum((one) => one.waitingForCapacity)} waiting for capacity. `
+  );
+}
+
 async function runOurs(
   layout: Layout,
   options: BulkBenchOptions,
@@ -552,7 +613,7 @@ async function runOurs(
   onStop: Cleanups,
 ): Promise<OursReport> {
   const { items, createRate, maxConcurrent } = options;
-  const parts = layout === 'one-batch' ? 1 : Math.ceil(items / maxConcurrent);
+  const parts = layout === 'one-batch' ? 1 : splitParts(options);
   const label = `bulk-${layout}`;
   const folder = await mkdtemp(join(tmpdir(), 'bench-bulk-'));
   const removeFolder = onStop.add(() => rm(folder, { recursive: true, force: true }));
@@ -701,8 +762,6 @@ async function runOurs(
         options.sample,
       );
       const after = deployment.emulator.ledger();
-      const total = (key: keyof BulkCreateTasksProgress['counts']) =>
-        progress.reduce((sum, one) => sum + (one?.counts[key] ?? 0), 0);
       // Log lines grouped with their run ids and event numbers left out.
       const grouped = new Map<string, number>();
       for (const [line, n] of Object.entries(memory.logs())) {
@@ -726,13 +785,7 @@ async function runOurs(
           `List* 2/s. activeTaskQuota ${fmt(roomForTasks(items).activeTaskQuota)}. Worker: maxCachedWorkflows ` +
           `${fmt(deployment.worker.maxCachedWorkflows)}${options.workerHeapMb ? `, heap limit ${fmt(options.workerHeapMb)} MB` : ''}.`,
         '',
-        (workerAlive
-          ? `When the wait ended: batches report ${fmt(progress.reduce((sum, one) => sum + (one?.created ?? 0), 0))} created, ` +
-            `${fmt(total('running'))} running, ${fmt(total('pending'))} read and pending, ` +
-            `${fmt(progress.reduce((sum, one) => sum + (one?.read ?? 0), 0))} rows read, ${fmt(total('failed'))} failed, ` +
-            `${fmt(total('rejected'))} rejected, waiting for capacity ` +
-            `${fmt(progress.reduce((sum, one) => sum + (one?.waitingForCapacity ?? 0), 0))}. `
-          : `The worker process ended (${deployment.worker.exitReason()}) before the wait ended; no progress. `) +
+        progressSentence(workerAlive ? undefined : deployment.worker.exitReason(), progress) +
           `Ledger: ${fmt(after.transfers)} TransferContact moves, ${fmt(after.quotaRejections)} quota refusals, ` +
           `CreateContact errors ${JSON.stringify(after.errors.CreateContact ?? {})}. ` +
           `Worker: rss ${mib(figures.rssAtStart)} at start, peak ${mib(peak.rss)}; heapUsed peak ${mib(peak.heap)} ` +
@@ -910,11 +963,7 @@ async function main(): Promise<void> {
   // The baseline first: it needs no Temporal, and leaves nothing running behind it.
   const order = [...options.runs].sort((a, b) => (a === 'baseline' ? -1 : b === 'baseline' ? 1 : 0));
   for (const run of order) {
-    if (
-      run === 'split' &&
-      Math.ceil(options.items / options.maxConcurrent) === 1 &&
-      options.runs.includes('one-batch')
-    ) {
+    if (run === 'split' && splitParts(options) === 1 && options.runs.includes('one-batch')) {
       log('split: the items fit in one batch; the one-batch run covers it');
       continue;
     }
