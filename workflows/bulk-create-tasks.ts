@@ -69,7 +69,6 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
   const state = new BulkBatchState(request, new Date());
   let changed = true;
   let pendingStarts = 0;
-  let startsThisRun = 0;
   upsertSearchAttributes([{ key: BulkBatchId, value: batchId }]);
   setHandler(bulkProgressQuery, () => state.progress());
   setHandler(bulkItemNewsSignal, (news) => {
@@ -103,7 +102,6 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
 
   async function runChild({ index, workflowId, input: taskInput }: BulkChildStart): Promise<void> {
     pendingStarts += 1;
-    startsThisRun += 1;
     try {
       // Outside the batch's cancellation scope: cancelling the batch cancels only the items cancelItems picks.
       const child = await CancellationScope.nonCancellable(() =>
@@ -164,8 +162,7 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       if (state.wantsPage) await readPage();
       for (const start of state.takeStarts()) void runChild(start);
       await write(state.takeReportPart());
-      const handOver = workflowInfo().continueAsNewSuggested || startsThisRun >= request.startsPerRun;
-      if (handOver && request.source && state.mayContinueAsNew && pendingStarts === 0) {
+      if (state.shouldContinueAsNew(workflowInfo().continueAsNewSuggested) && pendingStarts === 0) {
         await write(state.takeRemainingReport(true));
         await condition(allHandlersFinished);
         return await continueAsNew<typeof bulkCreateTasks>({

@@ -18,7 +18,13 @@ import {
   bulkItemWorkflowId,
   type RunningBulkItem,
 } from './bulk-create-contract';
-import type { BulkItem, BulkSourceCursor, BulkSourcePage, WriteBulkReportPartInput } from './bulk-source';
+import {
+  BULK_SOURCE_LIMITS,
+  type BulkItem,
+  type BulkSourceCursor,
+  type BulkSourcePage,
+  type WriteBulkReportPartInput,
+} from './bulk-source';
 import { parseRouteTaskInput, type RouteTaskInput } from './route-task-contract';
 
 /** A child to start: its workflow id and its complete, validated routeTask input. */
@@ -55,6 +61,7 @@ export class BulkBatchState {
   private stoppedEarly: string | undefined;
   private readonly queue: QueuedItem[] = [];
   private cancelled: BulkCancelMode | undefined;
+  private startsThisRun = 0;
 
   /** `now` bounds time fields of the items (scheduledTime), as routeTask's own validation does. */
   constructor(
@@ -86,9 +93,29 @@ export class BulkBatchState {
 
   // ---- Reading ----
 
-  /** Whether to read the next page now: every item read has started, and more may start. */
+  /** Whether to read the next page now: every item read has started, more may start, and this run has room for a page. */
   get wantsPage(): boolean {
-    return !this.sourceDone && this.queue.length === 0 && this.mayStart;
+    return (
+      !this.sourceDone && this.queue.length === 0 && this.mayStart && this.startsLeftInRun >= this.pageRows
+    );
+  }
+
+  private get pageRows(): number {
+    return this.request.source?.pageRows ?? BULK_SOURCE_LIMITS.pageRows.default;
+  }
+
+  /** A source batch's run starts at most `startsPerRun` children; an inline batch (at most 1,000) is one run. */
+  private get startsLeftInRun(): number {
+    return this.request.source ? this.request.startsPerRun - this.startsThisRun : Infinity;
+  }
+
+  /**
+   * Whether a source batch's run should continue as new now: every item it read has started, and it
+   * has no room for another page, or Temporal suggests it (its history is long).
+   */
+  shouldContinueAsNew(suggested: boolean): boolean {
+    if (!this.request.source || this.queue.length > 0) return false;
+    return suggested || (!this.sourceDone && this.mayStart && this.startsLeftInRun < this.pageRows);
   }
 
   get sourceCursor(): BulkSourceCursor | undefined {
@@ -150,8 +177,14 @@ export class BulkBatchState {
   takeStarts(): BulkChildStart[] {
     const starts: BulkChildStart[] = [];
     if (this.waitingForCapacity > 0) return starts;
-    while (this.mayStart && this.running.size < this.request.maxConcurrent && this.queue.length > 0) {
+    while (
+      this.mayStart &&
+      this.running.size < this.request.maxConcurrent &&
+      this.queue.length > 0 &&
+      this.startsLeftInRun > 0
+    ) {
       const { input, ...item } = this.queue.shift()!;
+      this.startsThisRun += 1;
       this.running.set(item.workflowId, item);
       starts.push({ index: item.index, workflowId: item.workflowId, input });
     }
@@ -230,11 +263,6 @@ export class BulkBatchState {
   /** Why the batch stopped early, if it did: the failure the run ends with. */
   get stopReason(): string | undefined {
     return this.stoppedEarly;
-  }
-
-  /** Whether this run may hand over to a new one: no item read and waiting to start. */
-  get mayContinueAsNew(): boolean {
-    return this.queue.length === 0;
   }
 
   /** A full part of report lines to write now, if the batch writes its report (a source batch). */

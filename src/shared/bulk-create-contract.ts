@@ -19,8 +19,12 @@ export const BULK_LIMITS = {
    * one's contact counts against Connect's active-task quota (2,500 by default) while it waits.
    */
   maxConcurrent: { max: 2_500, default: 500 },
-  /** Children one run starts before it continues as new (each start adds about 6 history events). */
-  startsPerRun: { min: 10, max: 5_000, default: 2_000 },
+  /**
+   * Children one run of a source batch starts before it continues as new. Temporal refuses a run more
+   * than 2,000 pending children (its default `limit.numPendingChildExecutions.error`), and each start
+   * adds about 6 history events.
+   */
+  startsPerRun: { min: 10, max: 1_900, default: 1_000 },
   /** A batch with more items than this writes its per-item report to `report.location`. */
   reportInline: { max: 1_000 },
 } as const;
@@ -161,17 +165,7 @@ export type BulkCreateTasksValidation =
   { ok: true; request: BulkCreateTasksRequest } | { ok: false; issues: ConnectValidationIssue[] };
 
 export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidation {
-  const { issues, data } = parseWithSchema(raw, bulkCreateTasksInputSchema, (fields) =>
-    (fields.items === undefined) === (fields.source === undefined)
-      ? [
-          {
-            field: 'items',
-            message: 'Give exactly one of items and source',
-            exception: 'InvalidParameterException',
-          },
-        ]
-      : [],
-  );
+  const { issues, data } = parseWithSchema(raw, bulkCreateTasksInputSchema, crossFieldIssues);
   if (!data) return { ok: false, issues };
   return {
     ok: true,
@@ -189,6 +183,24 @@ export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidati
       ...(data.carried ? { carried: data.carried as unknown as BulkBatchSnapshot } : {}),
     },
   };
+}
+
+function crossFieldIssues(fields: Record<string, unknown>): ConnectValidationIssue[] {
+  const issues: ConnectValidationIssue[] = [];
+  const invalid = (field: string, message: string) =>
+    issues.push({ field, message, exception: 'InvalidParameterException' });
+  if ((fields.items === undefined) === (fields.source === undefined)) {
+    invalid('items', 'Give exactly one of items and source');
+  }
+  const pageRows = (fields.source as { pageRows?: unknown } | undefined)?.pageRows;
+  const startsPerRun = fields.startsPerRun ?? BULK_LIMITS.startsPerRun.default;
+  if (typeof pageRows === 'number' && typeof startsPerRun === 'number' && pageRows > startsPerRun) {
+    invalid(
+      'source.pageRows',
+      `source.pageRows (${pageRows}) must not exceed startsPerRun (${startsPerRun}): a run starts every row of a page it reads`,
+    );
+  }
+  return issues;
 }
 
 /** A scheduled run's batch: the schedule's batch id and the time the run was scheduled for. */

@@ -182,7 +182,8 @@ describe('BulkBatchState', () => {
         [3, itemId('d')],
       ],
     );
-    assert.equal(state.mayContinueAsNew, true);
+    assert.equal(state.shouldContinueAsNew(true), true, 'every item read has started');
+    assert.equal(state.shouldContinueAsNew(false), false, 'room for more pages in this run');
     const report = state.takeRemainingReport(true);
     assert.deepEqual(
       report?.lines.map((line) => [(line as { line: number }).line, (line as { status: string }).status]),
@@ -266,5 +267,42 @@ describe('BulkBatchState', () => {
       assert.equal(state.progress().counts.cancelled, 2, 'the items not started');
       assert.equal(state.progress().cancelled, mode);
     }
+  });
+
+  it('reads a page only while the run has room to start all of it, then hands over to a new run', () => {
+    const state = stateFor({
+      source: { location: 'rows.jsonl', pageRows: 3 },
+      startsPerRun: 10,
+      maxConcurrent: 100,
+    });
+    const page = (first: number) => ({
+      items: [0, 1, 2].map((i) => ({
+        line: first + i,
+        key: `k${first + i}`,
+        item: { contact: { name: `N${first + i}` } },
+      })),
+      rejected: [],
+      next: { byteOffset: first, line: first + 3 },
+    });
+    for (const first of [1, 4, 7]) {
+      assert.equal(state.wantsPage, true);
+      state.pageRead(page(first));
+      assert.equal(state.takeStarts().length, 3);
+    }
+    assert.equal(state.wantsPage, false, '9 started of 10: no room for a page of 3');
+    assert.equal(state.shouldContinueAsNew(false), true);
+  });
+
+  it('refuses pages larger than a run may start', () => {
+    const parsed = parseBulkCreateTasksInput({
+      batchId: 'b',
+      source: { location: 'rows.csv', pageRows: 500 },
+      startsPerRun: 100,
+    });
+    assert.equal(parsed.ok, false);
+    assert.match(
+      parsed.ok ? '' : parsed.issues.map((issue) => `${issue.field}: ${issue.message}`).join(),
+      /source\.pageRows: .*startsPerRun \(100\)/,
+    );
   });
 });

@@ -68,7 +68,7 @@ export async function runCsvBatchTwice(options: {
   await writeFile(location, text);
   const input = {
     batchId: `callbacks-${stack.instanceId}`,
-    source: { location, columns: { queueId: 'queue' }, pageRows: 50 },
+    source: { location, columns: { queueId: 'queue' }, pageRows: Math.min(50, options.startsPerRun / 2) },
     defaults: { instanceId: stack.instanceId, transferFlowId: defaultContactFlowId('Transfer to queue') },
     startsPerRun: options.startsPerRun,
     report: { location: join(folder, 'report') },
