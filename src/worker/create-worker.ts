@@ -20,6 +20,7 @@ import {
   createDispatcherActivities,
   type DispatcherActivityDeps,
 } from '../../activities';
+import { CallPacer, pacedActivities } from './call-pacer';
 import { createConnectClient } from './connect-client';
 import {
   CONNECT_CALL_LANE_NAMES,
@@ -133,6 +134,7 @@ export async function createWorker(
         taskQueue: connectCallTaskQueue(taskQueue, lane),
         activities: laneActivities(activities, lane),
         maxTaskQueueActivitiesPerSecond: rates[lane],
+        interceptors: { activity: [pacedActivities(new CallPacer(rates[lane]))] },
       }),
     ),
   );
