@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import {
   dispatcherWorkflowId,
+  enqueueTaskSignal,
   leaveLineSignal,
   type Reservation,
   type SettleOutcome,
@@ -67,7 +68,12 @@ export function instanceFullRefusal(error: unknown): string | undefined {
 }
 
 /** The steps of one run; the attempts of every activity call are counted into `tally`. */
-export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally: AttemptTally) {
+export function routeTaskSteps(
+  request: RouteTaskRequest,
+  taskId: string,
+  tally: AttemptTally,
+  { joinLineBySignal }: { joinLineBySignal: boolean },
+) {
   const { instanceId, queueId, contact, errorPolicy } = request;
   const activities = proxyRoutingActivities(workflowInfo().taskQueue, {
     startToCloseTimeout: ROUTE_TASK_SETTINGS.activityStartToCloseMs,
@@ -249,7 +255,19 @@ export function routeTaskSteps(request: RouteTaskRequest, taskId: string, tally:
       return { contactId: transferred.contactId, createdAt: created.createdAt };
     },
 
+    /**
+     * A signal straight to the running dispatcher: one action. Only when none runs (the first task
+     * of an instance, or after the dispatcher ended idle) does an activity signal-with-start it.
+     */
     async joinLine(task: WaitingTask): Promise<void> {
+      if (joinLineBySignal) {
+        try {
+          await dispatcher.signal(enqueueTaskSignal, task);
+          return;
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+        }
+      }
       await counted(
         'registerWithDispatcher',
         activities.registerWithDispatcher.executeWithOptions(

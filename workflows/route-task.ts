@@ -11,6 +11,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -47,6 +48,9 @@ import { recordTaskEnded } from '../src/worker/workflow-metrics';
 import { bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
 import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
+/** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
+const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
+
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
   try {
@@ -73,8 +77,16 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     });
   }
   const { workflowId, typedSearchAttributes } = workflowInfo();
-  const state = new RouteTaskState(parsed.request, workflowId, startedAt, typedSearchAttributes);
-  const steps = routeTaskSteps(parsed.request, workflowId, state);
+  // Runs begun before it keep their old commands: a registration activity, an upsert at every stage.
+  const fewerActions = patched(FEWER_ACTIONS_PATCH);
+  const state = new RouteTaskState(
+    parsed.request,
+    workflowId,
+    startedAt,
+    typedSearchAttributes,
+    fewerActions,
+  );
+  const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal: fewerActions });
 
   /** Shows the state: search attributes when the stage changed, and the current details. */
   function publish(): void {

@@ -125,6 +125,13 @@ export interface AttemptTally {
   countAttempts(activityType: string, attempts: number): void;
 }
 
+/**
+ * Stages that last about one AssociateContactWithUser call: not worth an upsert (each is billed), so
+ * the RoutingStage search attribute goes from waiting-for-agent to offered; the current details
+ * (Web UI) and `status` still show them.
+ */
+const UNPUBLISHED_STAGES: ReadonlySet<RoutingStage> = new Set(['assigning']);
+
 /** Stages in which the dispatcher knows the task: after it joined the line and until it stops. */
 const REGISTERED_STAGES: ReadonlySet<RoutingStage> = new Set(['waiting-for-agent', 'assigning', 'offered']);
 
@@ -154,6 +161,8 @@ export class RouteTaskState implements AttemptTally {
     private readonly taskId: string,
     startedAt: number,
     startAttributes: TypedSearchAttributes,
+    /** False for runs begun before UNPUBLISHED_STAGES existed: their histories upsert every stage. */
+    private readonly skipsBriefStages = true,
   ) {
     this.priority = request.priority;
     this.preferredAgentIds = request.preferredAgentIds;
@@ -435,10 +444,12 @@ export class RouteTaskState implements AttemptTally {
 
   /**
    * Search attributes go out with the next stage change, in one upsert of only what changed: each
-   * upsert is an action that Temporal Cloud bills. Empty while the stage is the one last published.
+   * upsert is an action that Temporal Cloud bills. Empty while the stage is the one last published,
+   * or one of UNPUBLISHED_STAGES.
    */
   takeAttributeChanges(): SearchAttributeUpdatePair[] {
-    if (this.stage.name === this.publishedStage) return [];
+    const brief = this.skipsBriefStages && UNPUBLISHED_STAGES.has(this.stage.name);
+    if (this.stage.name === this.publishedStage || brief) return [];
     this.publishedStage = this.stage.name;
     const changed = [
       ...this.pendingAttributes.values(),

@@ -427,7 +427,7 @@ describe('RouteTaskState', () => {
 
       state.receiveReservation(reservation('alice', T0 + 60_000));
       state.takeReservation(T0 + 2000);
-      assert.deepEqual(state.takeAttributeChanges(), [{ key: RoutingStage, value: 'assigning' }]);
+      assert.deepEqual(state.takeAttributeChanges(), [], 'assigning lasts one call: not upserted');
       state.reservationOffered(CONTACT, T0 + 3000);
       assert.deepEqual(state.takeAttributeChanges(), [
         { key: ConnectAgentId, value: 'alice' },
@@ -436,6 +436,17 @@ describe('RouteTaskState', () => {
       state.offerAnswered('accepted', T0 + 3500);
       state.finishAssigned();
       assert.deepEqual(state.takeAttributeChanges(), [{ key: RoutingStage, value: 'assigned' }]);
+    });
+
+    it('a failed assignment back to waiting-for-agent upserts nothing', () => {
+      const state = stateFor({}, STARTED_BY_CLIENT);
+      state.contactCreated(CONTACT);
+      state.joinedLine(state.joinLine(T0 + 1000));
+      state.takeAttributeChanges();
+      state.receiveReservation(reservation('alice', T0 + 60_000));
+      state.takeReservation(T0 + 2000);
+      state.reservationFailed();
+      assert.deepEqual(state.takeAttributeChanges(), []);
     });
 
     it('a run started without them (another SDK, the CLI) sets them with its first stage', () => {
