@@ -63,7 +63,12 @@ export {
   type ConnectCallRates,
 } from './shared/task-queues';
 
-// ---- routeTask: input, result, status, and its query, signal and updates ----
+// ---- What the typed client functions throw for a run that is another workflow's or has ended ----
+// (a workflow id with no run throws @temporalio/client's WorkflowNotFoundError, naming the id)
+
+export { RunAlreadyEndedError, WrongWorkflowTypeError } from './client/workflow-runs';
+
+// ---- routeTask: input, result, status, its query, signal and updates, and the client functions ----
 
 export {
   cancelRouteTaskSignal,
@@ -73,7 +78,9 @@ export {
   routeTaskStatusQuery,
   ROUTING_STRATEGIES,
   setPreferredAgentsUpdate,
+  type CancelRouteTaskArgument,
   type OfferRecord,
+  type ReprioritizeArgument,
   type RouteTaskInput,
   type RouteTaskOutcome,
   type RouteTaskRequest,
@@ -81,10 +88,23 @@ export {
   type RouteTaskStatus,
   type RouteTaskValidation,
   type RoutingStrategy,
+  type SetPreferredAgentsArgument,
+  type SetPreferredAgentsResult,
 } from './shared/route-task-contract';
-export { RouteTaskInputError, startRouteTask, type StartRouteTaskOptions } from './client/route-task-client';
+export {
+  cancelRouteTask,
+  describeRouteTask,
+  getRouteTaskStatus,
+  reprioritizeRouteTask,
+  RouteTaskArgumentError,
+  RouteTaskInputError,
+  setPreferredAgents,
+  startRouteTask,
+  waitForRouteTask,
+  type StartRouteTaskOptions,
+} from './client/route-task-client';
 
-// ---- bulkCreateTasks: input, result, progress query, and its schedules ----
+// ---- bulkCreateTasks: input, result, progress query, the client functions, and its schedules ----
 
 export {
   BULK_CANCEL_MODES,
@@ -102,9 +122,15 @@ export {
 } from './shared/bulk-create-contract';
 export type { BulkItem, BulkSource } from './shared/bulk-source';
 export {
+  BulkBatchIdError,
   bulkBatchWorkflowId,
   BulkCreateTasksInputError,
+  cancelBulkCreateTasks,
+  describeBulkCreateTasks,
+  getBulkProgress,
+  resolveBulkBatchWorkflowId,
   startBulkCreateTasks,
+  waitForBulkCreateTasks,
 } from './client/bulk-create-client';
 export {
   backfillBulkSchedule,

@@ -5,11 +5,18 @@
  * and exit code 1, never a stack trace.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bulkBatchWorkflowId, startBulkCreateTasks } from '../client/bulk-create-client';
+import {
+  cancelBulkCreateTasks,
+  describeBulkCreateTasks,
+  getBulkProgress,
+  resolveBulkBatchWorkflowId,
+  startBulkCreateTasks,
+  waitForBulkCreateTasks,
+} from '../client/bulk-create-client';
 import {
   BULK_SCHEDULE_OVERLAPS,
   type BulkScheduleDescription,
@@ -32,10 +39,8 @@ import {
   type BulkCreateTasksInput,
   type BulkCreateTasksProgress,
   type BulkItemStatus,
-  bulkProgressQuery,
   type ToleratedFailures,
 } from '../shared/bulk-create-contract';
-import type { bulkCreateTasks } from '../../workflows/bulk-create-tasks';
 import {
   explain,
   oneLineErrors,
@@ -137,11 +142,6 @@ function overlapOption(description: string): Option {
   return new Option('--overlap <policy>', description).choices(BULK_SCHEDULE_OVERLAPS);
 }
 
-/** A batch id, or the workflow id of a scheduled run (`bulk-batch/<batchId>-<time>`). */
-function batchWorkflowId(batch: string): string {
-  return batch.startsWith(bulkBatchWorkflowId('')) ? batch : bulkBatchWorkflowId(batch);
-}
-
 const ENDED_STATUSES = BULK_ITEM_STATUSES.filter(
   (status): status is Exclude<BulkItemStatus, 'pending' | 'running'> =>
     status !== 'pending' && status !== 'running',
@@ -164,21 +164,19 @@ function formatProgress(progress: BulkCreateTasksProgress): string {
   ].join('\n');
 }
 
-/** Follows the batch's `progress` query with a progress bar (on a terminal) until the batch ends. */
-async function waitWithProgressBar(
-  handle: WorkflowHandle<typeof bulkCreateTasks>,
-): Promise<BulkCreateTasksProgress> {
+/** Follows the batch's progress with a progress bar (on a terminal) until the batch ends. */
+async function waitWithProgressBar(client: Client, workflowId: string): Promise<BulkCreateTasksProgress> {
   const bar = new SingleBar(
     { format: '{bar} {value}/{total} items ended · {assigned} assigned · {problems} failed or rejected' },
     Presets.shades_classic,
   );
   bar.start(1, 0, { assigned: 0, problems: 0 });
   let ended = false;
-  const result = handle.result().finally(() => (ended = true));
+  const result = waitForBulkCreateTasks(client, workflowId).finally(() => (ended = true));
   try {
     while (!ended) {
       // A query can fail while the batch hands over to its next run; the next one answers.
-      const progress = await handle.query(bulkProgressQuery).catch(() => undefined);
+      const progress = await getBulkProgress(client, workflowId).catch(() => undefined);
       if (progress) {
         bar.setTotal(Math.max(1, progress.total ?? progress.read));
         bar.update(endedItems(progress), {
@@ -195,23 +193,24 @@ async function waitWithProgressBar(
 }
 
 async function printBatchStatus(client: Client, batch: string, json: boolean): Promise<void> {
-  const handle = client.workflow.getHandle<typeof bulkCreateTasks>(batchWorkflowId(batch));
-  const status = (await handle.describe()).status.name;
+  const description = await describeBulkCreateTasks(client, batch);
+  const { workflowId } = description;
+  const status = description.status.name;
   let progress: BulkCreateTasksProgress | undefined;
   let failure: string | undefined;
-  if (status === 'RUNNING') progress = await handle.query(bulkProgressQuery);
+  if (status === 'RUNNING') progress = await getBulkProgress(client, workflowId);
   else {
     // An ended batch answers from its result, which needs no worker.
-    await handle.result().then(
+    await waitForBulkCreateTasks(client, workflowId).then(
       ({ items: _items, ...result }) => (progress = result),
       (error: unknown) => (failure = explain(error)),
     );
   }
   if (json) {
-    console.log(JSON.stringify({ workflowId: handle.workflowId, status, progress, failure }, null, 2));
+    console.log(JSON.stringify({ workflowId, status, progress, failure }, null, 2));
     return;
   }
-  console.log(`${handle.workflowId}: ${status}`);
+  console.log(`${workflowId}: ${status}`);
   if (progress) console.log(formatProgress(progress));
   if (failure) console.log(`  ${failure}`);
 }
@@ -276,7 +275,9 @@ function registerBatchCommands(program: Command): void {
           await withTemporal('batch run', async (client) => {
             const handle = await startBulkCreateTasks(client, input, { taskQueue: options.taskQueue });
             console.log(`Started batch ${batchId}: workflow ${handle.workflowId}`);
-            if (options.wait) console.log(formatProgress(await waitWithProgressBar(handle)));
+            if (options.wait) {
+              console.log(formatProgress(await waitWithProgressBar(client, handle.workflowId)));
+            }
           });
         },
       ),
@@ -305,12 +306,8 @@ function registerBatchCommands(program: Command): void {
     .action(
       oneLineErrors(async (batch: string) =>
         withTemporal('batch run', async (client) => {
-          const handle = client.workflow.getHandle(batchWorkflowId(batch));
-          // Temporal accepts a cancellation for a run that has ended, and nothing happens.
-          const status = (await handle.describe()).status.name;
-          if (status !== 'RUNNING') throw new Error(`${handle.workflowId} has already ended (${status})`);
-          await handle.cancel();
-          console.log(`Cancellation requested for ${handle.workflowId}.`);
+          await cancelBulkCreateTasks(client, batch);
+          console.log(`Cancellation requested for ${resolveBulkBatchWorkflowId(batch)}.`);
         }),
       ),
     );

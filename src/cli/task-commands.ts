@@ -5,14 +5,20 @@
  * workflow id) ends the command with one line on stderr and exit code 1, never a stack trace.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { RouteTaskInputError, startRouteTask } from '../client/route-task-client';
+import {
+  cancelRouteTask,
+  describeRouteTask,
+  getRouteTaskStatus,
+  RouteTaskInputError,
+  startRouteTask,
+  waitForRouteTask,
+} from '../client/route-task-client';
 import type { ConnectValidationIssue } from '../shared/connect-validation';
 import {
-  cancelRouteTaskSignal,
   type OfferRecord,
   ROUTE_TASK_LIMITS,
   ROUTING_STRATEGIES,
@@ -21,7 +27,6 @@ import {
   type RouteTaskStatus,
   type RoutingStage,
   type RoutingStrategy,
-  routeTaskStatusQuery,
 } from '../shared/route-task-contract';
 import {
   ConnectAgentId,
@@ -31,7 +36,6 @@ import {
   RoutingStage as RoutingStageAttribute,
   TaskPriority,
 } from '../shared/search-attributes';
-import type { routeTask } from '../../workflows/route-task';
 import {
   explain,
   oneLineErrors,
@@ -293,14 +297,14 @@ function progressLine(workflowId: string, stream: NodeJS.WriteStream = process.s
   };
 }
 
-/** Follows the run's `status` query on the progress line until the run ends; its result. */
-async function waitWithProgress(handle: WorkflowHandle<typeof routeTask>): Promise<RouteTaskResult> {
-  const progress = progressLine(handle.workflowId);
+/** Follows the task's status on the progress line until the run ends; its result. */
+async function waitWithProgress(client: Client, workflowId: string): Promise<RouteTaskResult> {
+  const progress = progressLine(workflowId);
   let ended = false;
-  const result = handle.result().finally(() => (ended = true));
+  const result = waitForRouteTask(client, workflowId).finally(() => (ended = true));
   try {
     while (!ended) {
-      const status = await handle.query(routeTaskStatusQuery).catch((error: unknown) => {
+      const status = await getRouteTaskStatus(client, workflowId).catch((error: unknown) => {
         progress.update(`no answer to the status query (${explain(error)})`);
         return undefined;
       });
@@ -311,16 +315,6 @@ async function waitWithProgress(handle: WorkflowHandle<typeof routeTask>): Promi
     progress.stop();
   }
   return result;
-}
-
-/** The run of `workflowId`, when it is a routeTask run (not a dispatcher or a batch). */
-async function describeTask(client: Client, workflowId: string) {
-  const handle = client.workflow.getHandle<typeof routeTask>(workflowId);
-  const description = await handle.describe();
-  if (description.type !== ROUTE_TASK) {
-    throw new Error(`${workflowId} is a ${description.type} run, not a routeTask task`);
-  }
-  return { handle, description };
 }
 
 interface TaskStatusJson {
@@ -338,7 +332,7 @@ interface TaskStatusJson {
 }
 
 async function printTaskStatus(client: Client, workflowId: string, json: boolean): Promise<void> {
-  const { handle, description } = await describeTask(client, workflowId);
+  const description = await describeRouteTask(client, workflowId);
   const status = description.status.name;
   const report: TaskStatusJson = {
     workflowId,
@@ -347,10 +341,10 @@ async function printTaskStatus(client: Client, workflowId: string, json: boolean
     startedAt: description.startTime.toISOString(),
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
   };
-  if (status === 'RUNNING') report.current = await handle.query(routeTaskStatusQuery);
+  if (status === 'RUNNING') report.current = await getRouteTaskStatus(client, workflowId);
   else {
     // An ended run answers from its result, which needs no worker.
-    await handle.result().then(
+    await waitForRouteTask(client, workflowId).then(
       (result) => (report.result = result),
       (error: unknown) => (report.failure = explain(error)),
     );
@@ -466,9 +460,8 @@ function fieldOption(flags: string, description: string): Option {
 async function startTask(workflowId: string, options: TaskStartOptions): Promise<void> {
   const input = inputFromOptions(options);
   await withTemporal('task', async (client) => {
-    let handle: WorkflowHandle<typeof routeTask>;
     try {
-      handle = await startRouteTask(client, input, {
+      await startRouteTask(client, input, {
         workflowId,
         taskQueue: options.taskQueue,
         // The workflow id is the task's business key: once a run has ended, it is not started again.
@@ -482,16 +475,14 @@ async function startTask(workflowId: string, options: TaskStartOptions): Promise
         );
       }
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const existing = await describeTask(client, workflowId);
-      handle = existing.handle;
-      const status = existing.description.status.name;
+      const status = (await describeRouteTask(client, workflowId)).status.name;
       console.log(
         status === 'RUNNING'
           ? `Task ${workflowId} already exists and is running; nothing new started.`
           : `Task ${workflowId} already exists and has ended (${status}); nothing new started.`,
       );
     }
-    if (options.wait) console.log(formatResult(workflowId, await waitWithProgress(handle)));
+    if (options.wait) console.log(formatResult(workflowId, await waitWithProgress(client, workflowId)));
   });
 }
 
@@ -599,18 +590,15 @@ export function registerTaskCommands(program: Command): void {
     .action(
       oneLineErrors(async (workflowId: string, options: { reason?: string; wait?: boolean }) =>
         withTemporal('task', async (client) => {
-          const { handle, description } = await describeTask(client, workflowId);
-          const status = description.status.name;
-          if (status !== 'RUNNING') {
-            const ended = status === 'COMPLETED' ? `, ${(await handle.result()).outcome}` : '';
-            throw new Error(`task ${workflowId} has already ended (${status}${ended})`);
-          }
-          await handle.signal(
-            cancelRouteTaskSignal,
+          await cancelRouteTask(
+            client,
+            workflowId,
             options.reason === undefined ? {} : { reason: options.reason },
           );
           console.log(`Cancellation requested for task ${workflowId}.`);
-          if (options.wait) console.log(formatResult(workflowId, await waitWithProgress(handle)));
+          if (options.wait) {
+            console.log(formatResult(workflowId, await waitWithProgress(client, workflowId)));
+          }
         }),
       ),
     );

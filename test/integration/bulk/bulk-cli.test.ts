@@ -261,7 +261,7 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
 
       const cancel = await cli('bulk', 'cancel', batchId);
       assert.equal(cancel.code, 1);
-      assert.equal(cancel.stderr, `error: bulk-batch/${batchId} has already ended (COMPLETED)\n`);
+      assert.equal(cancel.stderr, `error: batch run bulk-batch/${batchId} has already ended (COMPLETED)\n`);
     });
   });
 });
