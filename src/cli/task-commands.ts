@@ -52,7 +52,7 @@ const ROUTE_TASK = 'routeTask';
 const RUNNING_STAGES = [
   'creating',
   'waiting-for-agent',
-  'assigning',
+  // No `assigning`: the RoutingStage search attribute skips that one-call stage.
   'offered',
   'stopping',
 ] as const satisfies readonly RoutingStage[];
