@@ -20,6 +20,7 @@ import {
   createDispatcherActivities,
   type DispatcherActivityDeps,
 } from '../../activities';
+import { ActivityOnlyWorker } from './activity-only-worker';
 import { CallPacer, pacedActivities } from './call-pacer';
 import { createConnectClient } from './connect-client';
 import {
@@ -129,7 +130,8 @@ export async function createWorker(
   const common = { ...connection, workflowBundle, activities };
   const connectCalls = await Promise.all(
     CONNECT_CALL_LANE_NAMES.map((lane) =>
-      Worker.create({
+      // Activities only, so not Worker: see ActivityOnlyWorker for the warning it keeps off every start.
+      ActivityOnlyWorker.create({
         ...connection,
         taskQueue: connectCallTaskQueue(taskQueue, lane),
         activities: laneActivities(activities, lane),

@@ -3,9 +3,14 @@
  * installed with `npm install` into an empty folder outside the repository, and from there the
  * installed CLI, a user's own worker script routing one task against the emulator, and a
  * TypeScript file type-checked against the shipped declarations. One tarball serves every check.
+ *
+ * The CLI, its `worker` command and the user's worker also run under each supported Node LTS line
+ * (src/dev/node-lines.ts installs them), from the same installed folder: the Temporal SDK's native
+ * module is Node-API, one binary for every line. Each starts without a warning; on Node 20 only the
+ * AWS SDK's NodeVersionSupportWarning (it will want Node 22 from 2027) is allowed, and it stays.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -13,6 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { ensureNodeLine, NODE_LINE_NUMBERS, type NodeLine } from '../../../src/dev/node-lines';
+import { CONNECT_CALL_LANE_NAMES } from '../../../src/shared/task-queues';
+import { waitUntil } from '../../helpers/eventually';
 import { sharedTestEnv, uniqueTaskQueue } from '../../helpers/temporal';
 
 const run = promisify(execFile);
@@ -29,6 +37,36 @@ const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf
  */
 const OUTER_NPM_PROJECT =
   /^(npm_(package|lifecycle)_.*|npm_config_(local_prefix|prefix|global_prefix|global)|INIT_CWD)$/i;
+
+/** The Node running the tests, then each other supported line (the same line once). */
+const OWN_MAJOR = Number(process.versions.node.split('.')[0]);
+const NODE_MAJORS = [OWN_MAJOR, ...NODE_LINE_NUMBERS.filter((line) => line !== OWN_MAJOR)];
+
+function nodeFor(major: number): string {
+  return major === OWN_MAJOR ? process.execPath : ensureNodeLine(major as NodeLine).path;
+}
+
+/** The AWS SDK's notice, once per process, on Node before 22 (Node's own warning print on stderr). */
+const AWS_NODE_VERSION_NOTICE =
+  /^\(node:\d+\) Warning: NodeVersionSupportWarning:[\s\S]*?More information can be found at:[^\n]*\n(\(Use `node --trace-warnings[^\n]*\n)?/m;
+
+/**
+ * What a run printed that is a warning or an error: any stderr line, and (for the `worker`
+ * command's JSON log) stdout lines at level warn or error. Before Node 22 the AWS SDK's
+ * NodeVersionSupportWarning is expected, and only there.
+ */
+function warningsIn(major: number, output: { stdout: string; stderr: string }, jsonLog = false): string[] {
+  const expected = (text: string) => major < 22 && text.includes('NodeVersionSupportWarning');
+  const stderr = major < 22 ? output.stderr.replace(AWS_NODE_VERSION_NOTICE, '') : output.stderr;
+  const warnings = stderr.split('\n').filter((line) => line.trim() !== '');
+  if (jsonLog) {
+    for (const line of output.stdout.split('\n').filter((text) => text.startsWith('{'))) {
+      const { level, message } = JSON.parse(line) as { level?: string; message?: string };
+      if ((level === 'warn' || level === 'error') && !expected(String(message))) warnings.push(line);
+    }
+  }
+  return warnings;
+}
 
 function userEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.entries(process.env).filter(([key]) => !OUTER_NPM_PROJECT.test(key));
@@ -165,6 +203,8 @@ describe('the installed package (npm pack, then npm install into an empty folder
       { timeoutMs: 300_000 },
     );
     installed = app;
+    // The other Node lines, installed once per machine (a minute the first time).
+    for (const major of NODE_MAJORS) nodeFor(major);
   });
 
   after(() => {
@@ -222,7 +262,47 @@ describe('the installed package (npm pack, then npm install into an empty folder
     }
     const emulator = await runIn(installed, cli, ['emulator', '--help']);
     assert.match(emulator.stdout, /Usage: connect-task-router emulator/);
+    assert.equal(help.stderr + emulator.stderr, '');
   });
+
+  // From Node 22 on (the user's worker below runs under Node 20 too, where the AWS SDK's notice is allowed).
+  for (const major of NODE_MAJORS.filter((line) => line >= 22)) {
+    it(`starts the installed \`worker\` command under Node ${major} without a warning, and stops it with SIGTERM`, async function () {
+      this.timeout(120_000);
+      const env = await sharedTestEnv();
+      const node = nodeFor(major);
+      assert.match((await runIn(installed, node, ['--version'])).stdout, new RegExp(`^v${major}\\.`));
+      const cli = path.join(installed, 'node_modules', PACKAGE.name, 'bin', 'connect-task-router.js');
+      const child = spawn(node, [cli, 'worker', '--task-queue', uniqueTaskQueue('installed-cli')], {
+        cwd: installed,
+        // No --log-format: JSON lines, since stdout is not a terminal.
+        env: userEnvironment({ TEMPORAL_ADDRESS: env.address }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output = { stdout: '', stderr: '' };
+      child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        // Every worker (main, dispatchers, one per Connect call lane) running: start warnings come by then.
+        const workers = CONNECT_CALL_LANE_NAMES.length + 2;
+        await waitUntil(
+          () => `${workers} workers running; stdout: ${output.stdout.slice(-2000)} stderr: ${output.stderr}`,
+          () => {
+            if (child.exitCode !== null)
+              assert.fail(`the worker exited (${child.exitCode}): ${output.stderr}`);
+            return output.stdout.split('"state":"RUNNING"').length - 1 >= workers || undefined;
+          },
+          { timeoutMs: 100_000 },
+        );
+        await sleep(500);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, `exit code; stderr: ${output.stderr}`);
+      assert.deepEqual(warningsIn(major, output, true), []);
+    });
+  }
 
   it('loads from CommonJS and ESM, with workflowsPath and the ./workflows and ./package.json subpaths', async () => {
     const { stdout } = await runIn(installed, process.execPath, [
@@ -285,22 +365,26 @@ describe('the installed package (npm pack, then npm install into an empty folder
     ]);
   });
 
-  it("routes a task from a user's own worker script, against the emulator it starts from the exports", async function () {
-    // Bundling the workflows takes seconds on a small machine; routing one task a few more.
-    this.timeout(240_000);
-    const env = await sharedTestEnv();
-    fs.copyFileSync(path.join(__dirname, 'fixtures', 'user-worker.js'), path.join(installed, 'worker.js'));
-    const { stdout } = await runIn(installed, process.execPath, ['worker.js'], {
-      env: {
-        TEMPORAL_ADDRESS: env.address,
-        TASK_QUEUE: uniqueTaskQueue('installed'),
-        INSTANCE_ID: `installed-package-${process.pid}-${Date.now().toString(36)}`,
-      },
-      timeoutMs: 180_000,
+  for (const major of NODE_MAJORS) {
+    it(`routes a task from a user's own worker script under Node ${major}, against the emulator it starts from the exports, without a warning`, async function () {
+      // Bundling the workflows takes seconds on a small machine; routing one task a few more.
+      this.timeout(240_000);
+      const env = await sharedTestEnv();
+      fs.copyFileSync(path.join(__dirname, 'fixtures', 'user-worker.js'), path.join(installed, 'worker.js'));
+      const output = await runIn(installed, nodeFor(major), ['worker.js'], {
+        env: {
+          TEMPORAL_ADDRESS: env.address,
+          TASK_QUEUE: uniqueTaskQueue('installed'),
+          INSTANCE_ID: `installed-package-${process.pid}-${Date.now().toString(36)}`,
+        },
+        timeoutMs: 180_000,
+      });
+      const lastLine = output.stdout.trim().split('\n').at(-1) ?? '';
+      const result = JSON.parse(lastLine) as { outcome: string; userId?: string; contactId?: string };
+      assert.equal(result.outcome, 'assigned', lastLine);
+      assert.ok(result.userId && result.contactId, lastLine);
+      // The script's Runtime logs WARN and above on stderr (the SDK's DefaultLogger).
+      assert.deepEqual(warningsIn(major, output), []);
     });
-    const lastLine = stdout.trim().split('\n').at(-1) ?? '';
-    const result = JSON.parse(lastLine) as { outcome: string; userId?: string; contactId?: string };
-    assert.equal(result.outcome, 'assigned', lastLine);
-    assert.ok(result.userId && result.contactId, lastLine);
-  });
+  }
 });
