@@ -23,6 +23,7 @@ import {
 import { ActivityOnlyWorker } from './activity-only-worker';
 import { CallPacer, pacedActivities } from './call-pacer';
 import { createConnectClient } from './connect-client';
+import { workflowBundleOptions } from './workflow-bundle';
 import {
   CONNECT_CALL_LANE_NAMES,
   type ConnectCallRates,
@@ -55,11 +56,18 @@ export interface ConnectTaskRouterWorkerOptions {
    * documented defaults.
    */
   connectCallRates?: Partial<ConnectCallRates>;
-  /** Passed to the routeTask worker (e.g. `maxCachedWorkflows` for many waiting tasks). */
+  /** Passed to the routeTask worker; `maxCachedWorkflows` defaults to DEFAULT_MAX_CACHED_ROUTE_TASKS. */
   mainWorkerOptions?: Partial<
     Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'>
   >;
 }
+
+/**
+ * A waiting routeTask run is idle for minutes and hears from the dispatcher once or twice; evicted,
+ * it replays a short history when it does. The SDK's default cache, derived from the heap limit
+ * (about 2,300 runs with a 4 GiB heap), lets the worker's memory grow past 4 GiB with tasks waiting.
+ */
+export const DEFAULT_MAX_CACHED_ROUTE_TASKS = 250;
 
 /** The Temporal workers of one deployment, which start, run and stop together. */
 export class ConnectTaskRouterWorker {
@@ -123,7 +131,7 @@ export async function createWorker(
   // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
   // The bundler logs through the Runtime's logger, like the workers (JSON lines in the worker command).
   const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    ...workflowBundleOptions(),
     logger: Runtime.instance().logger,
   });
   const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
@@ -141,7 +149,12 @@ export async function createWorker(
     ),
   );
   return new ConnectTaskRouterWorker(
-    await Worker.create({ ...common, taskQueue, ...options.mainWorkerOptions }),
+    await Worker.create({
+      ...common,
+      taskQueue,
+      maxCachedWorkflows: DEFAULT_MAX_CACHED_ROUTE_TASKS,
+      ...options.mainWorkerOptions,
+    }),
     // A handful of dispatchers (one per Connect instance) stay cached for good.
     await Worker.create({ ...common, taskQueue: dispatchers, maxCachedWorkflows: 100 }),
     connectCalls,

@@ -23,6 +23,7 @@ import {
   enqueueTaskSignal,
 } from '../../src/shared/dispatcher-contract';
 import { CONNECT_CALL_LANE_NAMES, connectCallTaskQueue, laneActivities } from '../../src/shared/task-queues';
+import { workflowPreloadModules, workflowsPath } from '../../src/worker/workflow-bundle';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { standInDispatcher } from './fixtures/stand-ins';
 
@@ -32,15 +33,19 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 function bundleOf(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      preloadModules: [...workflowPreloadModules],
+      logger: Runtime.instance().logger,
+    });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;
 }
 
-/** The bundle the worker ships: `workflows/index.ts`, unchanged. */
+/** The bundle the worker ships: `workflows/index.ts`, unchanged, bundled as createWorker does. */
 export function realWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleOf(require.resolve('../../workflows'));
+  return bundleOf(workflowsPath);
 }
 
 export interface TemporalAccess {
