@@ -41,6 +41,7 @@ import {
   type BulkItemStatus,
   type ToleratedFailures,
 } from '../shared/bulk-create-contract';
+import { BULK_SOURCE_LIMITS, type BulkSource } from '../shared/bulk-source';
 import {
   explain,
   oneLineErrors,
@@ -71,9 +72,25 @@ function timeOption(name: string) {
   };
 }
 
+/** `--column <field=column>`: which CSV column a routeTask field path reads. */
+function columnOption(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at <= 0 || at === text.length - 1) {
+    throw new InvalidArgumentError(
+      '--column must be field=column, e.g. --column contact.name=customer_name.',
+    );
+  }
+  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
 interface BatchInputOptions {
   items?: string;
   source?: string;
+  column?: Record<string, string>;
+  otherColumns?: NonNullable<BulkSource['otherColumns']>;
+  format?: NonNullable<BulkSource['format']>;
+  delimiter?: string;
+  pageRows?: number;
   defaults?: string;
   maxConcurrent?: number;
   toleratedFailures?: ToleratedFailures;
@@ -91,6 +108,30 @@ function addBatchInputOptions(command: Command): Command {
     .option(
       '--source <path|s3://...>',
       'a CSV or JSONL file the workers read page by page, instead of --items',
+    )
+    .option(
+      '--column <field=column>',
+      'CSV: the column a routeTask field reads, e.g. contact.name=customer_name or ' +
+        'contact.attributes.claim=claim_id (repeat for several; default: columns named after the fields)',
+      columnOption,
+    )
+    .addOption(
+      new Option(
+        '--other-columns <mode>',
+        'CSV: what a column no field reads becomes (default ignore)',
+      ).choices(['ignore', 'attributes', 'reject'] as const),
+    )
+    .addOption(
+      new Option('--format <format>', 'the source format (default: from the extension)').choices([
+        'csv',
+        'jsonl',
+      ] as const),
+    )
+    .option('--delimiter <char>', 'CSV: the field delimiter (default ,)')
+    .option(
+      '--page-rows <n>',
+      `rows per page read (default ${BULK_SOURCE_LIMITS.pageRows.default})`,
+      integerOption('--page-rows', 1, BULK_SOURCE_LIMITS.pageRows.max),
     )
     .option(
       '--defaults <json|@file>',
@@ -122,11 +163,22 @@ function batchInput(batchId: string, options: BatchInputOptions): BulkCreateTask
   if ((options.items === undefined) === (options.source === undefined)) {
     throw new Error('give exactly one of --items <file.json> and --source <path|s3://...>');
   }
+  const sourceOptions = {
+    columns: options.column,
+    otherColumns: options.otherColumns,
+    format: options.format,
+    delimiter: options.delimiter,
+    pageRows: options.pageRows,
+  };
+  const given = Object.entries(sourceOptions).filter(([, value]) => value !== undefined);
+  if (options.source === undefined && given.length > 0) {
+    throw new Error('--column, --other-columns, --format, --delimiter and --page-rows need --source');
+  }
   const defaults = options.defaults === undefined ? undefined : readJson('--defaults', options.defaults);
   return {
     batchId,
     ...(options.items === undefined
-      ? { source: { location: options.source! } }
+      ? { source: { location: options.source!, ...Object.fromEntries(given) } }
       : {
           items: readJson('--items', `@${options.items}`) as BulkCreateTasksInput['items'],
         }),

@@ -125,6 +125,44 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
     assert.match(paused, /next runs: none while paused/);
 
     assert.equal(succeeded(await cli('schedule', 'delete', scheduleId)), `Deleted schedule ${scheduleId}.\n`);
+
+    // A source batch with its column mapping and CSV options, as the schedule will start it.
+    const fromSource = `${scheduleId}-csv`;
+    succeeded(
+      await cli(
+        'schedule',
+        'create',
+        fromSource,
+        'nightly',
+        '--source',
+        's3://exports/callbacks.csv',
+        '--column',
+        'contact.name=Customer',
+        '--column',
+        'contact.attributes.claim=Claim number',
+        '--other-columns',
+        'attributes',
+        '--delimiter',
+        ';',
+        '--page-rows',
+        '100',
+        '--every',
+        '1d',
+        '--paused',
+      ),
+    );
+    const sourceInput = JSON.parse(succeeded(await cli('schedule', 'describe', fromSource, '--json'))).input;
+    assert.deepEqual(sourceInput, {
+      batchId: 'nightly',
+      source: {
+        location: 's3://exports/callbacks.csv',
+        columns: { 'contact.name': 'Customer', 'contact.attributes.claim': 'Claim number' },
+        otherColumns: 'attributes',
+        delimiter: ';',
+        pageRows: 100,
+      },
+    });
+    succeeded(await cli('schedule', 'delete', fromSource));
     const gone = await cli('schedule', 'describe', scheduleId);
     assert.equal(gone.code, 1);
     assert.equal(gone.stderr, `error: no schedule "${scheduleId}" in namespace "default"\n`);
@@ -191,6 +229,29 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
       [
         ['bulk', 'start', 'bad/id', '--items', 'items.json'],
         /^error: Invalid bulkCreateTasks input: batchId may contain only letters/,
+      ],
+      [
+        [...create, '--every', '1h', '--column', 'contact.name=Customer'],
+        /^error: --column, --other-columns, --format, --delimiter and --page-rows need --source$/,
+      ],
+      [
+        [
+          'schedule',
+          'create',
+          'x',
+          'claims',
+          '--every',
+          '1h',
+          '--source',
+          'c.csv',
+          '--column',
+          'contact.nam=Customer',
+        ],
+        /^error: Invalid bulkCreateTasks input: source\.columns key "contact\.nam" must be a routeTask field path: /,
+      ],
+      [
+        ['bulk', 'start', 'b', '--source', 'c.csv', '--column', 'contact.name'],
+        /--column must be field=column, e\.g\. --column contact\.name=customer_name\.$/,
       ],
       [
         ['bulk', 'start', 'b', '--items', 'items.json', '--max-concurrent', '0'],
