@@ -158,7 +158,7 @@ function parseOptions(): BulkBenchOptions {
     )
     .option(
       '--max-cached-workflows <n>',
-      "the worker's workflow cache (default: the SDK's, from the heap size)",
+      "the worker's routeTask cache (default: the package's, DEFAULT_MAX_CACHED_ROUTE_TASKS)",
       integerOption('--max-cached-workflows', 10, 100_000),
     )
     .option(

@@ -136,9 +136,14 @@ export function countActions(
       case EventType.EVENT_TYPE_TIMER_STARTED:
         add('timerStarted');
         break;
-      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        add('searchAttributeUpserts');
+      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        // A patch's TemporalChangeVersion upsert is exempt from billing.
+        const keys = Object.keys(
+          event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        );
+        if (keys.some((key) => key !== 'TemporalChangeVersion')) add('searchAttributeUpserts');
         break;
+      }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         if (signalWithStart && index === 1) break;
         add('signalsReceived');
@@ -153,6 +158,8 @@ export function countActions(
         add('updatesAccepted');
         break;
       case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        // Only local activities' markers are billed; a patch marker (`patched()`) is not.
+        if (event.markerRecordedEventAttributes?.markerName !== 'core_local_activity') break;
         const task = String(event.markerRecordedEventAttributes?.workflowTaskCompletedEventId ?? index);
         if (!markerTasks.has(task)) {
           markerTasks.add(task);
