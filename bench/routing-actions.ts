@@ -231,6 +231,8 @@ export interface ActionsOptions {
   tasks: number;
   startConcurrency: number;
   push: boolean;
+  /** With push: the forwarder's coalescing window. */
+  pushCoalesceMs: number;
 }
 
 /** Agents Available, short handle times: N tasks go through the whole routing; then their histories are read. */
@@ -244,6 +246,7 @@ export async function runActionsScenario(
     config: { handleTimeMs: { min: 1_000, max: 3_000 }, ...roomForTasks(options.tasks) },
     connectCallRates: RAISED_CONTACT_QUOTAS,
     push: options.push,
+    pushCoalesceMs: options.pushCoalesceMs,
   });
   try {
     const started = Date.now();
@@ -303,6 +306,12 @@ export async function runActionsScenario(
     const waited = summarize(
       results.flatMap((result) => (result.waitedMs === undefined ? [] : [result.waitedMs])),
     );
+    const records = deployment.follower?.counts();
+    const pushLine = records
+      ? `Push: ${fmt(records.signalled + records['no-dispatcher'])} agent event records forwarded ` +
+        `(${fmt(records.ignored)} heartbeats ignored) in ${fmt(dispatcher.signalsByName.agentsChanged ?? 0)} ` +
+        `agentsChanged signals (coalescing window ${fmt(options.pushCoalesceMs)} ms).`
+      : undefined;
 
     return [
       `### Temporal actions per routed task (${options.push ? 'polling + push' : 'polling only'})`,
@@ -315,6 +324,7 @@ export async function runActionsScenario(
         `p50 ${seconds(waited.p50)}, p99 ${seconds(waited.p99)}, max ${seconds(waited.max)}. ` +
         `GetCurrentUserData calls ${fmt(ledger.calls.GetCurrentUserData ?? 0)}; dispatcher runs ${runs.length} ` +
         `(runsSoFar ${status?.runsSoFar ?? '?'}), history events ${fmt(dispatcher.events)}.`,
+      ...(pushLine ? [pushLine] : []),
       '',
       formatTable(
         ['', 'actions'],

@@ -3,9 +3,9 @@
  * push path. Each round: one task waits for the Billing queue, every agent is Offline and the
  * dispatcher knows it; after a random 0–1 s pause (so that t0 falls anywhere within a 1 s poll
  * interval) one agent goes Available at t0. The latency is the emulator ledger's assignment time
- * minus t0 (one process, one clock). Then the agent goes Offline again; its contact stays open until
- * the agent's next turn (four agents in rotation), so the dispatcher's reservation for it is cleared
- * by a poll that sees the contact, as in production.
+ * minus t0 (one process, one clock). Then the agent finishes the contact (no after-contact work) and
+ * goes Offline again: an agent still holding a contact would get Offline only as its next status,
+ * staying Available with its other slots free (erin and frank have three).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../test/helpers/eventually';
@@ -28,6 +28,8 @@ export interface LatencyOptions {
   modes: LatencyMode[];
   /** The poll interval with push: long, so that only the push path explains a fast assignment. */
   pushPollIntervalMs: number;
+  /** With push: the forwarder's coalescing window. */
+  pushCoalesceMs: number;
 }
 
 interface ModeResult {
@@ -49,21 +51,19 @@ async function runRounds(
   rounds: number,
   log: (line: string) => void,
 ): Promise<Omit<ModeResult, 'wallMs' | 'logs'>> {
-  const openContacts = new Map<string, string>();
   const latenciesMs: number[] = [];
   let offlineAt = 0;
   let withoutPoll = 0;
   let wrongAgent = 0;
-  // The push path: agent events the emulator has sent (one per status change, one per contact that
-  // connects to or leaves an agent), and those the follower has passed on to the dispatcher.
-  let eventsSent = 0;
-  const eventsForwarded = () =>
-    Object.values(deployment.follower?.counts() ?? {}).reduce((sum, n) => sum + n, 0);
-  const allForwarded = (what: string) =>
-    waitUntil(what, () => (eventsForwarded() >= eventsSent ? true : undefined), {
+  // The push path: every agent event the emulator sent has reached the follower (the emulator runs
+  // in this process: a moment suffices) and gone out in a signal (it may wait up to coalesceMs).
+  const allForwarded = async (what: string) => {
+    await sleep(100);
+    await waitUntil(what, () => (deployment.follower?.pending() === 0 ? true : undefined), {
       timeoutMs: 10_000,
       intervalMs: 20,
     });
+  };
 
   for (let round = 0; round < rounds; round += 1) {
     const agent = BILLING_AGENTS[round % BILLING_AGENTS.length];
@@ -72,7 +72,7 @@ async function runRounds(
       contact: { name: `latency bench ${mode} ${round}` },
     });
     // Ready: the task is in line; the dispatcher knows the last agent went Offline (a poll after it,
-    // or its forwarded event); the reservation of the last assignment is gone (a poll showed that contact).
+    // or its forwarded event); the reservation of the last assignment is gone (Connect showed the contact).
     let last: unknown;
     const ready = await waitUntil(
       () => `round ${round} ready (last dispatcher status: ${JSON.stringify(last)})`,
@@ -81,7 +81,7 @@ async function runRounds(
         last = status;
         const knowsOffline =
           mode === 'push'
-            ? eventsForwarded() >= eventsSent
+            ? deployment.follower?.pending() === 0
             : status?.lastPollAt !== undefined && Date.parse(status.lastPollAt) > offlineAt;
         return status?.waitingCount === 1 && status.reservationCount === 0 && knowsOffline
           ? status
@@ -89,30 +89,23 @@ async function runRounds(
       },
       { timeoutMs: pollIntervalMs * 2 + 30_000, intervalMs: 100 },
     );
-    const previous = openContacts.get(agent);
-    if (previous) {
-      deployment.emulator.completeContact(previous);
-      eventsSent += 1;
-    }
     await sleep(Math.random() * 1_000);
     if (mode === 'push') await allForwarded(`round ${round}: events forwarded before t0`);
     const before = (await deployment.status()) ?? ready;
 
     const t0 = Date.now();
     deployment.emulator.setAgentStatus(agent, 'Available');
-    eventsSent += 1;
     const result = await withTimeout(`round ${round} result`, handle.result(), pollIntervalMs + 30_000);
     const assignment = deployment.emulator
       .ledger()
       .assignments.find((record) => record.contactId === result.contactId);
-    deployment.emulator.setAgentStatus(agent, 'Offline');
-    offlineAt = Date.now();
     if (!assignment || result.outcome !== 'assigned') {
       throw new Error(`round ${round}: no assignment (${JSON.stringify(result)})`);
     }
-    eventsSent += 2; // the contact connected to the agent; the agent went Offline
+    deployment.emulator.completeContact(assignment.contactId);
+    deployment.emulator.setAgentStatus(assignment.userId, 'Offline');
+    offlineAt = Date.now();
     if (assignment.userId !== agent) wrongAgent += 1;
-    openContacts.set(assignment.userId, assignment.contactId);
     latenciesMs.push(Date.parse(assignment.at) - t0);
     const after = await deployment.status();
     if (after && after.pollCount === before.pollCount) withoutPoll += 1;
@@ -138,9 +131,10 @@ export async function runLatencyScenario(
       mode === 'push' ? options.pushPollIntervalMs : DEFAULT_DISPATCHER_SETTINGS.pollIntervalMs;
     const deployment = await startDeployment(server, {
       label: `latency-${mode}`,
-      config: EVERYONE_OFFLINE,
+      config: { ...EVERYONE_OFFLINE, afterContactWorkMs: 0 },
       dispatcherSettings: { pollIntervalMs },
       push: mode === 'push',
+      pushCoalesceMs: options.pushCoalesceMs,
     });
     const began = Date.now();
     try {
@@ -161,7 +155,8 @@ export async function runLatencyScenario(
     `${options.rounds} rounds per mode; one task waiting, every agent Offline, then one of alice, bob, erin, frank ` +
       '(in turn) set Available at t0, 0–1 s after a poll; latency = ledger assignment `at` − t0. Poll only: default ' +
       `dispatcher settings; with push: pollIntervalMs ${fmt(options.pushPollIntervalMs)} and the emulator's agent ` +
-      'events forwarded as agentAvailable signals (followEmulatorEvents + AgentEventForwarder).',
+      'events forwarded as agentsChanged signals (followEmulatorEvents + AgentEventForwarder, coalescing window ' +
+      `${fmt(options.pushCoalesceMs)} ms).`,
     '',
     formatTable(
       [

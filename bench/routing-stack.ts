@@ -71,6 +71,8 @@ export interface DeploymentOptions {
   heapLimitMb?: number;
   /** Forward the emulator's agent events to the dispatcher (the push path). */
   push?: boolean;
+  /** With `push`: the forwarder's coalescing window (unset: its default). */
+  pushCoalesceMs?: number;
 }
 
 export interface Deployment {
@@ -109,7 +111,10 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       heapLimitMb: options.heapLimitMb,
     }),
     push: options.push
-      ? { onError: (error) => console.error(`[${options.label} push] ${String(error)}`) }
+      ? {
+          onError: (error) => console.error(`[${options.label} push] ${String(error)}`),
+          coalesceMs: options.pushCoalesceMs,
+        }
       : undefined,
   });
   return {

@@ -17,6 +17,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from '../src/cli/options';
+import { DEFAULT_COALESCE_MS } from '../src/push/agent-event-forwarder';
 import { runActionsScenario } from './routing-actions';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
 import { runOffersScenario } from './routing-offers';
@@ -71,6 +72,7 @@ interface BenchOptions {
   rounds: number;
   latencyModes: LatencyMode[];
   pushPollInterval: number;
+  pushCoalesceMs: number;
   tasks: number;
   actionsModes: LatencyMode[];
   missRates: number[];
@@ -141,6 +143,12 @@ function parseOptions(): BenchOptions {
       integerOption('--push-poll-interval', 1_000, 600_000),
       10_000,
     )
+    .option(
+      '--push-coalesce-ms <ms>',
+      "latency and actions with push: the AgentEventForwarder's coalescing window",
+      integerOption('--push-coalesce-ms', 0, 10_000),
+      DEFAULT_COALESCE_MS,
+    )
     .option('--tasks <n>', 'actions: routeTask runs to route', integerOption('--tasks', 1, 5_000), 200)
     .option(
       '--actions-modes <list>',
@@ -200,7 +208,12 @@ async function runScenario(
   if (scenario === 'latency') {
     return runLatencyScenario(
       server,
-      { rounds: options.rounds, modes: options.latencyModes, pushPollIntervalMs: options.pushPollInterval },
+      {
+        rounds: options.rounds,
+        modes: options.latencyModes,
+        pushPollIntervalMs: options.pushPollInterval,
+        pushCoalesceMs: options.pushCoalesceMs,
+      },
       log,
     );
   }
@@ -222,7 +235,12 @@ async function runScenario(
     reports.push(
       await runActionsScenario(
         server,
-        { tasks: options.tasks, startConcurrency: options.startConcurrency, push: mode === 'push' },
+        {
+          tasks: options.tasks,
+          startConcurrency: options.startConcurrency,
+          push: mode === 'push',
+          pushCoalesceMs: options.pushCoalesceMs,
+        },
         log,
       ),
     );

@@ -155,7 +155,7 @@ export {
 // ---- The dispatcher (one per Connect instance): settings, queries, and the push path ----
 
 export {
-  agentAvailableSignal,
+  agentsChangedSignal,
   DEFAULT_DISPATCHER_SETTINGS,
   dispatcherStatusQuery,
   dispatcherWorkflowId,
@@ -169,8 +169,12 @@ export {
 } from './shared/dispatcher-contract';
 export {
   AgentEventForwarder,
+  AgentEventForwarderClosedError,
   agentUpdateFromRecord,
+  DEFAULT_COALESCE_MS,
+  type AgentEventForwarderOptions,
   type AgentEventStreamRecord,
+  type ForwarderStats,
   type ForwardOutcome,
 } from './push/agent-event-forwarder';
 

@@ -3,7 +3,7 @@
  * for the queues that have waiting tasks or open offers at a fixed budget (never more often because
  * more tasks wait), matches free TASK slots to the line within the offer rate, hands out
  * reservations so that no two tasks are given the same slot, and tells each task how the agent
- * answered its offer (accepted, missed, rejected) as Connect shows it. An `agentAvailable` signal
+ * answered its offer (accepted, missed, rejected) as Connect shows it. An `agentsChanged` signal
  * (the push path) triggers a round at once.
  */
 import {
@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { UserDataSummary } from '../activities';
 import {
-  agentAvailableSignal,
+  agentsChangedSignal,
   type AgentState,
   DEFAULT_DISPATCHER_SETTINGS,
   type DispatcherInput,
@@ -90,8 +90,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     book.settle(reservationId, outcome, Date.now(), contactId);
     roundRequested = true;
   });
-  setHandler(agentAvailableSignal, (update) => {
-    book.applyAgentUpdate(update);
+  setHandler(agentsChangedSignal, (agents) => {
+    for (const agent of agents) book.applyAgentUpdate(agent);
     roundRequested = true;
   });
   setHandler(dispatcherStatusQuery, () => statusNow());

@@ -126,8 +126,8 @@ export interface LocalStackOptions<W extends LocalWorker | undefined> {
    */
   connectCallRates?: Partial<ConnectCallRates>;
   worker: WorkerStarter<W>;
-  /** Forward the emulator's agent events to the dispatcher (the push path). */
-  push?: { onError?: (error: unknown) => void };
+  /** Forward the emulator's agent events to the dispatcher (the push path); `coalesceMs`: the forwarder's window. */
+  push?: { onError?: (error: unknown) => void; coalesceMs?: number };
 }
 
 export interface LocalStack<W extends LocalWorker | undefined> {
@@ -230,7 +230,7 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
       options.push &&
       followEmulatorEvents({
         endpoint: emulator.endpoint,
-        forwarder: new AgentEventForwarder(client),
+        forwarder: new AgentEventForwarder(client, { coalesceMs: options.push.coalesceMs }),
         onError: options.push.onError,
       });
     if (follower) {

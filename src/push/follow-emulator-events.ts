@@ -1,7 +1,8 @@
 /**
  * Follows the Connect emulator's agent event feed (`GET /_emulator/events`, server-sent events)
- * and forwards each record to the dispatcher of its instance. Reconnects after a dropped feed;
- * events sent while disconnected are covered by the dispatcher's regular poll.
+ * and forwards each record to the dispatcher of its instance through the forwarder's coalescing
+ * window (records that arrive within `coalesceMs` of each other share one signal). Reconnects after
+ * a dropped feed; events sent while disconnected are covered by the dispatcher's regular poll.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser } from 'eventsource-parser';
@@ -14,15 +15,21 @@ import {
 export interface FollowEmulatorEventsOptions {
   /** The emulator's endpoint, e.g. `http://127.0.0.1:8787`. */
   endpoint: string;
+  /** Its `coalesceMs` sets how long a record waits for others to share its signal. */
   forwarder: AgentEventForwarder;
   reconnectDelayMs?: number;
+  /** A dropped feed, or a signal that failed (for each record it carried). */
   onError?: (error: unknown) => void;
 }
 
 export interface EmulatorEventFollower {
   /** Resolves once the feed is connected (the first time). */
   connected: Promise<void>;
+  /** Records by outcome, each counted once its signal went out (or found no dispatcher). */
   counts(): Record<ForwardOutcome, number>;
+  /** Records received whose signal has not gone out (or failed) yet. */
+  pending(): number;
+  /** Stops following, sends the forwarder's open windows at once, and waits for every record's signal. */
   stop(): Promise<void>;
 }
 
@@ -32,15 +39,18 @@ export function followEmulatorEvents(options: FollowEmulatorEventsOptions): Emul
   const onError = options.onError ?? ((error) => console.error('agent event feed:', error));
   let markConnected: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (markConnected = resolve));
-  // Signals go out one at a time, in feed order: a later state of an agent must not overtake an earlier one.
-  let forwarding = Promise.resolve();
+  // Records go to the forwarder as they arrive (awaiting each would give each a window of its own); it
+  // sends one instance's signals one at a time, in feed order, so a later state never overtakes an earlier one.
+  const forwarding = new Set<Promise<void>>();
 
   const parser = createParser({
     onEvent(message) {
       const record = JSON.parse(message.data) as AgentEventStreamRecord;
-      forwarding = forwarding
-        .then(() => options.forwarder.forward(record))
-        .then((outcome) => void (counts[outcome] += 1), onError);
+      const forwarded = options.forwarder
+        .forward(record)
+        .then((outcome) => void (counts[outcome] += 1), onError)
+        .finally(() => forwarding.delete(forwarded));
+      forwarding.add(forwarded);
     },
   });
 
@@ -73,10 +83,12 @@ export function followEmulatorEvents(options: FollowEmulatorEventsOptions): Emul
   return {
     connected,
     counts: () => ({ ...counts }),
+    pending: () => forwarding.size,
     async stop() {
       abort.abort();
       await following;
-      await forwarding;
+      await options.forwarder.flush();
+      await Promise.all(forwarding);
     },
   };
 }

@@ -321,8 +321,11 @@ export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
 export const updateTaskSignal = defineSignal<[TaskChange & { taskId: string }]>('updateTask');
 export const settleReservationSignal =
   defineSignal<[{ reservationId: string; outcome: SettleOutcome; contactId?: string }]>('settleReservation');
-/** The push path: an agent event (e.g. from a Connect agent event stream) wakes the dispatcher at once. */
-export const agentAvailableSignal = defineSignal<[AgentState]>('agentAvailable');
+/**
+ * The push path: agents' new states (from a Connect agent event stream), the newest of each agent in
+ * a batch of events, wake the dispatcher at once. One signal (one billed action) carries many agents.
+ */
+export const agentsChangedSignal = defineSignal<[AgentState[]]>('agentsChanged');
 
 // ---- Out of the dispatcher, to a routeTask run ----
 export const slotReservedSignal = defineSignal<[Reservation]>('slotReserved');

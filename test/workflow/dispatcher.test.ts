@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
+  type AgentState,
+  agentsChangedSignal,
   type DispatcherSettings,
   type DispatcherStatus,
   dispatcherStatusQuery,
@@ -242,6 +244,48 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
         const silent = await line.dispatcher.query(explainTaskQuery, line.taskId('silent'));
         assert.equal(silent.state, 'unknown');
         await line.untilStatus('nothing waiting or reserved', isEmpty);
+      },
+    );
+  });
+
+  it('applies every agent state of an agentsChanged signal and matches at once, ignoring states older than its poll', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 0);
+    // One poll only: whatever happens after it is the push path's doing.
+    await withLine(
+      connect,
+      { ...FAST, pollIntervalMs: 600_000 },
+      [{ name: 'pushed', settles: true }],
+      async (line) => {
+        const { notices } = await line.untilInbox('pushed', 'told that no slot is free', (inbox) =>
+          inbox.notices.some((notice) => notice.decision.reason === 'no-free-slot'),
+        );
+        assert.ok(notices.length > 0);
+        const { pollCount } = await line.dispatcher.query(dispatcherStatusQuery);
+        const state = (userId: string, fields: Partial<AgentState>): AgentState => ({
+          userId,
+          routingProfileId: 'rp-pushed',
+          statusName: 'Available',
+          statusSince: Date.parse('2020-01-01T00:00:00.000Z'),
+          freeTaskSlots: 1,
+          contacts: [],
+          observedAt: Date.now(),
+          ...fields,
+        });
+        await line.dispatcher.signal(agentsChangedSignal, [
+          // Idle longest, so it would be chosen first, but its state is older than the dispatcher's poll.
+          state('agent-stale', { statusSince: 0, observedAt: 0 }),
+          state('agent-offline', { statusName: 'Offline' }),
+          state('agent-1', {}),
+        ]);
+        const { reservations } = await line.task('pushed').result();
+        assert.deepEqual(
+          reservations.map((reservation) => reservation.userId),
+          ['agent-1'],
+        );
+        const status = await line.dispatcher.query(dispatcherStatusQuery);
+        assert.equal(status.pollCount, pollCount, 'no poll happened in between');
+        assert.equal(status.agentsKnown, 2, 'agent-1 and agent-offline; the stale state was ignored');
       },
     );
   });

@@ -30,7 +30,7 @@ export interface DemoReport {
   scheduledBatch?: DemoScheduledBatchReport;
   durationMs: number;
   ledger: Ledger;
-  /** Agent events from the emulator's feed forwarded to the dispatcher as signals (the push path). */
+  /** Agent events from the emulator's feed forwarded to the dispatcher (the push path; coalesced into agentsChanged signals). */
   agentEventsForwarded: number;
   /** userId → username, to name agents in the summary. */
   agentNames: Record<string, string>;
