@@ -10,14 +10,16 @@
 // ---- The worker ----
 
 /**
- * The workflows module (`workflows/index`), as an absolute path: give it to a worker of your own,
- * `Worker.create({ workflowsPath, activities })` or `bundleWorkflowCode({ workflowsPath })`.
+ * The workflows module, as an absolute path, and the bundle options createWorker uses (the path,
+ * and the modules every run shares): for a worker of your own,
+ * `Worker.create({ ...workflowBundleOptions(), activities })` or `bundleWorkflowCode(workflowBundleOptions())`.
  */
-export const workflowsPath: string = require.resolve('../workflows');
+export { workflowBundleOptions, workflowsPath } from './worker/workflow-bundle';
 
 export {
   ConnectTaskRouterWorker,
   createWorker,
+  DEFAULT_MAX_CACHED_ROUTE_TASKS,
   type ConnectTaskRouterWorkerOptions,
 } from './worker/create-worker';
 export {
