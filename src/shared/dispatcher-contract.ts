@@ -175,6 +175,11 @@ export interface DispatcherSettings {
   consecutiveMissesToHold: number;
   /** At most this many wait notices per round: tasks at the head of the line first. */
   maxWaitNoticesPerRound: number;
+  /**
+   * A task is told why it waits only once it has waited this long: each notice is a billed signal,
+   * and most tasks of a line that moves are assigned before anyone asks why they wait.
+   */
+  waitNoticeAfterMs: number;
   /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
   continueAsNewAfterEvents: number;
   /** With nothing waiting and nothing reserved for this long, the dispatcher ends; the next task restarts it. */
@@ -196,6 +201,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   missedAgentSkipMs: 120_000,
   consecutiveMissesToHold: 2,
   maxWaitNoticesPerRound: 20,
+  waitNoticeAfterMs: 10_000,
   continueAsNewAfterEvents: 4_000,
   idleShutdownMs: 10 * 60_000,
   routingProfileRefreshMs: 5 * 60_000,
@@ -213,6 +219,8 @@ export const LOCAL_DISPATCHER_SETTINGS: Partial<DispatcherSettings> = {
   offerAnswerTimeoutMs: 25_000,
   offerVisibleWithinMs: 1_500,
   missedAgentSkipMs: 30_000,
+  // The demo and the tests show why a task waits as soon as it does.
+  waitNoticeAfterMs: 0,
 };
 
 export interface DispatcherInput {

@@ -27,6 +27,7 @@ export type BookSettings = Pick<
   | 'reservationTtlMs'
   | 'catchUpMs'
   | 'maxWaitNoticesPerRound'
+  | 'waitNoticeAfterMs'
   | 'offersPerSecond'
   | 'offerBurst'
   | 'offerAnswerTimeoutMs'
@@ -271,7 +272,7 @@ export class DispatcherBook {
       return sent;
     });
 
-    const notices = this.changedDecisions(matching.waiting);
+    const notices = this.changedDecisions(matching.waiting, now);
     // Held reservations need a look at their deadlines even when no poll is due (nothing waits).
     const deadlines = [
       ...[...this.reservations.values()].map((reservation) => reviewDeadline(reservation, this.settings)),
@@ -377,12 +378,15 @@ export class DispatcherBook {
   }
 
   /** `waiting` is in line order (matching walked the line sorted), so its order gives each position. */
-  private changedDecisions(waiting: Map<string, WaitDecision>): WaitNotice[] {
+  private changedDecisions(waiting: Map<string, WaitDecision>, now: number): WaitNotice[] {
     const notices: WaitNotice[] = [];
     let position = 0;
     for (const [taskId, decision] of waiting) {
       if (notices.length >= this.settings.maxWaitNoticesPerRound) break;
       position += 1;
+      const { waitNoticeAfterMs } = this.settings;
+      const enqueuedAt = this.line.get(taskId)?.enqueuedAt ?? now;
+      if (waitNoticeAfterMs > 0 && now - enqueuedAt < waitNoticeAfterMs) continue;
       // Only a new reason is news: candidate counts change with every agent event, and each notice
       // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
       const news = waitNewsKey(decision.reason);

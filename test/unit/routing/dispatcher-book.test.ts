@@ -12,6 +12,7 @@ const SETTINGS: BookSettings = {
   reservationTtlMs: 60_000,
   catchUpMs: 15_000,
   maxWaitNoticesPerRound: 3,
+  waitNoticeAfterMs: 0,
   // Pacing is tested on its own; elsewhere it must not get in the way.
   offersPerSecond: 1_000,
   offerBurst: 1_000,
@@ -336,6 +337,21 @@ describe('DispatcherBook', () => {
     // More busy agents change the candidate count, not the reason: nobody is told again.
     book.applySnapshot([agent('u1', 0), agent('u2', 0)], T0 + 3);
     assert.deepEqual(book.round(T0 + 3).notices, []);
+  });
+
+  it('tells a task why it waits only once it has waited waitNoticeAfterMs, keeping its place in the count', () => {
+    const settings = { ...SETTINGS, waitNoticeAfterMs: 10_000 };
+    const book = bookWithSettings(settings, task('old', T0), task('new', T0 + 8_000));
+    book.applySnapshot([agent('u1', 0)], T0 + 9_000);
+    assert.deepEqual(book.round(T0 + 9_000).notices, [], 'nobody has waited 10 s yet');
+    assert.deepEqual(
+      book.round(T0 + 10_000).notices.map((n) => [n.taskId, n.position]),
+      [['old', 1]],
+    );
+    assert.deepEqual(
+      book.round(T0 + 18_000).notices.map((n) => [n.taskId, n.position, n.waitingCount]),
+      [['new', 2, 2]],
+    );
   });
 
   it('does not tell a task again when it flips between no free slot and behind tasks ahead', () => {
