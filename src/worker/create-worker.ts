@@ -7,13 +7,7 @@
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import {
   createBulkActivities,
   createConnectActivities,
@@ -23,7 +17,7 @@ import {
 import { ActivityOnlyWorker } from './activity-only-worker';
 import { CallPacer, pacedActivities } from './call-pacer';
 import { createConnectClient } from './connect-client';
-import { workflowBundleOptions } from './workflow-bundle';
+import { loadWorkflowBundle } from './workflow-bundle';
 import {
   CONNECT_CALL_LANE_NAMES,
   type ConnectCallRates,
@@ -128,12 +122,9 @@ export async function createWorker(
     // Files and S3, not Connect: in no Connect call lane, so on the main task queue.
     ...createBulkActivities({ s3: options.s3 }),
   };
-  // Resolves to workflows/index.ts under ts-node and to lib/workflows/index.js once built.
-  // The bundler logs through the Runtime's logger, like the workers (JSON lines in the worker command).
-  const workflowBundle = await bundleWorkflowCode({
-    ...workflowBundleOptions(),
-    logger: Runtime.instance().logger,
-  });
+  // The bundler, when it runs, logs through the Runtime's logger like the workers (JSON lines in the
+  // worker command).
+  const workflowBundle = await loadWorkflowBundle(Runtime.instance().logger);
   const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
   const common = { ...connection, workflowBundle, activities };
   const connectCalls = await Promise.all(

@@ -231,6 +231,8 @@ describe('connect-task-router worker as a service (the bin script, on the shared
       'an activity line with its activityType and workflowId',
     );
     assert.ok(records.some((record) => record.message === 'Worker stopped'));
+    // A source checkout has no prebuilt bundle (the installed package's test sees no such line).
+    assert.ok(records.some((record) => record.message === 'Workflow bundle created'));
 
     // No secret, anywhere, even at DEBUG.
     const output = `${stdout}\n${stderr}`;

@@ -216,6 +216,10 @@ describe('the installed package (npm pack, then npm install into an empty folder
     assert.ok(fs.existsSync(path.join(root, 'lib', 'src', 'index.js')));
     assert.ok(fs.existsSync(path.join(root, 'lib', 'src', 'index.d.ts')));
     assert.ok(fs.existsSync(path.join(root, 'lib', 'workflows', 'index.js')));
+    assert.ok(
+      fs.statSync(path.join(root, 'lib', 'workflow-bundle.js')).size > 100_000,
+      'the prebuilt workflow bundle is shipped, so a worker does not bundle at start',
+    );
     assert.ok(!fs.existsSync(path.join(root, 'src')), 'the TypeScript sources are not shipped');
     assert.ok(!fs.existsSync(path.join(installed, 'node_modules', 'ts-node')), 'ts-node is not installed');
   });
@@ -301,6 +305,7 @@ describe('the installed package (npm pack, then npm install into an empty folder
       }
       assert.equal(await exited, 0, `exit code; stderr: ${output.stderr}`);
       assert.deepEqual(warningsIn(major, output, true), []);
+      assert.doesNotMatch(output.stdout, /Workflow bundle created/, 'it loads the prebuilt bundle');
     });
   }
 
