@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   getExternalWorkflowHandle,
   log,
   setHandler,
@@ -43,7 +44,15 @@ import { WaitingTasksGauge } from '../src/worker/workflow-metrics';
 import { proxyRoutingActivities } from './connect-calls';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
-  const settings: DispatcherSettings = { ...DEFAULT_DISPATCHER_SETTINGS, ...input.settings };
+  // Runs begun before these rules decided without them, and their replays must decide the same:
+  // they told tasks why they wait at once, and offered to agents with a pending NextStatus.
+  const delaysWaitNotices = patched('dispatcher-wait-notice-after');
+  const respectsNextStatus = patched('dispatcher-next-status');
+  const settings: DispatcherSettings = {
+    ...DEFAULT_DISPATCHER_SETTINGS,
+    ...(delaysWaitNotices ? {} : { waitNoticeAfterMs: 0 }),
+    ...input.settings,
+  };
   const book = input.carried
     ? DispatcherBook.decode(settings, input.carried.book)
     : new DispatcherBook(settings);
@@ -91,7 +100,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     roundRequested = true;
   });
   setHandler(agentsChangedSignal, (agents) => {
-    for (const agent of agents) book.applyAgentUpdate(agent);
+    for (const { nextStatusName, ...agent } of agents) {
+      book.applyAgentUpdate(respectsNextStatus && nextStatusName ? { ...agent, nextStatusName } : agent);
+    }
     roundRequested = true;
   });
   setHandler(dispatcherStatusQuery, () => statusNow());
@@ -110,7 +121,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       counters.getCurrentUserDataCalls += result.requestCount;
       // The data is at least as new as the moment the poll began: the safe time to stamp it with.
       book.applySnapshot(
-        result.agents.flatMap((agent) => toAgentState(agent, startedAt)),
+        result.agents.flatMap((agent) => toAgentState(agent, startedAt, respectsNextStatus)),
         startedAt,
       );
       nextPollAt = startedAt + Math.max(1, result.requestCount) * settings.pollIntervalMs;
@@ -250,7 +261,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
 }
 
 /** A polled agent as the book knows agents; one without a routing profile or status cannot take work. */
-function toAgentState(agent: UserDataSummary, observedAt: number): AgentState[] {
+function toAgentState(agent: UserDataSummary, observedAt: number, respectsNextStatus: boolean): AgentState[] {
   if (agent.routingProfileId === undefined || agent.statusName === undefined) return [];
   return [
     {
@@ -260,6 +271,7 @@ function toAgentState(agent: UserDataSummary, observedAt: number): AgentState[] 
       statusSince: agent.statusStartTimestamp === undefined ? 0 : Date.parse(agent.statusStartTimestamp),
       freeTaskSlots: agent.availableTaskSlots,
       contacts: agent.contacts,
+      ...(agent.nextStatus === undefined || !respectsNextStatus ? {} : { nextStatusName: agent.nextStatus }),
       observedAt,
     },
   ];

@@ -27,6 +27,7 @@ export interface AgentEventStreamRecord {
   AgentARN: string;
   CurrentAgentSnapshot?: {
     AgentStatus?: { Name: string; StartTimestamp: string };
+    NextAgentStatus?: { Name: string } | null;
     Configuration?: {
       RoutingProfile?: {
         ARN: string;
@@ -104,6 +105,7 @@ export function agentUpdateFromRecord(
       statusSince: Date.parse(status.StartTimestamp),
       freeTaskSlots: task?.AvailableSlots ?? 0,
       contacts: (snapshot.Contacts ?? []).map(({ ContactId, State }) => agentContact(ContactId, State)),
+      ...(snapshot.NextAgentStatus ? { nextStatusName: snapshot.NextAgentStatus.Name } : {}),
       observedAt: Date.parse(record.EventTimestamp),
     },
   };

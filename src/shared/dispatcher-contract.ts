@@ -64,6 +64,11 @@ export interface AgentState {
   freeTaskSlots: number;
   /** The contacts Connect shows on the agent: how the dispatcher sees its offers answered. */
   contacts: AgentContact[];
+  /**
+   * The status the agent asked for while busy (Connect's NextStatus), taken once their contacts
+   * clear: Connect routes them nothing new meanwhile, and neither does the dispatcher.
+   */
+  nextStatusName?: string;
   /** When Connect reported this state: a pushed state older than the last poll is ignored. */
   observedAt: number;
 }

@@ -34,7 +34,8 @@ const EventType = temporal.api.enums.v1.EventType;
  * Short enough to keep each test to seconds (no test asserts how long anything took). No catch-up
  * hold: the scripted Connect never shows contacts on agents, so a settled slot is free at once.
  */
-const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0 };
+// Tasks are told why they wait at once, so that the tests can watch it.
+const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0, waitNoticeAfterMs: 0 };
 
 interface Line {
   dispatcher: WorkflowHandle<typeof connectDispatcher>;

@@ -339,10 +339,12 @@ export class DispatcherBook {
   }
 
   /**
-   * Connect does not route to an agent whose missed or rejected contact still shows; and an agent
-   * who missed several offers in a row gets no more until their status changes.
+   * Connect does not route to an agent whose missed or rejected contact still shows, nor to one
+   * waiting to go to a next status; and an agent who missed several offers in a row gets no more
+   * until their status changes.
    */
   private mayBeOffered(agent: AgentState): boolean {
+    if (agent.nextStatusName !== undefined) return false;
     if (agent.contacts.some((contact) => contact.state === 'MISSED' || contact.state === 'REJECTED')) {
       return false;
     }

@@ -58,6 +58,18 @@ describe('agentUpdateFromRecord', () => {
     });
   });
 
+  it('reads the status the agent asked to go to next (NextAgentStatus), when there is one', () => {
+    const asked = record();
+    const snapshot = { ...asked.CurrentAgentSnapshot, NextAgentStatus: { Name: 'Offline', ARN: 'y' } };
+    const parsed = agentUpdateFromRecord({ ...asked, CurrentAgentSnapshot: snapshot });
+    assert.equal(parsed?.update.nextStatusName, 'Offline');
+    const none = { ...asked.CurrentAgentSnapshot, NextAgentStatus: null };
+    assert.equal(
+      agentUpdateFromRecord({ ...asked, CurrentAgentSnapshot: none })?.update.nextStatusName,
+      undefined,
+    );
+  });
+
   it('ignores heartbeats and records without a current snapshot', () => {
     assert.equal(agentUpdateFromRecord(record({ EventType: 'HEART_BEAT' })), undefined);
     assert.equal(agentUpdateFromRecord(record({ CurrentAgentSnapshot: null })), undefined);

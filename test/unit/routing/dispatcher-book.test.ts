@@ -308,6 +308,18 @@ describe('DispatcherBook', () => {
     assert.deepEqual(book.queuesToWatch(), []);
   });
 
+  it('offers nothing to an agent waiting to go to a next status, free slots or not', () => {
+    const book = bookWith(task('a', T0));
+    book.applySnapshot([{ ...agent('u1', 2), nextStatusName: 'Offline' }], T0);
+    assert.deepEqual(book.round(T0).reservations, []);
+    assert.equal(book.explain('a').decision?.reason, 'no-free-slot');
+    book.applySnapshot([agent('u1', 2)], T0 + 1000);
+    assert.deepEqual(
+      book.round(T0 + 1000).reservations.map((r) => r.userId),
+      ['u1'],
+    );
+  });
+
   it('applies a pushed agent update only when it is newer than the last poll', () => {
     const book = bookWith(task('a', T0));
     book.applySnapshot([agent('u1', 0)], T0 + 1000);
