@@ -48,6 +48,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   // they told tasks why they wait at once, and offered to agents with a pending NextStatus.
   const delaysWaitNotices = patched('dispatcher-wait-notice-after');
   const respectsNextStatus = patched('dispatcher-next-status');
+  /** An agent state as this run decides with it (see respectsNextStatus). */
+  const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
+    respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
   const settings: DispatcherSettings = {
     ...DEFAULT_DISPATCHER_SETTINGS,
     ...(delaysWaitNotices ? {} : { waitNoticeAfterMs: 0 }),
@@ -100,9 +103,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     roundRequested = true;
   });
   setHandler(agentsChangedSignal, (agents) => {
-    for (const { nextStatusName, ...agent } of agents) {
-      book.applyAgentUpdate(respectsNextStatus && nextStatusName ? { ...agent, nextStatusName } : agent);
-    }
+    for (const agent of agents) book.applyAgentUpdate(asDecided(agent));
     roundRequested = true;
   });
   setHandler(dispatcherStatusQuery, () => statusNow());
@@ -121,7 +122,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       counters.getCurrentUserDataCalls += result.requestCount;
       // The data is at least as new as the moment the poll began: the safe time to stamp it with.
       book.applySnapshot(
-        result.agents.flatMap((agent) => toAgentState(agent, startedAt, respectsNextStatus)),
+        result.agents.flatMap((agent) => toAgentState(agent, startedAt).map(asDecided)),
         startedAt,
       );
       nextPollAt = startedAt + Math.max(1, result.requestCount) * settings.pollIntervalMs;
@@ -261,7 +262,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
 }
 
 /** A polled agent as the book knows agents; one without a routing profile or status cannot take work. */
-function toAgentState(agent: UserDataSummary, observedAt: number, respectsNextStatus: boolean): AgentState[] {
+function toAgentState(agent: UserDataSummary, observedAt: number): AgentState[] {
   if (agent.routingProfileId === undefined || agent.statusName === undefined) return [];
   return [
     {
@@ -271,7 +272,7 @@ function toAgentState(agent: UserDataSummary, observedAt: number, respectsNextSt
       statusSince: agent.statusStartTimestamp === undefined ? 0 : Date.parse(agent.statusStartTimestamp),
       freeTaskSlots: agent.availableTaskSlots,
       contacts: agent.contacts,
-      ...(agent.nextStatus === undefined || !respectsNextStatus ? {} : { nextStatusName: agent.nextStatus }),
+      ...(agent.nextStatus === undefined ? {} : { nextStatusName: agent.nextStatus }),
       observedAt,
     },
   ];

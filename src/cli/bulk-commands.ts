@@ -50,7 +50,7 @@ import {
   taskQueueOption,
   withTemporal,
 } from './command-support';
-import { integerOption } from './options';
+import { integerOption, keyValueOption } from './options';
 
 function toleratedFailuresOption(text: string): ToleratedFailures {
   const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
@@ -70,17 +70,6 @@ function timeOption(name: string) {
     }
     return time;
   };
-}
-
-/** `--column <field=column>`: which CSV column a routeTask field path reads. */
-function columnOption(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const at = text.indexOf('=');
-  if (at <= 0 || at === text.length - 1) {
-    throw new InvalidArgumentError(
-      '--column must be field=column, e.g. --column contact.name=customer_name.',
-    );
-  }
-  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
 }
 
 interface BatchInputOptions {
@@ -113,7 +102,7 @@ function addBatchInputOptions(command: Command): Command {
       '--column <field=column>',
       'CSV: the column a routeTask field reads, e.g. contact.name=customer_name or ' +
         'contact.attributes.claim=claim_id (repeat for several; default: columns named after the fields)',
-      columnOption,
+      keyValueOption('--column', 'field=column', 'contact.name=customer_name'),
     )
     .addOption(
       new Option(

@@ -14,6 +14,18 @@ export function integerOption(name: string, min: number, max: number) {
 }
 
 /**
+ * A commander parser for a repeatable `key=value` option (`--attribute claim=1234`), collected into
+ * one record; `shape` and `example` make its error message (`--attribute must be key=value, e.g. ...`).
+ */
+export function keyValueOption(name: string, shape: string, example: string) {
+  return (text: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const at = text.indexOf('=');
+    if (at <= 0) throw new InvalidArgumentError(`${name} must be ${shape}, e.g. ${name} ${example}.`);
+    return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+  };
+}
+
+/**
  * A commander option parser for Connect call rates, `create=20,associate=20`: lanes not named keep
  * Connect's documented defaults; an unknown lane or a bad rate is named.
  */

@@ -44,7 +44,7 @@ import {
   taskQueueOption,
   withTemporal,
 } from './command-support';
-import { integerOption } from './options';
+import { integerOption, keyValueOption } from './options';
 
 const ROUTE_TASK = 'routeTask';
 
@@ -60,14 +60,6 @@ const RUNNING_STAGES = [
 const LIST_LIMIT = { max: 10_000, default: 100 };
 
 // ---- Options ----
-
-function attributeOption(text: string, previous: Record<string, string> = {}): Record<string, string> {
-  const at = text.indexOf('=');
-  if (at <= 0) {
-    throw new InvalidArgumentError('--attribute must be key=value, e.g. --attribute claim=1234.');
-  }
-  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
-}
 
 /** Whole seconds, as a number (`90`) or a duration (`90s`, `15m`, `2h`, `1 day`). */
 function secondsOption(name: string) {
@@ -502,7 +494,7 @@ function registerStartCommand(task: Command): void {
     .addOption(fieldOption('--description <text>', 'the task contact description'))
     .addOption(
       fieldOption('--attribute <key=value>', 'a contact attribute (repeat for several)').argParser(
-        attributeOption,
+        keyValueOption('--attribute', 'key=value', 'claim=1234'),
       ),
     )
     .addOption(
