@@ -66,9 +66,11 @@ import {
   roomForTasks,
   runBounded,
   startBenchDevServer,
+  maxCachedWorkflowsOption,
   startDeployment,
   SUPPORT_QUEUE,
   withTimeout,
+  workerHeapOption,
 } from './routing-stack';
 import { fmt, formatTable, mib, seconds } from './stats';
 
@@ -156,16 +158,8 @@ function parseOptions(): BulkBenchOptions {
       `each batch's startsPerRun (default: the package's, ${BULK_LIMITS.startsPerRun.default})`,
       integerOption('--starts-per-run', BULK_LIMITS.startsPerRun.min, BULK_LIMITS.startsPerRun.max),
     )
-    .option(
-      '--max-cached-workflows <n>',
-      "the worker's routeTask cache (default: the package's, DEFAULT_MAX_CACHED_ROUTE_TASKS)",
-      integerOption('--max-cached-workflows', 10, 100_000),
-    )
-    .option(
-      '--worker-heap-mb <n>',
-      "the worker process's V8 old-space limit (default: Node's, from the machine's memory)",
-      integerOption('--worker-heap-mb', 256, 65_536),
-    )
+    .addOption(maxCachedWorkflowsOption())
+    .addOption(workerHeapOption())
     .option(
       '--sample <n>',
       'routeTask children whose histories are read for the actions count',

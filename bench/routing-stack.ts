@@ -6,12 +6,14 @@
  */
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Option } from 'commander';
 import {
   defaultAgentId,
   defaultQueueId,
   type EmulatorConfig,
   type RunningEmulator,
 } from '../src/dev/emulator';
+import { integerOption } from '../src/cli/options';
 import { startLocalStack } from '../src/dev/local-stack';
 import { startSdkDevServer } from '../src/dev/sdk-dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
@@ -166,4 +168,20 @@ export async function withTimeout<T>(what: string, promise: Promise<T>, ms: numb
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `--max-cached-workflows`: the benchmark worker's routeTask cache; `scope` prefixes the help. */
+export function maxCachedWorkflowsOption(scope = ''): Option {
+  return new Option(
+    '--max-cached-workflows <n>',
+    `${scope}the worker's routeTask cache (default: the package's, DEFAULT_MAX_CACHED_ROUTE_TASKS)`,
+  ).argParser(integerOption('--max-cached-workflows', 10, 100_000));
+}
+
+/** `--worker-heap-mb`: the benchmark worker process's V8 old-space limit; `scope` prefixes the help. */
+export function workerHeapOption(scope = ''): Option {
+  return new Option(
+    '--worker-heap-mb <n>',
+    `${scope}the worker process's V8 old-space limit (default: Node's, from the machine's memory)`,
+  ).argParser(integerOption('--worker-heap-mb', 256, 65_536));
 }

@@ -22,7 +22,7 @@ import { runActionsScenario } from './routing-actions';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
 import { runOffersScenario } from './routing-offers';
 import { runPollingBudgetScenario } from './routing-polling-budget';
-import { startBenchDevServer } from './routing-stack';
+import { maxCachedWorkflowsOption, startBenchDevServer, workerHeapOption } from './routing-stack';
 import { seconds } from './stats';
 
 const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers'] as const;
@@ -108,16 +108,8 @@ function parseOptions(): BenchOptions {
       integerOption('--fill-timeout', 10, 3_600),
       1_200,
     )
-    .option(
-      '--max-cached-workflows <n>',
-      "polling-budget: the worker's routeTask workflow cache (default: the SDK's, from the heap size)",
-      integerOption('--max-cached-workflows', 10, 100_000),
-    )
-    .option(
-      '--worker-heap-mb <n>',
-      "polling-budget: the worker process's V8 old-space limit (default: Node's, from the machine's memory)",
-      integerOption('--worker-heap-mb', 256, 65_536),
-    )
+    .addOption(maxCachedWorkflowsOption('polling-budget: '))
+    .addOption(workerHeapOption('polling-budget: '))
     .option(
       '--start-rate <r>',
       'polling-budget: at most r routeTask starts per second (0: no limit)',
