@@ -14,8 +14,10 @@ import {
   patched,
   getExternalWorkflowHandle,
   log,
+  ParentClosePolicy,
   setHandler,
   type SignalDefinition,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,6 +33,7 @@ import {
   enqueueTaskSignal,
   explainTaskQuery,
   leaveLineSignal,
+  lineSegmentReturnedSignal,
   offerVerdictSignal,
   settleReservationSignal,
   slotReservedSignal,
@@ -38,16 +41,20 @@ import {
   waitNoticeSignal,
 } from '../src/shared/dispatcher-contract';
 import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
+import { lineSegmentWorkflowId, returnLineSegmentSignal } from '../src/shared/line-segment-contract';
 import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import { WaitingTasksGauge } from '../src/worker/workflow-metrics';
 import { proxyRoutingActivities } from './connect-calls';
+import { connectLineSegment } from './line-segment';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
   // Runs begun before these rules decided without them, and their replays must decide the same:
   // they told tasks why they wait at once, and offered to agents with a pending NextStatus.
   const delaysWaitNotices = patched('dispatcher-wait-notice-after');
   const respectsNextStatus = patched('dispatcher-next-status');
+  // Runs begun before line segments matched from the whole line and carried all of it.
+  const boundsTheLine = patched('dispatcher-line-segments');
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
     respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
@@ -55,6 +62,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     ...DEFAULT_DISPATCHER_SETTINGS,
     ...(delaysWaitNotices ? {} : { waitNoticeAfterMs: 0 }),
     ...input.settings,
+    ...(boundsTheLine
+      ? {}
+      : { lineHeadPerClass: Number.MAX_SAFE_INTEGER, carriedLineMaxBytes: Number.MAX_SAFE_INTEGER }),
   };
   const book = input.carried
     ? DispatcherBook.decode(settings, input.carried.book)
@@ -95,8 +105,12 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     // A slot offered to the task is free again.
     roundRequested = true;
   });
-  setHandler(updateTaskSignal, ({ taskId, ...change }) => {
-    roundRequested = book.update(taskId, change) || roundRequested;
+  setHandler(updateTaskSignal, (update) => {
+    roundRequested = book.update(update) || roundRequested;
+  });
+  setHandler(lineSegmentReturnedSignal, ({ segmentId, tasks }) => {
+    book.segmentReturned(segmentId, tasks);
+    roundRequested = true;
   });
   setHandler(settleReservationSignal, ({ reservationId, outcome, contactId }) => {
     book.settle(reservationId, outcome, Date.now(), contactId);
@@ -191,7 +205,33 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ),
       ...outcome.verdicts.map(({ taskId, verdict }) => tellTask(taskId, offerVerdictSignal, verdict)),
       ...outcome.notices.map((notice) => tellTask(notice.taskId, waitNoticeSignal, notice)),
+      ...outcome.segmentsToRequest.map(askForSegment),
     ]);
+  }
+
+  async function askForSegment(segmentId: string): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(segmentId).signal(returnLineSegmentSignal);
+    } catch {
+      const lost = book.segmentLost(segmentId);
+      log.error('A line segment is gone (terminated?): its tasks are no longer in line', { segmentId, lost });
+    }
+  }
+
+  /** The line beyond what the next run's input carries goes to line segments, started before it continues. */
+  async function spillLine(): Promise<void> {
+    const { workflowId, runId } = workflowInfo();
+    const segments = book.spillForContinueAsNew((index) => lineSegmentWorkflowId(workflowId, runId, index));
+    await Promise.all(
+      segments.map(({ ref, tasks }) =>
+        startChild(connectLineSegment, {
+          workflowId: ref.segmentId,
+          args: [{ dispatcherWorkflowId: workflowId, queueId: tasks.strings[tasks.tasks[0]![1]]!, tasks }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `${ref.count} waiting tasks of ${input.instanceId}'s line, from ${new Date(ref.first[1]).toISOString()}`,
+        }),
+      ),
+    );
   }
 
   async function tellTask<T>(taskId: string, signal: SignalDefinition<[T]>, payload: T): Promise<void> {
@@ -232,12 +272,12 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     await dispatchRound();
-    const { line, strings } = book.encode();
-    waitingGauge.set(line.map((task) => [strings[task[1]]!, task[2]] as const));
+    waitingGauge.set(book.waitingCounts());
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
       await condition(allHandlersFinished);
+      if (boundsTheLine) await spillLine();
       await continueAsNew<typeof connectDispatcher>({
         ...input,
         carried: { book: book.encode(), ...counters },
@@ -249,6 +289,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     return {
       instanceId: input.instanceId,
       waitingCount: book.waitingCount,
+      carriedCount: book.carriedCount,
+      lineSegments: book.lineSegmentCount,
       reservationCount: book.reservationCount,
       offersAwaitingAnswer: book.offersAwaitingAnswer,
       watchedQueues: book.queuesToWatch(),

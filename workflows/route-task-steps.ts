@@ -17,7 +17,7 @@ import {
   type Reservation,
   type SettleOutcome,
   settleReservationSignal,
-  type TaskChange,
+  type TaskUpdate,
   updateTaskSignal,
   type WaitingTask,
 } from '../src/shared/dispatcher-contract';
@@ -298,9 +298,10 @@ export function routeTaskSteps(
       for (const reservation of reservations) await settle(reservation, 'declined');
     },
 
-    updateTask(change: TaskChange): Promise<void> {
+    updateTask(update: TaskUpdate): Promise<void> {
+      const { taskId: _taskId, current: _current, ...change } = update;
       return tellDispatcher(
-        () => dispatcher.signal(updateTaskSignal, { taskId, ...change }),
+        () => dispatcher.signal(updateTaskSignal, update),
         `new ${Object.keys(change).join(' and ')}`,
       );
     },

@@ -29,10 +29,21 @@ export interface WaitingTask {
   widenAt: number;
   excludedAgentIds: string[];
   allowedStatuses: string[];
+  /**
+   * Counts the changes the task made while it waited (0 or absent when it joined): a copy of the task
+   * carried in a line segment from before a change is stale.
+   */
+  version?: number;
 }
 
 /** What a waiting task may change about itself while it waits. */
 export type TaskChange = Partial<Pick<WaitingTask, 'priority' | 'preferredAgentIds' | 'widenAt'>>;
+
+/**
+ * A change, with the whole task as it is after it: the dispatcher may hold the task only in a line
+ * segment, out of memory, and then takes this copy instead.
+ */
+export type TaskUpdate = TaskChange & { taskId: string; current?: WaitingTask };
 
 /**
  * Connect's AgentContactState: a contact offered to an agent is CONNECTING until the agent accepts
@@ -185,6 +196,20 @@ export interface DispatcherSettings {
    * and most tasks of a line that moves are assigned before anyone asks why they wait.
    */
   waitNoticeAfterMs: number;
+  /**
+   * Rounds match from at most this many tasks of each line class (a queue with one set of allowed
+   * statuses and excluded agents) that any agent of the queue may take, plus every task still waiting
+   * for its preferred agents: however long the line, a round costs the same. The rest wait behind
+   * them in order.
+   */
+  lineHeadPerClass: number;
+  /**
+   * At continue-as-new, the line beyond what fits in this many bytes of the next run's input goes to
+   * line-segment workflows (each at most `lineSegmentMaxBytes`), asked back in order as the line
+   * moves: no payload nears Temporal's 512 KB warning, however many tasks wait.
+   */
+  carriedLineMaxBytes: number;
+  lineSegmentMaxBytes: number;
   /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
   continueAsNewAfterEvents: number;
   /** With nothing waiting and nothing reserved for this long, the dispatcher ends; the next task restarts it. */
@@ -207,6 +232,9 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   consecutiveMissesToHold: 2,
   maxWaitNoticesPerRound: 20,
   waitNoticeAfterMs: 10_000,
+  lineHeadPerClass: 500,
+  carriedLineMaxBytes: 192 * 1024,
+  lineSegmentMaxBytes: 256 * 1024,
   continueAsNewAfterEvents: 4_000,
   idleShutdownMs: 10 * 60_000,
   routingProfileRefreshMs: 5 * 60_000,
@@ -275,14 +303,55 @@ export interface RoutingProfileQueues {
 /** Agents who missed a task's offer, and until when each is skipped for it. */
 export type MissedOffers = Record<string, number>;
 
-/** [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses, last told]. */
-export type EncodedTask = [string, number, number, number, number, number[], number[], number[], number];
+/**
+ * [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses,
+ * last told (-1: none), version (absent: 0)]; numbers in the other columns index a string table.
+ */
+export type EncodedTask = [
+  string,
+  number,
+  number,
+  number,
+  number,
+  number[],
+  number[],
+  number[],
+  number,
+  number?,
+];
+
+/** Tasks of one line class, in line order, with their own string table. */
+export interface EncodedLineSegment {
+  strings: string[];
+  tasks: EncodedTask[];
+}
+
+/**
+ * A run of the line that waits in a line-segment workflow, out of the dispatcher's memory; `first`
+ * is its first task's place in line order ([priority, enqueuedAt, taskId]).
+ */
+export interface LineSegmentRef {
+  segmentId: string;
+  lineClass: string;
+  count: number;
+  /** [priority, tasks] for each priority among its tasks. */
+  priorities: [number, number][];
+  first: [number, number, string];
+  /** When it was asked back (epoch ms): its tasks are on their way in a lineSegmentReturned signal. */
+  requestedAt?: number;
+}
 
 /** The dispatcher's book in a compact, JSON-safe form: strings interned once, tasks as tuples. */
 export interface EncodedDispatcherBook {
   v: 1;
   line: EncodedTask[];
   reserved: EncodedTask[];
+  /** Tasks behind the head that stayed in memory (absent before line segments existed). */
+  backlog?: EncodedTask[];
+  /** Runs of the line held by line-segment workflows. */
+  segments?: LineSegmentRef[];
+  /** Per task id: copies in line segments below this version are stale (the task changed or left). */
+  staleBelow?: Record<string, number>;
   /** Queue ids, agent ids, statuses and last-told decisions, each stored once. */
   strings: string[];
   reservations: HeldReservation[];
@@ -307,6 +376,10 @@ export const dispatcherStatusSchema = z
   .object({
     instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
     waitingCount: count.describe('Tasks in line, waiting for an agent.'),
+    carriedCount: count
+      .optional()
+      .describe('Of the waiting tasks, those held by line-segment workflows, out of its memory.'),
+    lineSegments: count.optional().describe('Line-segment workflows holding part of its line.'),
     reservationCount: count.describe(
       'Reservations held: agent slots reserved for tasks, offers awaiting an answer included.',
     ),
@@ -331,7 +404,7 @@ export type DispatcherStatus = z.output<typeof dispatcherStatusSchema>;
 // ---- Into the dispatcher ----
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
-export const updateTaskSignal = defineSignal<[TaskChange & { taskId: string }]>('updateTask');
+export const updateTaskSignal = defineSignal<[TaskUpdate]>('updateTask');
 export const settleReservationSignal =
   defineSignal<[{ reservationId: string; outcome: SettleOutcome; contactId?: string }]>('settleReservation');
 /**
@@ -339,6 +412,9 @@ export const settleReservationSignal =
  * a batch of events, wake the dispatcher at once. One signal (one billed action) carries many agents.
  */
 export const agentsChangedSignal = defineSignal<[AgentState[]]>('agentsChanged');
+/** A line segment gives back its tasks, asked by the dispatcher as the line before them moves. */
+export const lineSegmentReturnedSignal =
+  defineSignal<[{ segmentId: string; tasks: EncodedLineSegment }]>('lineSegmentReturned');
 
 // ---- Out of the dispatcher, to a routeTask run ----
 export const slotReservedSignal = defineSignal<[Reservation]>('slotReserved');

@@ -11,6 +11,7 @@ import type {
   OfferVerdict,
   Reservation,
   TaskChange,
+  TaskUpdate,
   WaitingTask,
   WaitNotice,
 } from './dispatcher-contract';
@@ -117,7 +118,7 @@ export interface ReservationTry {
 export interface AppliedUpdate<A> {
   answer: A;
   /** Only while the dispatcher knows the task. */
-  dispatcherChange?: TaskChange;
+  dispatcherChange?: TaskUpdate;
   attributes: SearchAttributeUpdatePair[];
 }
 
@@ -150,6 +151,8 @@ export class RouteTaskState implements AttemptTally {
   private cancelReason: string | undefined;
   private readonly deadlineAt: number | undefined;
   private reservationsTried = 0;
+  /** Changes made while in line (see WaitingTask.version). */
+  private lineVersion = 0;
   private readonly attemptsByActivity: Record<string, number> = {};
   /** Search attributes waiting for the next stage change, by key name. */
   private readonly pendingAttributes = new Map<string, SearchAttributeUpdatePair>();
@@ -538,8 +541,17 @@ export class RouteTaskState implements AttemptTally {
     return REGISTERED_STAGES.has(this.stage.name);
   }
 
-  private ifRegistered(change: TaskChange): TaskChange | undefined {
-    return this.registered ? change : undefined;
+  /** The change, with the whole task as it stands after it (the dispatcher may hold it only in a line segment). */
+  private ifRegistered(change: TaskChange): TaskUpdate | undefined {
+    if (!this.registered) return undefined;
+    this.lineVersion += 1;
+    const { enqueuedAt } = this.stage;
+    if (enqueuedAt === undefined) return { taskId: this.taskId, ...change };
+    return {
+      taskId: this.taskId,
+      ...change,
+      current: { ...this.joinLine(enqueuedAt), version: this.lineVersion },
+    };
   }
 
   /** A task with preferred agents keeps to them for `seconds` from `base`; one without is wide at once. */

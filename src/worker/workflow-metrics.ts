@@ -45,13 +45,9 @@ export class WaitingTasksGauge {
 
   constructor(private readonly instanceId: string) {}
 
-  /** `line`: [queueId, priority] of each waiting task. */
-  set(line: Iterable<readonly [string, number]>): void {
-    const counts = new Map<string, number>();
-    for (const [queueId, priority] of line) {
-      const key = JSON.stringify([queueId, priority]);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
+  /** `waiting`: how many tasks wait, by JSON [queueId, priority]. */
+  set(waiting: ReadonlyMap<string, number>): void {
+    const counts = new Map(waiting);
     for (const key of this.reported.keys()) if (!counts.has(key)) counts.set(key, 0);
     let gauge: ReturnType<typeof metricMeter.createGauge> | undefined;
     for (const [key, count] of counts) {

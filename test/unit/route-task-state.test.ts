@@ -299,13 +299,24 @@ describe('RouteTaskState', () => {
         { preferredAgentIds: ['carol'], widenAfterSeconds: 10 },
         T0 + 5000,
       );
-      assert.deepEqual(after.dispatcherChange, { preferredAgentIds: ['carol'], widenAt: T0 + 15_000 });
+      // With the whole task as it now is: the dispatcher may hold the task only in a line segment.
+      const changed = { preferredAgentIds: ['carol'], widenAt: T0 + 15_000 };
+      assert.deepEqual(after.dispatcherChange, {
+        taskId: task.taskId,
+        ...changed,
+        current: { ...task, ...changed, version: 1 },
+      });
       assert.deepEqual(after.attributes, []);
       assert.deepEqual(state.status().preferredAgentIds, ['carol']);
       assert.equal(state.status().widensAt, new Date(T0 + 15_000).toISOString());
 
       const none = state.setPreferredAgents({ preferredAgentIds: [] }, T0 + 6000);
-      assert.deepEqual(none.dispatcherChange, { preferredAgentIds: [], widenAt: T0 + 6000 });
+      const widened = { preferredAgentIds: [], widenAt: T0 + 6000 };
+      assert.deepEqual(none.dispatcherChange, {
+        taskId: task.taskId,
+        ...widened,
+        current: { ...task, ...widened, version: 2 },
+      });
       assert.equal(state.status().widensAt, undefined);
     });
   });
@@ -476,7 +487,9 @@ describe('RouteTaskState', () => {
 
     it('the dispatcher hears a new priority while it has the task', () => {
       const state = waitingState();
-      assert.deepEqual(state.reprioritize(1).dispatcherChange, { priority: 1 });
+      const { taskId, priority, current } = state.reprioritize(1).dispatcherChange!;
+      assert.deepEqual({ taskId, priority }, { taskId: 'task-1', priority: 1 });
+      assert.deepEqual([current?.priority, current?.version], [1, 1]);
       assert.match(state.details(T0), /priority 1$/m);
     });
   });

@@ -2,7 +2,6 @@ import type {
   AgentState,
   DispatcherSettings,
   EncodedDispatcherBook,
-  EncodedTask,
   HeldReservation,
   MissedOffers,
   OfferOutcome,
@@ -10,31 +9,35 @@ import type {
   Reservation,
   RoutingProfileQueues,
   SettleOutcome,
-  TaskChange,
   TaskExplanation,
+  TaskUpdate,
+  EncodedLineSegment,
   WaitDecision,
   WaitingTask,
   WaitNotice,
 } from '../dispatcher-contract';
+import { type BacklogSettings, LineBacklog, lineClassOf, type NewLineSegment } from './line-backlog';
 import { matchTasksToAgents } from './matching';
 import { reviewDeadline, reviewReservations } from './reservations';
+import { decodeTask, TaskEncoder } from './task-codec';
 import { waitNewsKey } from './wait-reasons';
 import { compareWaitingTasks } from './waiting-order';
 
 /** What the book decides with; the rest of DispatcherSettings is the workflow's. */
-export type BookSettings = Pick<
-  DispatcherSettings,
-  | 'reservationTtlMs'
-  | 'catchUpMs'
-  | 'maxWaitNoticesPerRound'
-  | 'waitNoticeAfterMs'
-  | 'offersPerSecond'
-  | 'offerBurst'
-  | 'offerAnswerTimeoutMs'
-  | 'offerVisibleWithinMs'
-  | 'missedAgentSkipMs'
-  | 'consecutiveMissesToHold'
->;
+export type BookSettings = BacklogSettings &
+  Pick<
+    DispatcherSettings,
+    | 'reservationTtlMs'
+    | 'catchUpMs'
+    | 'maxWaitNoticesPerRound'
+    | 'waitNoticeAfterMs'
+    | 'offersPerSecond'
+    | 'offerBurst'
+    | 'offerAnswerTimeoutMs'
+    | 'offerVisibleWithinMs'
+    | 'missedAgentSkipMs'
+    | 'consecutiveMissesToHold'
+  >;
 
 export interface RoundOutcome {
   reservations: Reservation[];
@@ -43,6 +46,8 @@ export interface RoundOutcome {
   notices: WaitNotice[];
   /** Tasks whose reservation expired unsettled: back in line at their old place. */
   requeued: string[];
+  /** Line segments to ask back: the head of their class is about to reach them. */
+  segmentsToRequest: string[];
   /** When the next round is due for a reason other than new data (widening, a reservation expiring). */
   nextDeadline?: number;
 }
@@ -56,12 +61,14 @@ function noFreeSlot(agent: AgentState): AgentState {
  * workflow feeds it signals, snapshots and the clock, and carries `encode()` across continue-as-new.
  */
 export class DispatcherBook {
+  /** The head of the line: what rounds match from (see LineBacklog for the rest). */
   private readonly line = new Map<string, WaitingTask>();
   /** Tasks holding a reservation: kept whole so a failed or expired one puts them back at their old place. */
   private readonly reserved = new Map<string, WaitingTask>();
   private readonly reservations = new Map<string, HeldReservation>();
   /** The last decision each waiting task was told, so that only changes are sent. */
   private readonly told = new Map<string, string>();
+  private readonly backlog: LineBacklog;
   private lastDecisions = new Map<string, WaitDecision>();
   private agents = new Map<string, AgentState>();
   private snapshotTakenAt: number | undefined;
@@ -78,10 +85,33 @@ export class DispatcherBook {
   /** Agents whose usernames were looked up (found or not) since this run began. */
   private readonly agentsLookedUp = new Set<string>();
 
-  constructor(private readonly settings: BookSettings) {}
+  constructor(private readonly settings: BookSettings) {
+    this.backlog = new LineBacklog(settings, this.told);
+  }
 
+  /** Every waiting task: the head, the backlog in memory, and what line segments hold. */
   get waitingCount(): number {
-    return this.line.size;
+    return this.line.size + this.backlog.size + this.backlog.carriedCount;
+  }
+
+  /** Waiting tasks held by line segments, out of memory. */
+  get carriedCount(): number {
+    return this.backlog.carriedCount;
+  }
+
+  get lineSegmentCount(): number {
+    return this.backlog.segmentCount;
+  }
+
+  /** How many tasks wait, by JSON [queueId, priority]. */
+  waitingCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const task of this.line.values()) {
+      const key = JSON.stringify([task.queueId, task.priority]);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    this.backlog.countInto(counts);
+    return counts;
   }
 
   get reservationCount(): number {
@@ -102,7 +132,7 @@ export class DispatcherBook {
   /** Queues with waiting tasks or offers awaiting an answer: the only ones worth polling. */
   queuesToWatch(): string[] {
     const tasks = [...this.line.values(), ...this.reserved.values()];
-    return [...new Set(tasks.map((task) => task.queueId))].sort();
+    return [...new Set([...tasks.map((task) => task.queueId), ...this.backlog.queues()])].sort();
   }
 
   /** Routing profiles seen on agents whose queues are not known yet. */
@@ -150,11 +180,14 @@ export class DispatcherBook {
   /** Adds a task, or refreshes it when it registers again (a retried registration is harmless). */
   enqueue(task: WaitingTask): void {
     if (this.reserved.has(task.taskId)) return;
-    const known = this.line.get(task.taskId);
+    const known = this.line.get(task.taskId) ?? this.backlog.remove(task.taskId);
     this.line.set(task.taskId, known ? { ...task, enqueuedAt: known.enqueuedAt } : task);
   }
 
   leave(taskId: string): void {
+    if (!this.line.has(taskId) && !this.reserved.has(taskId) && !this.backlog.remove(taskId)) {
+      this.backlog.markStale(taskId, Number.MAX_SAFE_INTEGER);
+    }
     this.line.delete(taskId);
     this.reserved.delete(taskId);
     this.told.delete(taskId);
@@ -165,11 +198,35 @@ export class DispatcherBook {
     }
   }
 
-  update(taskId: string, change: TaskChange): boolean {
-    const task = this.line.get(taskId);
-    if (!task) return false;
-    this.line.set(taskId, { ...task, ...change });
+  /**
+   * A waiting task changed. One the book does not hold may wait in a line segment: its new copy
+   * (`current`) takes its place, and the carried one is stale.
+   */
+  update({ taskId, current, ...change }: TaskUpdate): boolean {
+    const task = this.line.get(taskId) ?? this.backlog.remove(taskId);
+    if (task) {
+      // Back to the head: the next round's balance puts it where its new place is.
+      this.line.set(taskId, { ...task, ...change, ...(current ? { version: current.version } : {}) });
+      return true;
+    }
+    if (!current || this.reserved.has(taskId) || this.backlog.segmentCount === 0) return false;
+    this.backlog.markStale(taskId, current.version ?? 0);
+    this.line.set(taskId, current);
     return true;
+  }
+
+  /** A line segment's tasks are back in memory. */
+  segmentReturned(segmentId: string, tasks: EncodedLineSegment): void {
+    this.backlog.segmentReturned(
+      segmentId,
+      tasks,
+      (taskId) => this.line.has(taskId) || this.reserved.has(taskId),
+    );
+  }
+
+  /** A line segment's workflow is gone: how many tasks were lost with it (0 when none was known). */
+  segmentLost(segmentId: string): number {
+    return this.backlog.segmentLost(segmentId)?.count ?? 0;
   }
 
   /** The task reports how its reservation went (see SettleOutcome). */
@@ -237,6 +294,7 @@ export class DispatcherBook {
       if (this.backInLine(expired.taskId)) requeued.push(expired.taskId);
     }
 
+    const segmentsToRequest = this.backlog.balance(this.line, now);
     const matching = matchTasksToAgents({
       tasks: [...this.line.values()].map((task) => this.withSkips(task, now)),
       agents: [...this.agents.values()].map((agent) =>
@@ -285,6 +343,7 @@ export class DispatcherBook {
       verdicts,
       notices,
       requeued,
+      segmentsToRequest,
       nextDeadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
     };
   }
@@ -394,62 +453,71 @@ export class DispatcherBook {
       const news = waitNewsKey(decision.reason);
       if (this.told.get(taskId) === news) continue;
       this.told.set(taskId, news);
-      notices.push({ taskId, decision, position, waitingCount: waiting.size });
+      notices.push({ taskId, decision, position, waitingCount: this.waitingCount });
     }
     return notices;
   }
 
   /** Where a task stands now: for the dispatcher's `explainTask` query. */
   explain(taskId: string): TaskExplanation {
-    const task = this.line.get(taskId);
-    if (!task)
-      return {
-        taskId,
-        state: this.reserved.has(taskId) ? 'reserved' : 'unknown',
-        waitingCount: this.line.size,
-      };
+    const waitingCount = this.waitingCount;
+    const task = this.line.get(taskId) ?? this.backlog.get(taskId);
+    if (!task) return { taskId, state: this.reserved.has(taskId) ? 'reserved' : 'unknown', waitingCount };
+    // Tasks in line segments all come after the ones in memory of their class; their count is not
+    // known per place, so the position counts the tasks in memory ahead.
     let ahead = 0;
-    for (const other of this.line.values()) if (compareWaitingTasks(other, task) < 0) ahead += 1;
+    for (const other of [...this.line.values(), ...this.backlog.tasks()])
+      if (compareWaitingTasks(other, task) < 0) ahead += 1;
     return {
       taskId,
       state: 'waiting',
       position: ahead + 1,
-      waitingCount: this.line.size,
+      waitingCount,
       decision: this.lastDecisions.get(taskId),
     };
   }
 
-  /** A compact, JSON-safe form: strings interned once, tasks as tuples (10,000 tasks stay far below 2 MB). */
-  encode(): EncodedDispatcherBook {
-    const strings: string[] = [];
-    const index = new Map<string, number>();
-    const intern = (value: string): number => {
-      let id = index.get(value);
-      if (id === undefined) {
-        id = strings.push(value) - 1;
-        index.set(value, id);
+  /**
+   * Before continuing as new: what would not fit in `carriedLineMaxBytes` of the next run's input
+   * (the backlog, and the back of the head of the largest classes if need be) goes into new line
+   * segments, which the caller starts before it continues.
+   */
+  spillForContinueAsNew(segmentIdFor: (index: number) => string): NewLineSegment[] {
+    let created = 0;
+    const nextSegmentId = () => segmentIdFor(created++);
+    const segments = this.backlog.spill(nextSegmentId);
+    const inlineBytes = () => JSON.stringify(this.encode()).length;
+    while (this.line.size > 0 && inlineBytes() > this.settings.carriedLineMaxBytes) {
+      const byClass = new Map<string, WaitingTask[]>();
+      for (const task of this.line.values()) {
+        const key = lineClassOf(task);
+        const tasks = byClass.get(key);
+        if (tasks) tasks.push(task);
+        else byClass.set(key, [task]);
       }
-      return id;
-    };
-    const encodeTask = (task: WaitingTask): EncodedTask => {
-      const told = this.told.get(task.taskId);
-      return [
-        task.taskId,
-        intern(task.queueId),
-        task.priority,
-        task.enqueuedAt,
-        task.widenAt - task.enqueuedAt,
-        task.preferredAgentIds.map(intern),
-        task.excludedAgentIds.map(intern),
-        task.allowedStatuses.map(intern),
-        told === undefined ? -1 : intern(told),
-      ];
-    };
+      const largest = [...byClass.values()].reduce((a, b) => (b.length > a.length ? b : a));
+      largest.sort(compareWaitingTasks);
+      for (const task of largest.slice(Math.floor(largest.length / 2))) {
+        this.line.delete(task.taskId);
+        this.backlog.add(task);
+      }
+    }
+    return [...segments, ...this.backlog.spill(nextSegmentId)];
+  }
+
+  /** A compact, JSON-safe form: strings interned once, tasks as tuples (see `spillForContinueAsNew`). */
+  encode(): EncodedDispatcherBook {
+    const encoder = new TaskEncoder();
+    const encodeAll = (tasks: Iterable<WaitingTask>) =>
+      [...tasks].map((task) => encoder.encode(task, this.told.get(task.taskId)));
     return {
       v: 1,
-      line: [...this.line.values()].map(encodeTask),
-      reserved: [...this.reserved.values()].map(encodeTask),
-      strings,
+      line: encodeAll(this.line.values()),
+      reserved: encodeAll(this.reserved.values()),
+      backlog: encodeAll(this.backlog.tasks()),
+      segments: this.backlog.segmentRefs(),
+      staleBelow: this.backlog.staleCopies(),
+      strings: encoder.strings,
       reservations: [...this.reservations.values()],
       queuesByRoutingProfile: this.queuesByRoutingProfile,
       reservationCounter: this.reservationCounter,
@@ -462,23 +530,17 @@ export class DispatcherBook {
 
   static decode(settings: BookSettings, encoded: EncodedDispatcherBook): DispatcherBook {
     const book = new DispatcherBook(settings);
-    const str = (id: number) => encoded.strings[id];
-    const decodeInto = (target: Map<string, WaitingTask>, tuple: EncodedTask) => {
-      const [taskId, queue, priority, enqueuedAt, widenDelay, preferred, excluded, statuses, told] = tuple;
-      target.set(taskId, {
-        taskId,
-        queueId: str(queue),
-        priority,
-        enqueuedAt,
-        widenAt: enqueuedAt + widenDelay,
-        preferredAgentIds: preferred.map(str),
-        excludedAgentIds: excluded.map(str),
-        allowedStatuses: statuses.map(str),
-      });
-      if (told >= 0) book.told.set(taskId, str(told));
+    const decodeAll = (tuples: EncodedDispatcherBook['line'], into: (task: WaitingTask) => void) => {
+      for (const tuple of tuples) {
+        const { task, told } = decodeTask(encoded.strings, tuple);
+        into(task);
+        if (told !== undefined) book.told.set(task.taskId, told);
+      }
     };
-    for (const tuple of encoded.line) decodeInto(book.line, tuple);
-    for (const tuple of encoded.reserved) decodeInto(book.reserved, tuple);
+    decodeAll(encoded.line, (task) => book.line.set(task.taskId, task));
+    decodeAll(encoded.reserved, (task) => book.reserved.set(task.taskId, task));
+    decodeAll(encoded.backlog ?? [], (task) => book.backlog.add(task));
+    book.backlog.restore(encoded.segments ?? [], encoded.staleBelow ?? {});
     for (const reservation of encoded.reservations)
       book.reservations.set(reservation.reservationId, reservation);
     book.queuesByRoutingProfile = encoded.queuesByRoutingProfile;

@@ -20,6 +20,9 @@ const SETTINGS: BookSettings = {
   offerVisibleWithinMs: 5_000,
   missedAgentSkipMs: 30_000,
   consecutiveMissesToHold: 2,
+  lineHeadPerClass: 500,
+  carriedLineMaxBytes: 192 * 1024,
+  lineSegmentMaxBytes: 256 * 1024,
 };
 const T0 = 10_000_000;
 
