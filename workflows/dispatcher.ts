@@ -221,7 +221,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   /** The line beyond what the next run's input carries goes to line segments, started before it continues. */
   async function spillLine(): Promise<void> {
     const { workflowId, runId } = workflowInfo();
-    const segments = book.spillForContinueAsNew((index) => lineSegmentWorkflowId(workflowId, runId, index));
+    const segments = book.spillForContinueAsNew(Date.now(), (index) =>
+      lineSegmentWorkflowId(workflowId, runId, index),
+    );
     await Promise.all(
       segments.map(({ ref, tasks }) =>
         startChild(connectLineSegment, {

@@ -16,7 +16,7 @@ import type {
   WaitingTask,
   WaitNotice,
 } from '../dispatcher-contract';
-import { type BacklogSettings, LineBacklog, lineClassOf, type NewLineSegment } from './line-backlog';
+import { type BacklogSettings, LineBacklog, type NewLineSegment } from './line-backlog';
 import { matchTasksToAgents } from './matching';
 import { reviewDeadline, reviewReservations } from './reservations';
 import { decodeTask, TaskEncoder } from './task-codec';
@@ -478,35 +478,27 @@ export class DispatcherBook {
   }
 
   /**
-   * Before continuing as new: what would not fit in `carriedLineMaxBytes` of the next run's input
-   * (the backlog, and the back of the head of the largest classes if need be) goes into new line
-   * segments, which the caller starts before it continues.
+   * Before continuing as new: per class, the first two heads' worth of tasks stay in the book (so
+   * that the next run needs no segment back before its head moves), fewer if they would not fit in
+   * `carriedLineMaxBytes` of the next run's input; the rest go into new line segments, which the
+   * caller starts before it continues.
    */
-  spillForContinueAsNew(segmentIdFor: (index: number) => string): NewLineSegment[] {
-    let created = 0;
-    const nextSegmentId = () => segmentIdFor(created++);
-    const segments = this.backlog.spill(nextSegmentId);
-    const inlineBytes = () => JSON.stringify(this.encode()).length;
-    while (this.line.size > 0 && inlineBytes() > this.settings.carriedLineMaxBytes) {
-      const byClass = new Map<string, WaitingTask[]>();
-      for (const task of this.line.values()) {
-        const key = lineClassOf(task);
-        const tasks = byClass.get(key);
-        if (tasks) tasks.push(task);
-        else byClass.set(key, [task]);
-      }
-      const largest = [...byClass.values()].reduce((a, b) => (b.length > a.length ? b : a));
-      largest.sort(compareWaitingTasks);
-      for (const task of largest.slice(Math.floor(largest.length / 2))) {
-        this.line.delete(task.taskId);
-        this.backlog.add(task);
-      }
+  spillForContinueAsNew(now: number, segmentIdFor: (index: number) => string): NewLineSegment[] {
+    const inlineBytes = () => JSON.stringify(this.encodeWith([])).length;
+    for (let headSize = 2 * this.settings.lineHeadPerClass; ; headSize = Math.floor(headSize / 2)) {
+      this.backlog.balance(this.line, now, { headSize, ask: false });
+      if (headSize === 0 || inlineBytes() <= this.settings.carriedLineMaxBytes) break;
     }
-    return [...segments, ...this.backlog.spill(nextSegmentId)];
+    let created = 0;
+    return this.backlog.spill(() => segmentIdFor(created++));
   }
 
   /** A compact, JSON-safe form: strings interned once, tasks as tuples (see `spillForContinueAsNew`). */
   encode(): EncodedDispatcherBook {
+    return this.encodeWith(this.backlog.tasks());
+  }
+
+  private encodeWith(backlog: Iterable<WaitingTask>): EncodedDispatcherBook {
     const encoder = new TaskEncoder();
     const encodeAll = (tasks: Iterable<WaitingTask>) =>
       [...tasks].map((task) => encoder.encode(task, this.told.get(task.taskId)));
@@ -514,7 +506,7 @@ export class DispatcherBook {
       v: 1,
       line: encodeAll(this.line.values()),
       reserved: encodeAll(this.reserved.values()),
-      backlog: encodeAll(this.backlog.tasks()),
+      backlog: encodeAll(backlog),
       segments: this.backlog.segmentRefs(),
       staleBelow: this.backlog.staleCopies(),
       strings: encoder.strings,

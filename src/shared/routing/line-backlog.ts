@@ -191,10 +191,14 @@ export class LineBacklog {
    * Moves tasks between the head and the backlog so that, per class, the head holds the first
    * `lineHeadPerClass` tasks any agent of the queue may take, none of them behind a segment's first
    * task. Returns the segments to ask back now: a class's first segment as soon as fewer than two
-   * heads' worth of tasks are left before it, so that it is back before they are gone.
+   * heads' worth of tasks are left before it, so that it is back before they are gone. `headSize`
+   * other than the setting: see DispatcherBook.spillForContinueAsNew; `ask` false asks for nothing.
    */
-  balance(head: Map<string, WaitingTask>, now: number): string[] {
-    const { lineHeadPerClass: headSize } = this.settings;
+  balance(
+    head: Map<string, WaitingTask>,
+    now: number,
+    { headSize = this.settings.lineHeadPerClass, ask = true } = {},
+  ): string[] {
     const wideByClass = new Map<string, WaitingTask[]>();
     for (const task of head.values()) {
       if (waitsForPreferredAgents(task, now)) continue;
@@ -236,7 +240,11 @@ export class LineBacklog {
       const lineClassNow = this.classFor(key);
       lineClassNow.backlog = mergeSorted(backlog, leaving);
       const first = segments[0];
-      if (first && (first.requestedAt === undefined || now - first.requestedAt >= SEGMENT_ASK_AGAIN_MS)) {
+      if (
+        ask &&
+        first &&
+        (first.requestedAt === undefined || now - first.requestedAt >= SEGMENT_ASK_AGAIN_MS)
+      ) {
         const left = fromHead + fromBacklog + (limit ? placeOf(lineClassNow.backlog, limit) : 0);
         if (left < 2 * headSize || first.requestedAt !== undefined) {
           first.requestedAt = now;

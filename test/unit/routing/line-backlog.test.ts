@@ -60,7 +60,7 @@ function continueAsNew(
   segments: Map<string, EncodedLineSegment>,
   run: number,
 ): DispatcherBook {
-  for (const { ref, tasks } of book.spillForContinueAsNew((i) => `seg/${run}/${i}`))
+  for (const { ref, tasks } of book.spillForContinueAsNew(T0, (i) => `seg/${run}/${i}`))
     segments.set(ref.segmentId, tasks);
   const encoded = JSON.parse(JSON.stringify(book.encode())) as EncodedDispatcherBook;
   return DispatcherBook.decode(SETTINGS, encoded);
@@ -229,6 +229,9 @@ describe('the line behind its head (line backlog and line segments)', () => {
     for (const t of manyTasks(40)) book.enqueue(t);
     offer(book, 0, T0);
     book = continueAsNew(book, segments, 1);
+    // A continued run keeps two heads' worth: the segment after them is asked back once the head moves.
+    assert.deepEqual(offer(book, 0, T0 + 500).ask, []);
+    assert.deepEqual(offer(book, 4, T0 + 900).ask, []);
     const firstAsk = offer(book, 0, T0 + 1_000).ask;
     assert.equal(firstAsk.length, 1);
     assert.deepEqual(offer(book, 0, T0 + 30_000).ask, []);
