@@ -72,7 +72,7 @@ export function routeTaskSteps(
   request: RouteTaskRequest,
   taskId: string,
   tally: AttemptTally,
-  { joinLineBySignal }: { joinLineBySignal: boolean },
+  { joinLineBySignal, trustsWatchedOffers }: { joinLineBySignal: boolean; trustsWatchedOffers: boolean },
 ) {
   const { instanceId, queueId, contact, errorPolicy } = request;
   const activities = proxyRoutingActivities(workflowInfo().taskQueue, {
@@ -184,7 +184,9 @@ export function routeTaskSteps(
         ),
       );
       const outcome = associated.resolvedBy === 'describeContact' ? 'accepted' : 'offered';
-      await settle(reservation, outcome, existing.contactId);
+      // A signal saved: the dispatcher sees the offer on the agent in its next poll.
+      const watched = trustsWatchedOffers && reservation.watchedContactId === existing.contactId;
+      if (!(outcome === 'offered' && watched)) await settle(reservation, outcome, existing.contactId);
       return { outcome, contact: existing };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;

@@ -50,6 +50,8 @@ import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
+/** No `offered` settle for a reservation whose contact the dispatcher watches for itself. */
+const WATCHED_OFFERS_PATCH = 'route-task-watched-offers';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -86,7 +88,10 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     typedSearchAttributes,
     fewerActions,
   );
-  const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal: fewerActions });
+  const steps = routeTaskSteps(parsed.request, workflowId, state, {
+    joinLineBySignal: fewerActions,
+    trustsWatchedOffers: patched(WATCHED_OFFERS_PATCH),
+  });
 
   /** Shows the state: search attributes when the stage changed, and the current details. */
   function publish(): void {

@@ -31,7 +31,8 @@ export class TaskEncoder {
       task.allowedStatuses.map(intern),
       told === undefined ? -1 : intern(told),
     ];
-    if (task.version) tuple.push(task.version);
+    if (task.version || task.contactId !== undefined) tuple.push(task.version ?? 0);
+    if (task.contactId !== undefined) tuple.push(task.contactId);
     return tuple;
   }
 }
@@ -40,8 +41,19 @@ export function decodeTask(
   strings: readonly string[],
   tuple: EncodedTask,
 ): { task: WaitingTask; told: string | undefined } {
-  const [taskId, queue, priority, enqueuedAt, widenDelay, preferred, excluded, statuses, told, version] =
-    tuple;
+  const [
+    taskId,
+    queue,
+    priority,
+    enqueuedAt,
+    widenDelay,
+    preferred,
+    excluded,
+    statuses,
+    told,
+    version,
+    contactId,
+  ] = tuple;
   const str = (id: number) => strings[id]!;
   return {
     task: {
@@ -54,6 +66,7 @@ export function decodeTask(
       excludedAgentIds: excluded.map(str),
       allowedStatuses: statuses.map(str),
       ...(version ? { version } : {}),
+      ...(contactId === undefined ? {} : { contactId }),
     },
     told: told >= 0 ? str(told) : undefined,
   };
