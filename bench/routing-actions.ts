@@ -22,6 +22,7 @@
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import type { DispatcherInput } from '../src/shared/dispatcher-contract';
 import type { RouteTaskResult } from '../src/shared/route-task-contract';
 import {
   BILLING_QUEUE,
@@ -190,9 +191,24 @@ export interface DispatcherRun {
   events: HistoryEvent[];
   /** Size of the run's input (the carried book after continue-as-new), in bytes of JSON. */
   inputBytes: number;
-  /** Tasks in line and on offer carried into this run. */
+  /** Tasks carried in the run's input: in line, reserved, and behind the head. */
   carriedTasks: number;
+  /** The largest single payload anywhere in the run's history (input, signals, results), in bytes. */
+  largestPayloadBytes: number;
   startedAtMs: number;
+}
+
+/** The largest `data` of any payload in `value` (a history event), found by walking it. */
+export function largestPayloadBytes(value: unknown, depth = 0): number {
+  if (value === null || typeof value !== 'object' || depth > 12) return 0;
+  if (value instanceof Uint8Array) return 0;
+  let largest = 0;
+  const payloads = (value as { payloads?: { data?: Uint8Array | null }[] | null }).payloads;
+  if (Array.isArray(payloads))
+    for (const payload of payloads) largest = Math.max(largest, payload?.data?.length ?? 0);
+  for (const child of Object.values(value))
+    largest = Math.max(largest, largestPayloadBytes(child, depth + 1));
+  return largest;
 }
 
 /** Every run of a workflow id, oldest first, by walking back from the latest run (at most `maxRuns`). */
@@ -210,15 +226,15 @@ export async function dispatcherRuns(
     const data = started?.input?.payloads?.[0]?.data;
     let carriedTasks = 0;
     if (data) {
-      const input = JSON.parse(Buffer.from(data).toString('utf8')) as {
-        carried?: { book?: { line?: unknown[]; offered?: unknown[] } };
-      };
-      carriedTasks = (input.carried?.book?.line?.length ?? 0) + (input.carried?.book?.offered?.length ?? 0);
+      const { carried } = JSON.parse(Buffer.from(data).toString('utf8')) as DispatcherInput;
+      const book = carried?.book;
+      carriedTasks = (book?.line.length ?? 0) + (book?.reserved.length ?? 0) + (book?.backlog?.length ?? 0);
     }
     runs.unshift({
       events,
       inputBytes: data?.length ?? 0,
       carriedTasks,
+      largestPayloadBytes: Math.max(0, ...events.map((event) => largestPayloadBytes(event))),
       startedAtMs: tsToMs(events[0]?.eventTime),
     });
     runId = started?.continuedExecutionRunId || undefined;

@@ -15,7 +15,14 @@ import { temporal } from '@temporalio/proto';
 import type { Ledger } from '../src/dev/emulator';
 import { DEFAULT_DISPATCHER_SETTINGS } from '../src/shared/dispatcher-contract';
 import type { DispatcherStatus } from '../src/shared/dispatcher-contract';
-import { addCounts, countActions, type DispatcherRun, dispatcherRuns, emptyCount } from './routing-actions';
+import {
+  addCounts,
+  countActions,
+  type DispatcherRun,
+  dispatcherRuns,
+  emptyCount,
+  largestPayloadBytes,
+} from './routing-actions';
 import {
   BILLING_QUEUE,
   type BenchServer,
@@ -67,6 +74,10 @@ interface DispatcherHealth {
   largestRunSignals: number;
   /** Workflow task scheduled → started (waiting in the sticky or the normal task queue). */
   workflowTaskQueuedMs: Summary;
+  /** Workflow task started → completed: the worker's time on it. */
+  workflowTaskRunMs: Summary;
+  /** The largest single payload in any run's history. */
+  largestPayloadBytes: number;
   workflowTaskFailures: Record<string, number>;
   workflowTaskTimeouts: number;
   latestBook?: { bytes: number; tasks: number };
@@ -105,6 +116,27 @@ interface BudgetResult {
   maxCachedWorkflows: number;
   ledgerErrors: Ledger['errors'];
   queryTimeouts: number;
+  lineSegments: LineSegmentFigures;
+}
+
+interface LineSegmentFigures {
+  started: number;
+  running: number;
+  /** The largest segment's input (its tasks), in bytes. */
+  largestInputBytes: number;
+}
+
+/** The line segments a dispatcher started (visibility, then each one's first event). */
+async function lineSegmentFigures(server: BenchServer, dispatcherId: string): Promise<LineSegmentFigures> {
+  const figures: LineSegmentFigures = { started: 0, running: 0, largestInputBytes: 0 };
+  for await (const run of server.client.workflow.list({ query: `WorkflowType = 'connectLineSegment'` })) {
+    if (!run.workflowId.startsWith(`${dispatcherId}/line/`)) continue;
+    figures.started += 1;
+    if (run.status.name === 'RUNNING') figures.running += 1;
+    const history = await server.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    figures.largestInputBytes = Math.max(figures.largestInputBytes, largestPayloadBytes(history.events?.[0]));
+  }
+  return figures;
 }
 
 const delta = (after: number | undefined, before: number | undefined) => (after ?? 0) - (before ?? 0);
@@ -149,17 +181,24 @@ function pollCycle(runs: readonly DispatcherRun[], fromMs: number, toMs: number)
 
 function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
   const queued: number[] = [];
+  const ran: number[] = [];
   const failures: Record<string, number> = {};
   let timeouts = 0;
   for (const { events } of runs) {
     const scheduledAt = new Map<string, number>();
+    const startedAt = new Map<string, number>();
     for (const event of events) {
       const at = tsToMs(event.eventTime);
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
         scheduledAt.set(String(event.eventId), at);
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+        startedAt.set(String(event.eventId), at);
       const startedFor = event.workflowTaskStartedEventAttributes?.scheduledEventId;
       const scheduled = startedFor == null ? undefined : scheduledAt.get(String(startedFor));
       if (scheduled !== undefined) queued.push(at - scheduled);
+      const completedFor = event.workflowTaskCompletedEventAttributes?.startedEventId;
+      const started = completedFor == null ? undefined : startedAt.get(String(completedFor));
+      if (started !== undefined) ran.push(at - started);
       const failed = event.workflowTaskFailedEventAttributes;
       if (failed) {
         const cause =
@@ -180,6 +219,8 @@ function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
     largestRunEvents: Math.max(0, ...runs.map((run) => run.events.length)),
     largestRunSignals: Math.max(0, ...runs.map(signals)),
     workflowTaskQueuedMs: summarize(queued),
+    workflowTaskRunMs: summarize(ran),
+    largestPayloadBytes: Math.max(0, ...runs.map((run) => run.largestPayloadBytes)),
     workflowTaskFailures: failures,
     workflowTaskTimeouts: timeouts,
     latestBook: latest && { bytes: latest.inputBytes, tasks: latest.carriedTasks },
@@ -292,6 +333,7 @@ async function measure(
           : await deployment.worker.stats().catch(() => undefined),
         ledgerErrors: ledgerAtFill.errors,
         queryTimeouts: deployment.queryTimeouts(),
+        lineSegments: await lineSegmentFigures(server, deployment.dispatcherId),
       };
     }
 
@@ -335,6 +377,7 @@ async function measure(
       worker,
       ledgerErrors: ledgerAfter.errors,
       queryTimeouts: deployment.queryTimeouts(),
+      lineSegments: await lineSegmentFigures(server, deployment.dispatcherId),
     };
   } finally {
     await deployment.stop();
@@ -477,6 +520,8 @@ export async function runPollingBudgetScenario(
         'runs',
         'largest run: events / signals',
         'workflow task queued p50 / max',
+        'workflow task run p50 / p99 / max',
+        'largest payload',
         'workflow task failures',
         'timeouts',
       ],
@@ -485,6 +530,8 @@ export async function runPollingBudgetScenario(
         fmt(r.health.runs),
         `${fmt(r.health.largestRunEvents)} / ${fmt(r.health.largestRunSignals)}`,
         range(r.health.workflowTaskQueuedMs),
+        `${fmt(r.health.workflowTaskRunMs.p50)} / ${fmt(r.health.workflowTaskRunMs.p99)} / ${fmt(r.health.workflowTaskRunMs.max)} ms`,
+        `${fmt(r.health.largestPayloadBytes / 1024)} KiB`,
         Object.entries(r.health.workflowTaskFailures)
           .map(([cause, n]) => `${cause} ${n}`)
           .join(', ') || 'none',
@@ -496,7 +543,8 @@ export async function runPollingBudgetScenario(
       "(in brackets: right after it started). heapUsed is the main thread's V8 heap (activities, clients); " +
       'workflows run in a worker thread with a V8 heap of its own, which only rss includes. V8 old-space limit: ' +
       `${options.heapLimitMb === undefined ? "Node's default" : `${fmt(options.heapLimitMb)} MiB`} (V8 collects ` +
-      'lazily below it). Book: the JSON input carried across continue-as-new (latest and largest run input).',
+      'lazily below it). Book: the JSON input carried across continue-as-new (latest and largest run input); ' +
+      'the rest of the line waits in line-segment workflows (started, still running, largest input).',
     '',
     formatTable(
       [
@@ -508,6 +556,7 @@ export async function runPollingBudgetScenario(
         'maxCachedWorkflows',
         'latest carried book',
         'largest carried book',
+        'line segments: started (running) / largest',
       ],
       results.map((r) => [
         fmt(r.waiting),
@@ -518,6 +567,7 @@ export async function runPollingBudgetScenario(
         fmt(r.maxCachedWorkflows),
         book(r.health.latestBook),
         book(r.health.largestBook),
+        `${fmt(r.lineSegments.started)} (${fmt(r.lineSegments.running)}) / ${fmt(r.lineSegments.largestInputBytes / 1024)} KiB`,
       ]),
     ),
     '',
