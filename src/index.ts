@@ -47,7 +47,7 @@ export {
 
 // ---- Workflows: their types here (for typed handles); the code is `connect-task-router/workflows` ----
 
-export type { bulkCreateTasks, connectDispatcher, routeTask } from '../workflows';
+export type { bulkCreateTasks, connectDispatcher, connectLineSegment, routeTask } from '../workflows';
 
 // ---- Task queues and Connect call lanes ----
 
