@@ -244,7 +244,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   maxWaitNoticesPerRound: 20,
   waitNoticeAfterMs: 10_000,
   lineHeadPerClass: 500,
-  carriedLineMaxBytes: 192 * 1024,
+  carriedLineMaxBytes: 320 * 1024,
   lineSegmentMaxBytes: 256 * 1024,
   continueAsNewAfterEvents: 4_000,
   idleShutdownMs: 10 * 60_000,
