@@ -533,7 +533,7 @@ async function sampleCapacity(
 }
 
 /** Items per second between the 10th and the 90th percentile of sorted times (ms). */
-function steadyRate(timesMs: readonly number[]): number {
+export function steadyRate(timesMs: readonly number[]): number {
   const sorted = [...timesMs].sort((a, b) => a - b);
   if (sorted.length < 10) return NaN;
   const from = Math.floor(sorted.length * 0.1);
@@ -639,7 +639,7 @@ async function measureRate(
 }
 
 /** `{a: 1, b: 2}` → `"a 1, b 2"`. */
-function counts(byName: Partial<Record<string, number>>): string {
+export function counts(byName: Partial<Record<string, number>>): string {
   return Object.entries(byName)
     .map(([name, n]) => `${name} ${n ?? 0}`)
     .join(', ');

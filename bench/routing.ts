@@ -7,25 +7,28 @@
  *   npm run bench:routing -- --scenario latency --rounds 40 --latency-modes poll,push
  *   npm run bench:routing -- --scenario actions --tasks 200 --actions-modes poll,push
  *   npm run bench:routing -- --scenario offers --miss-rates 0,0.1,0.3 --offer-tasks 60 --rate-tasks 100
+ *   npm run bench:routing -- --scenario free-at-once --free-agents 500 --free-waiting 2000 --free-associate-rate 50
  *
  * Scenarios: polling-budget (GetCurrentUserData/s while N tasks wait, time to get N in line,
  * continue-as-new count, worker memory, carried book size), latency (agent Available →
  * AssociateContactWithUser, polling only and with push), actions (Temporal Cloud billable actions
  * per routed task), offers (offer → acceptance and miss → next offer as the package sees them, Connect
  * calls and Temporal actions per routed task by miss rate, tasks routed per second at Connect's default
- * quotas). Every loop is bounded in count and time.
+ * quotas), free-at-once (how fast the dispatcher hands out slots when many agents become Available
+ * together, at a raised associate rate). Every loop is bounded in count and time.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from '../src/cli/options';
 import { DEFAULT_COALESCE_MS } from '../src/push/agent-event-forwarder';
 import { runActionsScenario } from './routing-actions';
+import { runFreeAtOnceScenario } from './routing-free-at-once';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
 import { runOffersScenario } from './routing-offers';
 import { runPollingBudgetScenario } from './routing-polling-budget';
 import { maxCachedWorkflowsOption, startBenchDevServer, workerHeapOption } from './routing-stack';
 import { seconds } from './stats';
 
-const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers'] as const;
+const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers', 'free-at-once'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function listOf<T>(name: string, parseItem: (item: string) => T) {
@@ -79,10 +82,14 @@ interface BenchOptions {
   offerTasks: number;
   offerTimeout: number;
   rateTasks: number;
+  freeAgents: number;
+  freeWaiting: number;
+  freeAssociateRate: number;
+  freeTimeLimit: number;
 }
 
 function parseOptions(): BenchOptions {
-  return new Command('bench:routing')
+  const command = new Command('bench:routing')
     .description('Routing benchmark: Temporal dev server + Connect emulator, figures as Markdown.')
     .option(
       '--scenario <list>',
@@ -104,12 +111,12 @@ function parseOptions(): BenchOptions {
     )
     .option(
       '--fill-timeout <s>',
-      'polling-budget: give up getting N tasks in line after this many seconds',
+      'polling-budget, free-at-once: give up getting N tasks in line after this many seconds',
       integerOption('--fill-timeout', 10, 3_600),
       1_200,
     )
-    .addOption(maxCachedWorkflowsOption('polling-budget: '))
-    .addOption(workerHeapOption('polling-budget: '))
+    .addOption(maxCachedWorkflowsOption('polling-budget, free-at-once: '))
+    .addOption(workerHeapOption('polling-budget, free-at-once: '))
     .option(
       '--start-rate <r>',
       'polling-budget: at most r routeTask starts per second (0: no limit)',
@@ -172,8 +179,39 @@ function parseOptions(): BenchOptions {
       integerOption('--rate-tasks', 10, 2_000),
       100,
     )
-    .parse()
-    .opts<BenchOptions>();
+    .option(
+      '--free-agents <n>',
+      'free-at-once: agents (one TASK slot each) set Available at once',
+      integerOption('--free-agents', 1, 5_000),
+      500,
+    )
+    .option(
+      '--free-waiting <n>',
+      'free-at-once: routeTask runs waiting when they become Available (at least --free-agents)',
+      integerOption('--free-waiting', 1, 20_000),
+      2_000,
+    )
+    .option(
+      '--free-associate-rate <r>',
+      "free-at-once: Connect's per-contact quotas (emulator and worker lanes) and the dispatcher's offersPerSecond",
+      integerOption('--free-associate-rate', 1, 1_000),
+      50,
+    )
+    .option(
+      '--free-time-limit <s>',
+      'free-at-once: give up waiting for every agent to be busy after this many seconds',
+      integerOption('--free-time-limit', 10, 3_600),
+      300,
+    )
+    .parse();
+  const options = command.opts<BenchOptions>();
+  // Every agent is to end with a task: fewer tasks than agents could never get there.
+  if (options.scenario.includes('free-at-once') && options.freeWaiting < options.freeAgents) {
+    command.error(
+      `error: --free-waiting (${options.freeWaiting}) must be at least --free-agents (${options.freeAgents}).`,
+    );
+  }
+  return options;
 }
 
 async function runScenario(
@@ -218,6 +256,22 @@ async function runScenario(
         offerTimeoutMs: options.offerTimeout,
         rateTasks: options.rateTasks,
         startConcurrency: options.startConcurrency,
+      },
+      log,
+    );
+  }
+  if (scenario === 'free-at-once') {
+    return runFreeAtOnceScenario(
+      server,
+      {
+        agents: options.freeAgents,
+        waiting: options.freeWaiting,
+        associateRate: options.freeAssociateRate,
+        fillTimeoutSeconds: options.fillTimeout,
+        timeLimitSeconds: options.freeTimeLimit,
+        startConcurrency: options.startConcurrency,
+        maxCachedWorkflows: options.maxCachedWorkflows,
+        heapLimitMb: options.workerHeapMb,
       },
       log,
     );
