@@ -100,6 +100,8 @@ export function reviewReservations(
     'catchUpMs' | 'offerAnswerTimeoutMs' | 'offerVisibleWithinMs' | 'reservationTtlMs'
   >,
 ): ReservationReview {
+  const watchedTooLong = (reservation: HeldReservation) =>
+    now >= reservation.reservedAt + settings.offerAnswerTimeoutMs;
   const review: ReservationReview = { kept: [], expired: [], answered: [], unclear: [] };
   const reviewOffer = (reservation: HeldReservation, agent: AgentState | undefined, mayVanish: boolean) => {
     const outcome = offerAnswer(reservation, agent);
@@ -119,22 +121,14 @@ export function reviewReservations(
     const agent = agents.byId.get(reservation.userId);
     switch (reservation.state) {
       case 'pending':
-        if (reservation.watchedContactId !== undefined && seenInConnect(reservation, agent)) {
-          // The task says nothing after a successful association, as agreed: the contact showing on
-          // the agent is the offer, made by the time of that report at the latest.
-          reviewOffer({ ...reservation, state: 'offered', offeredAt: agent!.observedAt }, agent, false);
-        } else if (reservation.watchedContactId !== undefined && now >= reservation.expiresAt) {
-          // Unsettled and never seen: the task may have offered it (and the agent answered between two
-          // reports) or still be trying. Not requeued: the task asks Connect and settles.
-          const asked: HeldReservation = {
-            ...reservation,
-            state: 'offered',
-            offeredAt: reservation.reservedAt,
-            unclearAt: now,
-            expiresAt: now + settings.reservationTtlMs,
-          };
-          review.kept.push(asked);
-          review.unclear.push(asked);
+        if (
+          reservation.watchedContactId !== undefined &&
+          (seenInConnect(reservation, agent) || watchedTooLong(reservation))
+        ) {
+          // The task said nothing, as agreed: Connect showing the contact on the agent is the offer, and
+          // seeing nothing for as long as an answer may take makes the offer unclear. Not `vanished`:
+          // the association may not have been made yet when the agent was reported.
+          reviewOffer({ ...reservation, state: 'offered', offeredAt: reservation.reservedAt }, agent, false);
         } else (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
         break;
       case 'offered':
@@ -161,7 +155,9 @@ export function reviewDeadline(
 ): number {
   switch (reservation.state) {
     case 'pending':
-      return reservation.expiresAt;
+      return reservation.watchedContactId === undefined
+        ? reservation.expiresAt
+        : Math.min(reservation.expiresAt, reservation.reservedAt + settings.offerAnswerTimeoutMs);
     case 'offered':
       return reservation.unclearAt !== undefined
         ? reservation.expiresAt
