@@ -72,7 +72,7 @@ export function routeTaskSteps(
   request: RouteTaskRequest,
   taskId: string,
   tally: AttemptTally,
-  { joinLineBySignal, trustsWatchedOffers }: { joinLineBySignal: boolean; trustsWatchedOffers: boolean },
+  { joinLineBySignal }: { joinLineBySignal: boolean },
 ) {
   const { instanceId, queueId, contact, errorPolicy } = request;
   const activities = proxyRoutingActivities(workflowInfo().taskQueue, {
@@ -184,9 +184,7 @@ export function routeTaskSteps(
         ),
       );
       const outcome = associated.resolvedBy === 'describeContact' ? 'accepted' : 'offered';
-      // A signal saved: the dispatcher sees the offer on the agent in its next poll.
-      const watched = trustsWatchedOffers && reservation.watchedContactId === existing.contactId;
-      if (!(outcome === 'offered' && watched)) await settle(reservation, outcome, existing.contactId);
+      await settle(reservation, outcome, existing.contactId);
       return { outcome, contact: existing };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;

@@ -50,8 +50,6 @@ import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
-/** No `offered` settle for a reservation whose contact the dispatcher watches for itself. */
-const WATCHED_OFFERS_PATCH = 'route-task-watched-offers';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -88,10 +86,7 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     typedSearchAttributes,
     fewerActions,
   );
-  const steps = routeTaskSteps(parsed.request, workflowId, state, {
-    joinLineBySignal: fewerActions,
-    trustsWatchedOffers: patched(WATCHED_OFFERS_PATCH),
-  });
+  const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal: fewerActions });
 
   /** Shows the state: search attributes when the stage changed, and the current details. */
   function publish(): void {

@@ -30,12 +30,6 @@ export interface WaitingTask {
   excludedAgentIds: string[];
   allowedStatuses: string[];
   /**
-   * The contact waiting in Connect's queue, when the task has one before it is offered (not with
-   * create-connected): the dispatcher then sees the offer on the agent itself, and the task need not
-   * tell it the offer went out.
-   */
-  contactId?: string;
-  /**
    * Counts the changes the task made while it waited (0 or absent when it joined): a copy of the task
    * carried in a line segment from before a change is stale.
    */
@@ -99,11 +93,6 @@ export interface Reservation {
   agentName?: string;
   /** Unsettled by then, the slot is released and the task goes back in line at its old place. */
   expiresAt: number;
-  /**
-   * The contact the dispatcher watches for on the agent (the task's `contactId`): once associated, the
-   * task need not settle the reservation as offered; a failed association it still settles.
-   */
-  watchedContactId?: string;
 }
 
 /**
@@ -316,8 +305,7 @@ export type MissedOffers = Record<string, number>;
 
 /**
  * [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses,
- * last told (-1: none), version (absent: 0), contactId]; numbers in the other columns index a string
- * table.
+ * last told (-1: none), version (absent: 0)]; numbers in the other columns index a string table.
  */
 export type EncodedTask = [
   string,
@@ -330,7 +318,6 @@ export type EncodedTask = [
   number[],
   number,
   number?,
-  string?,
 ];
 
 /** Tasks of one line class, in line order, with their own string table. */

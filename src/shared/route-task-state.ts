@@ -257,10 +257,8 @@ export class RouteTaskState implements AttemptTally {
   joinLine(now: number): WaitingTask {
     const widenAt = (this.widenAt ??= this.widenAtFrom(now, this.request.widenAfterSeconds));
     const { queueId, excludedAgentIds, allowedStatuses } = this.request;
-    const contactId = this.stage.contact?.contactId;
     return {
       taskId: this.taskId,
-      ...(contactId === undefined ? {} : { contactId }),
       queueId,
       priority: this.priority,
       enqueuedAt: now,

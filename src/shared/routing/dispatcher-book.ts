@@ -125,10 +125,7 @@ export class DispatcherBook {
   /** Offers whose answer the dispatcher watches for in Connect's data. */
   get offersAwaitingAnswer(): number {
     let count = 0;
-    for (const reservation of this.reservations.values()) {
-      const watched = reservation.state === 'pending' && reservation.watchedContactId !== undefined;
-      if (reservation.state === 'offered' || watched) count += 1;
-    }
+    for (const reservation of this.reservations.values()) if (reservation.state === 'offered') count += 1;
     return count;
   }
 
@@ -326,9 +323,6 @@ export class DispatcherBook {
         expiresAt: now + this.settings.reservationTtlMs,
         reservedAt: now,
         state: 'pending',
-        ...(task.contactId === undefined
-          ? {}
-          : { contactId: task.contactId, watchedContactId: task.contactId }),
       };
       this.reservations.set(reservation.reservationId, reservation);
       // What the task is sent: the reservation without the dispatcher's own bookkeeping.

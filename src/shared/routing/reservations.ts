@@ -100,40 +100,28 @@ export function reviewReservations(
     'catchUpMs' | 'offerAnswerTimeoutMs' | 'offerVisibleWithinMs' | 'reservationTtlMs'
   >,
 ): ReservationReview {
-  const watchedTooLong = (reservation: HeldReservation) =>
-    now >= reservation.reservedAt + settings.offerAnswerTimeoutMs;
   const review: ReservationReview = { kept: [], expired: [], answered: [], unclear: [] };
-  const reviewOffer = (reservation: HeldReservation, agent: AgentState | undefined, mayVanish: boolean) => {
-    const outcome = offerAnswer(reservation, agent);
-    if (outcome) review.answered.push({ reservation, outcome });
-    else if (reservation.unclearAt !== undefined) {
-      (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
-    } else if (
-      now >= (reservation.offeredAt ?? reservation.reservedAt) + settings.offerAnswerTimeoutMs ||
-      (mayVanish && offerVanished(reservation, agent, settings.offerVisibleWithinMs))
-    ) {
-      const asked = { ...reservation, unclearAt: now, expiresAt: now + settings.reservationTtlMs };
-      review.kept.push(asked);
-      review.unclear.push(asked);
-    } else review.kept.push(reservation);
-  };
   for (const reservation of reservations) {
     const agent = agents.byId.get(reservation.userId);
     switch (reservation.state) {
       case 'pending':
-        if (
-          reservation.watchedContactId !== undefined &&
-          (seenInConnect(reservation, agent) || watchedTooLong(reservation))
+        (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+        break;
+      case 'offered': {
+        const outcome = offerAnswer(reservation, agent);
+        if (outcome) review.answered.push({ reservation, outcome });
+        else if (reservation.unclearAt !== undefined) {
+          (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+        } else if (
+          now >= (reservation.offeredAt ?? reservation.reservedAt) + settings.offerAnswerTimeoutMs ||
+          offerVanished(reservation, agent, settings.offerVisibleWithinMs)
         ) {
-          // The task said nothing, as agreed: Connect showing the contact on the agent is the offer, and
-          // seeing nothing for as long as an answer may take makes the offer unclear. Not `vanished`:
-          // the association may not have been made yet when the agent was reported.
-          reviewOffer({ ...reservation, state: 'offered', offeredAt: reservation.reservedAt }, agent, false);
-        } else (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+          const asked = { ...reservation, unclearAt: now, expiresAt: now + settings.reservationTtlMs };
+          review.kept.push(asked);
+          review.unclear.push(asked);
+        } else review.kept.push(reservation);
         break;
-      case 'offered':
-        reviewOffer(reservation, agent, true);
-        break;
+      }
       case 'accepted': {
         const acceptedAt = reservation.acceptedAt ?? reservation.reservedAt;
         const caughtUp =
@@ -155,9 +143,7 @@ export function reviewDeadline(
 ): number {
   switch (reservation.state) {
     case 'pending':
-      return reservation.watchedContactId === undefined
-        ? reservation.expiresAt
-        : Math.min(reservation.expiresAt, reservation.reservedAt + settings.offerAnswerTimeoutMs);
+      return reservation.expiresAt;
     case 'offered':
       return reservation.unclearAt !== undefined
         ? reservation.expiresAt

@@ -31,8 +31,7 @@ export class TaskEncoder {
       task.allowedStatuses.map(intern),
       told === undefined ? -1 : intern(told),
     ];
-    if (task.version || task.contactId !== undefined) tuple.push(task.version ?? 0);
-    if (task.contactId !== undefined) tuple.push(task.contactId);
+    if (task.version) tuple.push(task.version);
     return tuple;
   }
 }
@@ -41,19 +40,8 @@ export function decodeTask(
   strings: readonly string[],
   tuple: EncodedTask,
 ): { task: WaitingTask; told: string | undefined } {
-  const [
-    taskId,
-    queue,
-    priority,
-    enqueuedAt,
-    widenDelay,
-    preferred,
-    excluded,
-    statuses,
-    told,
-    version,
-    contactId,
-  ] = tuple;
+  const [taskId, queue, priority, enqueuedAt, widenDelay, preferred, excluded, statuses, told, version] =
+    tuple;
   const str = (id: number) => strings[id]!;
   return {
     task: {
@@ -66,7 +54,6 @@ export function decodeTask(
       excludedAgentIds: excluded.map(str),
       allowedStatuses: statuses.map(str),
       ...(version ? { version } : {}),
-      ...(contactId === undefined ? {} : { contactId }),
     },
     told: told >= 0 ? str(told) : undefined,
   };

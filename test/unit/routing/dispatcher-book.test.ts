@@ -250,38 +250,6 @@ describe('DispatcherBook', () => {
       );
     });
 
-    it('watches the offer of a task that joined with its contact: no settle needed, the answer seen on the agent', () => {
-      const book = bookWith(task('a', T0, { contactId: 'contact-a' }), task('b', T0 + 1));
-      book.applySnapshot([agent('u1', 1), agent('u2', 1)], T0);
-      const reservations = book.round(T0).reservations;
-      assert.deepEqual(
-        reservations.map((r) => [r.taskId, r.watchedContactId]),
-        [
-          ['a', 'contact-a'],
-          ['b', undefined],
-        ],
-      );
-      assert.equal(book.offersAwaitingAnswer, 1, 'the watched one: polling goes on for it');
-      // Ringing on the agent, then connected: the task hears the answer without having said a word.
-      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTING']], T0 + 1_000)], T0 + 1_000);
-      assert.deepEqual(book.round(T0 + 1_000).verdicts, []);
-      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTED']], T0 + 2_000)], T0 + 2_000);
-      assert.deepEqual(verdictsOf(book.round(T0 + 2_000).verdicts), [['a', 'u1', 'accepted']]);
-      // The unwatched one still waits for its task to settle, and expires unsettled as before.
-      assert.deepEqual(book.round(T0 + SETTINGS.reservationTtlMs).requeued, ['b']);
-    });
-
-    it('calls a watched offer unclear when the agent shows nothing of it in time', () => {
-      const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
-      book.applySnapshot([agent('u1', 1)], T0);
-      const first = book.round(T0);
-      assert.equal(first.nextDeadline, T0 + SETTINGS.offerAnswerTimeoutMs);
-      const timeout = T0 + SETTINGS.offerAnswerTimeoutMs;
-      book.applySnapshot([agent('u1', 1, [], timeout)], timeout);
-      assert.deepEqual(verdictsOf(book.round(timeout).verdicts), [['a', 'u1', 'unclear']]);
-      assert.equal(book.explain('a').state, 'reserved');
-    });
-
     it('paces offers at the offer rate after a burst, and says so to the tasks it holds back', () => {
       const paced = { ...SETTINGS, offersPerSecond: 2, offerBurst: 5 };
       const book = bookWithSettings(paced, ...Array.from({ length: 8 }, (_, i) => task(`t${i}`, T0 + i)));
