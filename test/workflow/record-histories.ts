@@ -1,9 +1,13 @@
 /**
  * `npm run record-histories`: runs representative runs of the real workflows (scripted Connect,
  * the real dispatcher, a dev server of its own) and writes their histories for replay.test.ts.
- * Re-record when a workflow change is meant to change what its runs do, and commit the files.
+ * Record after a workflow change that changes what its runs do, and commit the files. Earlier
+ * recordings stay: runs begun under older code must keep replaying. Each recording is named
+ * `<generation>-<scenario>` (generation: `--generation`, default today's date); re-recording a
+ * generation replaces only its own files.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
@@ -109,21 +113,36 @@ const cancelledRouteTask = (temporal: TemporalAccess) =>
     handle.signal(cancelRouteTaskSignal, { reason: 'recorded cancellation' }),
   );
 
-/** A dispatcher whose line waits across continue-as-new, then is served; every run recorded. */
-async function dispatcherAcrossContinueAsNew(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+/**
+ * A dispatcher whose line waits across continue-as-new, then is served; every run recorded. With
+ * `lineSegments`, its limits are lowered so that most of the line waits in line segments.
+ */
+async function dispatcherAcrossContinueAsNew(
+  temporal: TemporalAccess,
+  { lineSegments }: { lineSegments: boolean },
+): Promise<RecordedHistory[]> {
   const connect = new ScriptedConnect();
   connect.freeTaskSlots.set('agent-1', 0);
   connect.freeTaskSlots.set('agent-2', 0);
-  const settings = { ...FAST, continueAsNewAfterEvents: 40 };
+  const settings: Partial<DispatcherSettings> = {
+    ...FAST,
+    continueAsNewAfterEvents: 40,
+    ...(lineSegments ? { lineHeadPerClass: 1, carriedLineMaxBytes: 600, lineSegmentMaxBytes: 400 } : {}),
+  };
+  const scenario = lineSegments ? 'dispatcher-line-segments' : 'dispatcher-continue-as-new';
+  const tasks = lineSegments ? ['t1', 't2', 't3', 't4', 't5', 't6'] : ['t1', 't2', 't3'];
   return runWorkflowTier(
     temporal,
     { connect: connect.activities, dispatcher: { settings } },
     async (tier) => {
-      const handles = await Promise.all(['t1', 't2', 't3'].map((name) => startTask(tier, name)));
+      const handles = await Promise.all(tasks.map((name) => startTask(tier, name)));
       const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(tier.taskQueue));
       await waitUntil('the dispatcher to continue-as-new with the line waiting', async () => {
         const status = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
-        return status && status.runsSoFar >= 2 && status.waitingCount === handles.length ? true : undefined;
+        const carried = !lineSegments || (status?.carriedCount ?? 0) > 0;
+        return status && status.runsSoFar >= 2 && status.waitingCount === handles.length && carried
+          ? true
+          : undefined;
       });
       connect.freeTaskSlots.set('agent-1', 1);
       connect.freeTaskSlots.set('agent-2', 1);
@@ -133,7 +152,7 @@ async function dispatcherAcrossContinueAsNew(temporal: TemporalAccess): Promise<
       await dispatcher.result();
       const runs = await everyRun(tier.client, dispatcher.workflowId);
       return runs.map((history, index) => ({
-        name: `dispatcher-continue-as-new-run-${index + 1}`,
+        name: `${scenario}-run-${index + 1}`,
         workflowId: dispatcher.workflowId,
         history,
       }));
@@ -142,17 +161,25 @@ async function dispatcherAcrossContinueAsNew(temporal: TemporalAccess): Promise<
 }
 
 async function main(): Promise<void> {
+  const at = process.argv.indexOf('--generation');
+  const generation = at > 0 ? process.argv[at + 1] : new Date().toISOString().slice(0, 10);
+  if (!generation || !/^[\w.-]+$/.test(generation))
+    throw new Error('--generation takes a name (letters, digits, . _ -)');
   const env = await sharedTestEnv();
   try {
     const recorded = [
       ...(await assignedRouteTask(env)),
       ...(await cancelledRouteTask(env)),
-      ...(await dispatcherAcrossContinueAsNew(env)),
+      ...(await dispatcherAcrossContinueAsNew(env, { lineSegments: false })),
+      ...(await dispatcherAcrossContinueAsNew(env, { lineSegments: true })),
     ];
-    fs.rmSync(HISTORIES_DIR, { recursive: true, force: true });
+    for (const file of fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR) : []) {
+      if (file.startsWith(`${generation}-`)) fs.rmSync(path.join(HISTORIES_DIR, file));
+    }
     for (const history of recorded) {
-      writeRecordedHistory(history);
-      console.log(`${history.name}: ${history.history.events?.length} events`);
+      const named = { ...history, name: `${generation}-${history.name}` };
+      writeRecordedHistory(named);
+      console.log(`${named.name}: ${named.history.events?.length} events`);
     }
   } finally {
     await stopSharedTestEnv();

@@ -9,17 +9,23 @@ describe('connectDispatcher continue-as-new', () => {
   let stack: RoutingStack;
   afterEach(() => stack?.stop());
 
-  it('carries a line longer than its carried limit, in line segments, across runs and a worker restart: none lost, none assigned twice', async () => {
-    const tasks = 60;
-    // Limits lowered so that 60 tasks need what 50,000 need at the defaults: a head of 5 per class,
-    // about 25 tasks carried in the next run's input, about 15 per line segment.
+  it('carries a line longer than its carried limit, in line segments, across runs and a worker restart: none lost, none assigned twice', async function () {
+    this.timeout(240_000);
+    const tasks = 48;
+    // Limits lowered so that 48 tasks need what 50,000 need at the defaults: a head of 4 per class,
+    // at most 16 tasks carried in the next run's input, about 10 per line segment.
     stack = await startRoutingStack({
-      config: { ...EVERYONE_OFFLINE, handleTimeMs: { min: 100, max: 400 }, afterContactWorkMs: 100 },
+      config: {
+        ...EVERYONE_OFFLINE,
+        handleTimeMs: { min: 100, max: 400 },
+        afterContactWorkMs: 100,
+        offers: { autoAccept: true },
+      },
       dispatcher: {
-        continueAsNewAfterEvents: 120,
-        lineHeadPerClass: 5,
-        carriedLineMaxBytes: 4_000,
-        lineSegmentMaxBytes: 1_500,
+        continueAsNewAfterEvents: 60,
+        lineHeadPerClass: 4,
+        carriedLineMaxBytes: 2_500,
+        lineSegmentMaxBytes: 1_200,
         // The test account's associate quota: offers are not paced at Connect's default 2/s.
         offersPerSecond: 20,
         offerBurst: 20,
