@@ -22,7 +22,6 @@ export {
   DEFAULT_MAX_CACHED_ROUTE_TASKS,
   type ConnectTaskRouterWorkerOptions,
 } from './worker/create-worker';
-export { DEFAULT_WORKFLOW_THREAD_HEAP_MB } from './worker/workflow-thread-heap';
 export {
   createConnectClient,
   DEFAULT_CONNECTION_TIMEOUT_MS,

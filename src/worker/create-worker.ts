@@ -18,7 +18,7 @@ import { ActivityOnlyWorker } from './activity-only-worker';
 import { CallPacer, pacedActivities } from './call-pacer';
 import { createConnectClient } from './connect-client';
 import { loadWorkflowBundle } from './workflow-bundle';
-import { DEFAULT_WORKFLOW_THREAD_HEAP_MB, limitWorkflowThreadHeaps } from './workflow-thread-heap';
+import { limitWorkflowThreadHeaps } from './workflow-thread-heap';
 import {
   CONNECT_CALL_LANE_NAMES,
   type ConnectCallRates,
@@ -56,8 +56,8 @@ export interface ConnectTaskRouterWorkerOptions {
     Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'>
   >;
   /**
-   * V8 heap limit of the SDK's workflow threads, in MiB (default DEFAULT_WORKFLOW_THREAD_HEAP_MB);
-   * `false` leaves V8's default. Not applied when the process was given `--max-old-space-size`.
+   * V8 heap limit of the SDK's workflow threads, in MiB; default `false`: V8's own (see "Sizing a
+   * worker" in the README for the trade-off). Not applied when the process has `--max-old-space-size`.
    */
   workflowThreadHeapMb?: number | false;
 }
@@ -65,10 +65,9 @@ export interface ConnectTaskRouterWorkerOptions {
 /**
  * A waiting routeTask run is idle for minutes and hears from the dispatcher once or twice; evicted,
  * it replays a short history when it does. The SDK's default cache, derived from the heap limit
- * (about 2,300 runs with a 4 GiB heap), lets the worker's memory grow past 4 GiB with tasks waiting;
- * a cached run holds about 1.5 MB, so 100 fit well within DEFAULT_WORKFLOW_THREAD_HEAP_MB.
+ * (about 2,300 runs with a 4 GiB heap), lets the worker's memory grow past 4 GiB with tasks waiting.
  */
-export const DEFAULT_MAX_CACHED_ROUTE_TASKS = 100;
+export const DEFAULT_MAX_CACHED_ROUTE_TASKS = 250;
 
 /** The Temporal workers of one deployment, which start, run and stop together. */
 export class ConnectTaskRouterWorker {
@@ -112,7 +111,7 @@ export async function createWorker(
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const dispatchers = dispatcherTaskQueue(taskQueue);
   const rates = resolveConnectCallRates(options.connectCallRates);
-  limitWorkflowThreadHeaps(options.workflowThreadHeapMb ?? DEFAULT_WORKFLOW_THREAD_HEAP_MB);
+  limitWorkflowThreadHeaps(options.workflowThreadHeapMb ?? false);
   const activities = {
     ...createConnectActivities({ connect: options.connect ?? createConnectClient() }),
     ...createDispatcherActivities({

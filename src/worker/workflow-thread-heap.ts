@@ -2,14 +2,11 @@ import v8 from 'node:v8';
 
 /**
  * Cached workflow runs live in the SDK's workflow threads, whose V8 heaps collect lazily below their
- * limit (by default derived from the machine's memory: about 4 GiB here), so their memory grew with
- * the line to several GiB while far less was in use. This limit keeps them near what they use. It
- * must stay above what the cache needs: 250 cached routeTask runs did not fit in it (the thread ran
- * out of memory), 100 do. Raise both together.
- */
-export const DEFAULT_WORKFLOW_THREAD_HEAP_MB = 384;
-
-/**
+ * limit (by default derived from the machine's memory: about 4 GiB here), so their memory grows with
+ * the line while far less is in use. A limit keeps them near what they use, but it must stay above
+ * what the cache needs (about 1.5 MB per cached routeTask run): 384 MiB held 100 cached runs, not
+ * 250. A worker in a small container sets both: `workflowThreadHeapMb` and `maxCachedWorkflows`.
+ *
  * Sets the V8 heap limit of threads started from now on (the SDK starts its workflow threads when the
  * workers are created), unless the process has a limit of its own (which threads inherit).
  */
