@@ -84,6 +84,16 @@ export interface AgentState {
   observedAt: number;
 }
 
+/**
+ * One of an agent's proficiencies, as Connect's ListUserProficiencies lists it: a value of a
+ * predefined attribute (Language: Spanish) at a level from 1 to 5.
+ */
+export interface AgentProficiency {
+  name: string;
+  value: string;
+  level: number;
+}
+
 /** A free TASK slot of one agent, reserved for one task until the task settles it or it expires. */
 export interface Reservation {
   reservationId: string;
