@@ -228,6 +228,13 @@ export interface DispatcherSettings {
   routingProfileRefreshMs: number;
   /** After a failed poll, wait this many poll intervals before the next one. */
   pollFailureBackoffIntervals: number;
+  /**
+   * The `queueStatistics` query's sliding window: its waits, assignments and service level are those
+   * of the tasks assigned (accepted by their agent) within this many ms before the answer.
+   */
+  statisticsWindowMs: number;
+  /** The service level: a task assigned within this many ms of joining the line counts as served in time. */
+  serviceLevelMs: number;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -249,6 +256,8 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   idleShutdownMs: 10 * 60_000,
   routingProfileRefreshMs: 5 * 60_000,
   pollFailureBackoffIntervals: 5,
+  statisticsWindowMs: 15 * 60_000,
+  serviceLevelMs: 60_000,
 };
 
 /**
@@ -376,6 +385,13 @@ export interface EncodedDispatcherBook {
   agentNames: Record<string, string>;
 }
 
+/**
+ * Per queue and priority, the waits of tasks assigned lately, oldest first: [queueId, priority,
+ * when each was assigned (the first in epoch ms, each next one as ms after the one before), how long
+ * each waited (ms)].
+ */
+export type EncodedAssignedWaits = [string, number, number[], number[]][];
+
 const count = z.int().min(0);
 
 /**
@@ -410,6 +426,9 @@ export const dispatcherStatusSchema = z
   .describe('A connectDispatcher (one per Connect instance): its line, reservations and polling.');
 
 export type DispatcherStatus = z.output<typeof dispatcherStatusSchema>;
+
+/** The queue statistics' window holds the last this many assignments of each queue and priority. */
+export const ASSIGNMENTS_KEPT_PER_PRIORITY = 1_000;
 
 // ---- Into the dispatcher ----
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
