@@ -35,6 +35,8 @@ import {
   leaveLineSignal,
   lineSegmentReturnedSignal,
   offerVerdictSignal,
+  type QueueStatistics,
+  queueStatisticsQuery,
   settleReservationSignal,
   slotReservedSignal,
   updateTaskSignal,
@@ -44,7 +46,7 @@ import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-pol
 import { lineSegmentWorkflowId, returnLineSegmentSignal } from '../src/shared/line-segment-contract';
 import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
-import { WaitingTasksGauge } from '../src/worker/workflow-metrics';
+import { QueueStatisticsGauges } from '../src/worker/workflow-metrics';
 import { proxyRoutingActivities } from './connect-calls';
 import { connectLineSegment } from './line-segment';
 
@@ -55,6 +57,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   const respectsNextStatus = patched('dispatcher-next-status');
   // Runs begun before line segments matched from the whole line and carried all of it.
   const boundsTheLine = patched('dispatcher-line-segments');
+  // Runs begun before queue statistics carried none, and their replays must spill the line as they did.
+  const carriesStatistics = patched('dispatcher-queue-statistics');
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
     respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
@@ -66,9 +70,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ? {}
       : { lineHeadPerClass: Number.MAX_SAFE_INTEGER, carriedLineMaxBytes: Number.MAX_SAFE_INTEGER }),
   };
+  const bookSettings = { ...settings, carriesStatistics };
   const book = input.carried
-    ? DispatcherBook.decode(settings, input.carried.book)
-    : new DispatcherBook(settings);
+    ? DispatcherBook.decode(bookSettings, input.carried.book)
+    : new DispatcherBook(bookSettings);
   const counters = {
     pollCount: input.carried?.pollCount ?? 0,
     getCurrentUserDataCalls: input.carried?.getCurrentUserDataCalls ?? 0,
@@ -94,7 +99,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let routingProfilesReadAt = Date.now();
   let agentNamesReadAt: number | undefined;
   let busySince = Date.now();
-  const waitingGauge = new WaitingTasksGauge(input.instanceId);
+  const statisticsGauges = new QueueStatisticsGauges();
 
   setHandler(enqueueTaskSignal, (task) => {
     book.enqueue(task);
@@ -122,6 +127,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   });
   setHandler(dispatcherStatusQuery, () => statusNow());
   setHandler(explainTaskQuery, (taskId) => book.explain(taskId));
+  setHandler(queueStatisticsQuery, () => queueStatisticsNow());
 
   async function poll(): Promise<void> {
     const startedAt = Date.now();
@@ -274,7 +280,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     await dispatchRound();
-    waitingGauge.set(book.waitingCounts());
+    statisticsGauges.set(queueStatisticsNow());
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
@@ -302,6 +308,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       agentsKnown: book.agentCount,
       runsSoFar: counters.runsSoFar,
     };
+  }
+
+  function queueStatisticsNow(): QueueStatistics {
+    return { instanceId: input.instanceId, ...book.queueStatistics(Date.now()) };
   }
 }
 

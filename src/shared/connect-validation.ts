@@ -702,7 +702,7 @@ function isObject(value: unknown): value is Fields {
 }
 
 /** `32768` → `32,768`, without Intl (keeps messages identical in every runtime). */
-function formatCount(value: number | bigint): string {
+export function formatCount(value: number | bigint): string {
   if (typeof value === 'number' && !Number.isInteger(value)) return String(value);
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

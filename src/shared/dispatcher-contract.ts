@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import { CONTACT_STATES } from './connect-validation';
+import { CONTACT_STATES, formatCount } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
 
 /** One dispatcher per Connect instance: a stable, readable id that anyone can compute. */
@@ -353,8 +353,11 @@ export interface LineSegmentRef {
   segmentId: string;
   lineClass: string;
   count: number;
-  /** [priority, tasks] for each priority among its tasks. */
-  priorities: [number, number][];
+  /**
+   * [priority, tasks, oldest enqueuedAt] for each priority among its tasks (refs from before queue
+   * statistics have no oldest: `first` gives it for the first priority only).
+   */
+  priorities: [number, number, number?][];
   first: [number, number, string];
   /** When it was asked back (epoch ms): its tasks are on their way in a lineSegmentReturned signal. */
   requestedAt?: number;
@@ -383,6 +386,8 @@ export interface EncodedDispatcherBook {
   offerTokens: { tokens: number; at: number };
   /** Usernames of the agents seen, by user id. */
   agentNames: Record<string, string>;
+  /** The waits of tasks assigned lately, for the `queueStatistics` query (absent before it existed). */
+  assignedWaits?: EncodedAssignedWaits;
 }
 
 /**
@@ -430,6 +435,99 @@ export type DispatcherStatus = z.output<typeof dispatcherStatusSchema>;
 /** The queue statistics' window holds the last this many assignments of each queue and priority. */
 export const ASSIGNMENTS_KEPT_PER_PRIORITY = 1_000;
 
+const milliseconds = z.int().min(0);
+
+const priorityStatisticsSchema = z.object({
+  priority: z.int().describe("The tasks' priority (lower is served first)."),
+  waiting: count.describe('Tasks waiting in line, those held by line segments included.'),
+  oldestWaitingSince: z.iso
+    .datetime()
+    .optional()
+    .describe('When the longest-waiting of them joined the line (ISO 8601, UTC).'),
+  oldestWaitMs: milliseconds.optional().describe('How long that task has waited, as of `at`.'),
+  assigned: count.describe(
+    `Tasks assigned (accepted by their agent) within the window: at most the last ${formatCount(ASSIGNMENTS_KEPT_PER_PRIORITY)}.`,
+  ),
+  waitP50Ms: milliseconds
+    .optional()
+    .describe(
+      "Median wait of the tasks assigned within the window, from joining the line to the agent's acceptance.",
+    ),
+  waitP90Ms: milliseconds
+    .optional()
+    .describe('90th percentile (nearest rank) of the waits of the tasks assigned within the window.'),
+  withinServiceLevel: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Share (0 to 1) of the tasks assigned within the window that waited at most serviceLevelMs.'),
+});
+
+const queueAgentsSchema = z.object({
+  available: count.describe(
+    'Agents with nothing offered and a free TASK slot, in a status that tasks of the queue allow, with no NextStatus pending.',
+  ),
+  offered: count.describe(
+    'Agents with an offer awaiting their answer: one the dispatcher reserved a slot for, or a contact Connect shows ringing (CONNECTING).',
+  ),
+  busy: count.describe(
+    "Agents with nothing offered and no free TASK slot (Connect's free slots less those reserved that Connect does not show yet).",
+  ),
+});
+
+/**
+ * The dispatcher's `queueStatistics` query answer: per queue and priority, what waits and how long
+ * the tasks assigned lately waited; per queue, its agents. Computed from the dispatcher's own state:
+ * no Connect call.
+ */
+export const queueStatisticsSchema = z
+  .object({
+    instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
+    at: z.iso
+      .datetime()
+      .describe(
+        "When the figures hold (ISO 8601, UTC): the dispatcher's clock at its last workflow task, at most a poll interval ago while tasks wait.",
+      ),
+    windowMs: milliseconds.describe(
+      'statisticsWindowMs: the assigned figures are those of the tasks assigned within this many ms before `at`.',
+    ),
+    serviceLevelMs: milliseconds.describe(
+      'serviceLevelMs: a task assigned within this many ms of joining the line was served within the service level.',
+    ),
+    agentsObservedAt: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        "When Connect last described the agents: the dispatcher's last poll (pushed agent events may be newer); absent before the first.",
+      ),
+    queues: z
+      .array(
+        z.object({
+          queueId: z.string().describe('The Connect queue.'),
+          agents: queueAgentsSchema
+            .optional()
+            .describe(
+              'Agents whose routing profile has the queue among its manual-assignment queues, each in one state at most (an agent away, in a status no task of the queue allows, is in none), as of agentsObservedAt; only for queues the dispatcher polls (waiting tasks or open offers).',
+            ),
+          priorities: z
+            .array(priorityStatisticsSchema)
+            .describe(
+              'Priorities with waiting tasks or tasks assigned within the window, most urgent first.',
+            ),
+        }),
+      )
+      .describe('Queues with waiting tasks, open offers or tasks assigned within the window, by queue id.'),
+  })
+  .describe(
+    "A connectDispatcher's live queue statistics: waiting tasks, recent waits and service level, and agents, per queue.",
+  );
+
+export type QueueStatistics = z.output<typeof queueStatisticsSchema>;
+export type QueueFigures = QueueStatistics['queues'][number];
+export type PriorityFigures = QueueFigures['priorities'][number];
+export type QueueAgents = NonNullable<QueueFigures['agents']>;
+
 // ---- Into the dispatcher ----
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
@@ -452,3 +550,4 @@ export const waitNoticeSignal = defineSignal<[WaitNotice]>('waitNotice');
 
 export const dispatcherStatusQuery = defineQuery<DispatcherStatus>('status');
 export const explainTaskQuery = defineQuery<TaskExplanation, [string]>('explainTask');
+export const queueStatisticsQuery = defineQuery<QueueStatistics>('queueStatistics');

@@ -13,6 +13,8 @@ export interface MetricDefinition {
   help: string;
   /** Emitted by: an activity (the Connect calls) or a workflow. */
   source: 'activity' | 'workflow';
+  /** A gauge's values: whole numbers (counts) or not. */
+  valueType?: 'int' | 'float';
 }
 
 export const METRICS = {
@@ -50,6 +52,47 @@ export const METRICS = {
     labels: ['instance_id', 'queue_id', 'priority'],
     help: "Tasks in the dispatcher's line for an agent, by Connect instance, queue and priority, as of the dispatcher's last round.",
     source: 'workflow',
+    valueType: 'int',
+  },
+  oldestWait: {
+    name: 'connect_task_router_oldest_wait_seconds',
+    kind: 'gauge',
+    labels: ['instance_id', 'queue_id', 'priority'],
+    help: "Seconds the longest-waiting task in the dispatcher's line has waited, by Connect instance, queue and priority, as of the dispatcher's last round.",
+    source: 'workflow',
+    valueType: 'float',
+  },
+  windowAssigned: {
+    name: 'connect_task_router_window_assigned_tasks',
+    kind: 'gauge',
+    labels: ['instance_id', 'queue_id', 'priority'],
+    help: "Tasks assigned (accepted by their agent) within the dispatcher's statistics window (statisticsWindowMs), by Connect instance, queue and priority.",
+    source: 'workflow',
+    valueType: 'int',
+  },
+  windowWait: {
+    name: 'connect_task_router_window_wait_seconds',
+    kind: 'gauge',
+    labels: ['instance_id', 'queue_id', 'priority', 'quantile'],
+    help: "Seconds from joining the dispatcher's line to the agent's acceptance, of the tasks assigned within the statistics window: quantile 0.5 and 0.9 (nearest rank); 0 when none was.",
+    source: 'workflow',
+    valueType: 'float',
+  },
+  windowServiceLevel: {
+    name: 'connect_task_router_window_service_level_ratio',
+    kind: 'gauge',
+    labels: ['instance_id', 'queue_id', 'priority'],
+    help: 'Share (0 to 1) of the tasks assigned within the statistics window that waited at most serviceLevelMs; 0 when none was.',
+    source: 'workflow',
+    valueType: 'float',
+  },
+  queueAgents: {
+    name: 'connect_task_router_queue_agents',
+    kind: 'gauge',
+    labels: ['instance_id', 'queue_id', 'state'],
+    help: "Agents of a queue the dispatcher polls, by state: available (a free TASK slot, nothing offered, in a status the queue's tasks allow), offered (an offer awaits their answer), busy (no free TASK slot).",
+    source: 'workflow',
+    valueType: 'int',
   },
   connectCalls: {
     name: 'connect_task_router_connect_calls_total',

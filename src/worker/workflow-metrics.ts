@@ -4,7 +4,8 @@
  * nothing but the workflow SDK and the metric table.
  */
 import { log, metricMeter } from '@temporalio/workflow';
-import { METRICS } from './metric-names';
+import type { QueueStatistics } from '../shared/dispatcher-contract';
+import { type MetricDefinition, METRICS } from './metric-names';
 
 interface EndedTask {
   outcome: string;
@@ -36,26 +37,56 @@ export function recordTaskEnded(result: EndedTask): void {
   log.info('Task routed', { outcome, queueId, contactId, agentId: userId, waitSeconds, reason });
 }
 
+/** One series of a gauge: its metric, its labels, its value. */
+interface GaugeSample {
+  metric: MetricDefinition;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
 /**
- * connect_task_router_tasks_waiting for one dispatcher: each call sets the counts of the line by
- * queue and priority, and zero for a pair that was counted before and has no task left.
+ * One dispatcher's queue statistics as gauges (see metric-names.ts): each call sets the series whose
+ * value changed, and zero for a series that had a value and is gone (a queue drained, a window
+ * emptied), so that no gauge keeps an old value. Sets nothing while the workflow replays.
  */
-export class WaitingTasksGauge {
-  private reported = new Map<string, number>();
+export class QueueStatisticsGauges {
+  private reported = new Map<string, GaugeSample>();
 
-  constructor(private readonly instanceId: string) {}
-
-  /** `waiting`: how many tasks wait, by JSON [queueId, priority]. */
-  set(waiting: ReadonlyMap<string, number>): void {
-    const counts = new Map(waiting);
-    for (const key of this.reported.keys()) if (!counts.has(key)) counts.set(key, 0);
-    let gauge: ReturnType<typeof metricMeter.createGauge> | undefined;
-    for (const [key, count] of counts) {
-      if (this.reported.get(key) === count) continue;
-      gauge ??= metricMeter.createGauge(METRICS.tasksWaiting.name, 'int', '', METRICS.tasksWaiting.help);
-      const [queueId, priority] = JSON.parse(key) as [string, number];
-      gauge.set(count, { instance_id: this.instanceId, queue_id: queueId, priority });
+  set(statistics: QueueStatistics): void {
+    const samples = new Map<string, GaugeSample>();
+    const add = (metric: MetricDefinition, labels: GaugeSample['labels'], value: number | undefined) => {
+      if (value !== undefined) samples.set(JSON.stringify([metric.name, labels]), { metric, labels, value });
+    };
+    for (const { queueId, agents, priorities } of statistics.queues) {
+      const queue = { instance_id: statistics.instanceId, queue_id: queueId };
+      for (const figures of priorities) {
+        const labels = { ...queue, priority: figures.priority };
+        add(METRICS.tasksWaiting, labels, figures.waiting);
+        add(METRICS.oldestWait, labels, seconds(figures.oldestWaitMs));
+        add(METRICS.windowAssigned, labels, figures.assigned);
+        add(METRICS.windowWait, { ...labels, quantile: '0.5' }, seconds(figures.waitP50Ms));
+        add(METRICS.windowWait, { ...labels, quantile: '0.9' }, seconds(figures.waitP90Ms));
+        add(METRICS.windowServiceLevel, labels, figures.withinServiceLevel);
+      }
+      for (const state of ['available', 'offered', 'busy'] as const) {
+        add(METRICS.queueAgents, { ...queue, state }, agents?.[state]);
+      }
     }
-    this.reported = new Map([...counts].filter(([, count]) => count > 0));
+    const gauges = new Map<string, ReturnType<typeof metricMeter.createGauge>>();
+    const gaugeOf = ({ name, help, valueType }: MetricDefinition) => {
+      let gauge = gauges.get(name);
+      if (!gauge) gauges.set(name, (gauge = metricMeter.createGauge(name, valueType, '', help)));
+      return gauge;
+    };
+    for (const [key, sample] of samples) {
+      if (this.reported.get(key)?.value !== sample.value)
+        gaugeOf(sample.metric).set(sample.value, sample.labels);
+    }
+    for (const [key, gone] of this.reported) {
+      if (!samples.has(key) && gone.value !== 0) gaugeOf(gone.metric).set(0, gone.labels);
+    }
+    this.reported = samples;
   }
 }

@@ -6,6 +6,7 @@ import type {
   MissedOffers,
   OfferOutcome,
   OfferVerdict,
+  QueueStatistics,
   Reservation,
   RoutingProfileQueues,
   SettleOutcome,
@@ -16,8 +17,10 @@ import type {
   WaitingTask,
   WaitNotice,
 } from '../dispatcher-contract';
+import { AssignedWaits } from './assigned-waits';
 import { type BacklogSettings, LineBacklog, type NewLineSegment } from './line-backlog';
 import { matchTasksToAgents } from './matching';
+import { LineTally, queueStatistics } from './queue-statistics';
 import { reviewDeadline, reviewReservations } from './reservations';
 import { decodeTask, TaskEncoder } from './task-codec';
 import { waitNewsKey } from './wait-reasons';
@@ -37,7 +40,15 @@ export type BookSettings = BacklogSettings &
     | 'offerVisibleWithinMs'
     | 'missedAgentSkipMs'
     | 'consecutiveMissesToHold'
-  >;
+    | 'statisticsWindowMs'
+    | 'serviceLevelMs'
+  > & {
+    /**
+     * False: continue-as-new carries no queue statistics, for runs begun before them, whose replays
+     * must spill the line into segments as they did.
+     */
+    carriesStatistics?: boolean;
+  };
 
 export interface RoundOutcome {
   reservations: Reservation[];
@@ -84,9 +95,12 @@ export class DispatcherBook {
   private readonly agentNames = new Map<string, string>();
   /** Agents whose usernames were looked up (found or not) since this run began. */
   private readonly agentsLookedUp = new Set<string>();
+  /** How long the tasks assigned lately waited: for the queue statistics. */
+  private assignedWaits: AssignedWaits;
 
   constructor(private readonly settings: BookSettings) {
     this.backlog = new LineBacklog(settings, this.told);
+    this.assignedWaits = new AssignedWaits(settings);
   }
 
   /** Every waiting task: the head, the backlog in memory, and what line segments hold. */
@@ -101,17 +115,6 @@ export class DispatcherBook {
 
   get lineSegmentCount(): number {
     return this.backlog.segmentCount;
-  }
-
-  /** How many tasks wait, by JSON [queueId, priority]. */
-  waitingCounts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const task of this.line.values()) {
-      const key = JSON.stringify([task.queueId, task.priority]);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    this.backlog.countInto(counts);
-    return counts;
   }
 
   get reservationCount(): number {
@@ -240,7 +243,7 @@ export class DispatcherBook {
         return;
       case 'accepted':
         this.reservations.set(reservationId, { ...withContact, state: 'accepted', acceptedAt: now });
-        this.offerAccepted(reservation);
+        this.offerAccepted(reservation, now);
         return;
       case 'offer-unanswered':
         this.offerRefused(reservation, now);
@@ -284,7 +287,7 @@ export class DispatcherBook {
         verdict: { reservationId: reservation.reservationId, userId: reservation.userId, verdict, at: now },
       });
     for (const { reservation, outcome } of review.answered) {
-      if (outcome === 'accepted') this.offerAccepted(reservation);
+      if (outcome === 'accepted') this.offerAccepted(reservation, now);
       else this.offerRefused(reservation, now);
       tell(reservation, outcome);
     }
@@ -357,7 +360,9 @@ export class DispatcherBook {
     return true;
   }
 
-  private offerAccepted(reservation: HeldReservation): void {
+  private offerAccepted(reservation: HeldReservation, now: number): void {
+    const task = this.reserved.get(reservation.taskId);
+    if (task) this.assignedWaits.record(task.queueId, task.priority, task.enqueuedAt, now);
     this.reserved.delete(reservation.taskId);
     this.skips.delete(reservation.taskId);
     this.misses.delete(reservation.userId);
@@ -478,6 +483,31 @@ export class DispatcherBook {
   }
 
   /**
+   * The `queueStatistics` query's figures (but for the instance), as of `now`: the line wherever it
+   * waits, the waits of the tasks assigned within the window, and the agents of the polled queues.
+   */
+  queueStatistics(now: number): Omit<QueueStatistics, 'instanceId'> {
+    const line = new LineTally();
+    for (const task of this.line.values()) {
+      line.addWaiting(task.queueId, task.priority, 1, task.enqueuedAt);
+      line.addAllowedStatuses(task.queueId, task.allowedStatuses);
+    }
+    for (const task of this.reserved.values()) line.addAllowedStatuses(task.queueId, task.allowedStatuses);
+    this.backlog.tallyInto(line);
+    return queueStatistics({
+      now,
+      settings: this.settings,
+      line,
+      assigned: this.assignedWaits.figures(now),
+      watchedQueues: this.queuesToWatch(),
+      agents: [...this.agents.values()],
+      agentsObservedAt: this.snapshotTakenAt,
+      queuesByRoutingProfile: this.queuesByRoutingProfile,
+      reservations: [...this.reservations.values()],
+    });
+  }
+
+  /**
    * Before continuing as new: per class, the first two heads' worth of tasks stay in the book (so
    * that the next run needs no segment back before its head moves), fewer if they would not fit in
    * `carriedLineMaxBytes` of the next run's input; the rest go into new line segments, which the
@@ -517,6 +547,10 @@ export class DispatcherBook {
       misses: Object.fromEntries(this.misses),
       offerTokens: this.offerTokens ?? { tokens: this.settings.offerBurst, at: 0 },
       agentNames: Object.fromEntries(this.agentNames),
+      // A small share of the carried bytes: the line comes first.
+      ...(this.settings.carriesStatistics === false
+        ? {}
+        : { assignedWaits: this.assignedWaits.encode(this.settings.carriedLineMaxBytes / 8) }),
     };
   }
 
@@ -541,6 +575,7 @@ export class DispatcherBook {
     for (const [userId, misses] of Object.entries(encoded.misses)) book.misses.set(userId, misses);
     book.offerTokens = encoded.offerTokens;
     for (const [userId, name] of Object.entries(encoded.agentNames)) book.agentNames.set(userId, name);
+    if (encoded.assignedWaits) book.assignedWaits = AssignedWaits.decode(settings, encoded.assignedWaits);
     return book;
   }
 }

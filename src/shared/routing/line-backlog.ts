@@ -4,6 +4,7 @@ import type {
   LineSegmentRef,
   WaitingTask,
 } from '../dispatcher-contract';
+import type { LineTally } from './queue-statistics';
 import { decodeTask, TaskEncoder } from './task-codec';
 import { compareWaitingTasks } from './waiting-order';
 
@@ -137,21 +138,24 @@ export class LineBacklog {
     return this.byId.get(taskId);
   }
 
-  /** Adds the tasks behind the head (in memory and in segments) to `counts`, by JSON [queueId, priority]. */
-  countInto(counts: Map<string, number>): void {
-    const add = (queueId: string, priority: number, count: number) => {
-      const key = JSON.stringify([queueId, priority]);
-      counts.set(key, (counts.get(key) ?? 0) + count);
-    };
+  /** Adds the tasks behind the head, in memory and in segments, to `tally`. */
+  tallyInto(tally: LineTally): void {
     for (const [key, lineClass] of this.classes) {
-      const queueId = (JSON.parse(key) as [string])[0];
-      const byPriority = new Map<number, number>();
-      for (const { priority } of lineClass.backlog)
-        byPriority.set(priority, (byPriority.get(priority) ?? 0) + 1);
-      for (const segment of lineClass.segments)
-        for (const [priority, count] of segment.priorities)
-          byPriority.set(priority, (byPriority.get(priority) ?? 0) + count);
-      for (const [priority, count] of byPriority) add(queueId, priority, count);
+      const [queueId, allowedStatuses] = JSON.parse(key) as [string, string[]];
+      tally.addAllowedStatuses(queueId, allowedStatuses);
+      for (const { priority, enqueuedAt } of lineClass.backlog)
+        tally.addWaiting(queueId, priority, 1, enqueuedAt);
+      for (const { priorities, first } of lineClass.segments) {
+        for (const [priority, count, oldest] of priorities) {
+          // A ref from before queue statistics knows only its first task's place.
+          tally.addWaiting(
+            queueId,
+            priority,
+            count,
+            oldest ?? (priority === first[0] ? first[1] : undefined),
+          );
+        }
+      }
     }
   }
 
@@ -304,13 +308,18 @@ export class LineBacklog {
       const close = () => {
         if (chunk.length === 0) return;
         const { priority, enqueuedAt, taskId } = chunk[0]!;
-        const priorities = new Map<number, number>();
-        for (const task of chunk) priorities.set(task.priority, (priorities.get(task.priority) ?? 0) + 1);
+        // In line order, a priority's first task is its oldest.
+        const priorities = new Map<number, [number, number, number]>();
+        for (const task of chunk) {
+          const seen = priorities.get(task.priority);
+          if (seen) seen[1] += 1;
+          else priorities.set(task.priority, [task.priority, 1, task.enqueuedAt]);
+        }
         const ref: LineSegmentRef = {
           segmentId: nextSegmentId(),
           lineClass: key,
           count: chunk.length,
-          priorities: [...priorities],
+          priorities: [...priorities.values()],
           first: [priority, enqueuedAt, taskId],
         };
         created.push({ ref, tasks: { strings: encoder.strings, tasks: tuples } });

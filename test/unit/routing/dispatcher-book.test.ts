@@ -20,6 +20,8 @@ const SETTINGS: BookSettings = {
   offerVisibleWithinMs: 5_000,
   missedAgentSkipMs: 30_000,
   consecutiveMissesToHold: 2,
+  statisticsWindowMs: 15 * 60_000,
+  serviceLevelMs: 60_000,
   lineHeadPerClass: 500,
   carriedLineMaxBytes: 192 * 1024,
   lineSegmentMaxBytes: 256 * 1024,
@@ -414,6 +416,113 @@ describe('DispatcherBook', () => {
     assert.deepEqual(copy.encode(), original.encode());
     for (const book of [original, copy]) book.applySnapshot([agent('u1', 3), agent('u2', 3)], T0 + 60_000);
     assert.deepEqual(copy.round(T0 + 60_000), original.round(T0 + 60_000));
+  });
+
+  describe('queue statistics', () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+
+    /** Tasks a and b (priority 1) offered to u1 and u2, c and d (priority 2) waiting; u3 has no free slot. */
+    function twoOffered() {
+      const book = bookWith(
+        task('a', T0, { priority: 1 }),
+        task('b', T0 + 1, { priority: 1 }),
+        task('c', T0 + 2, { priority: 2 }),
+        task('d', T0 + 3, { priority: 2 }),
+      );
+      book.applySnapshot([agent('u1', 1), agent('u2', 1), agent('u3', 0)], T0 + 1_000);
+      const reservations = book.round(T0 + 1_000).reservations;
+      assert.deepEqual(
+        reservations.map((r) => [r.taskId, r.userId]),
+        [
+          ['a', 'u1'],
+          ['b', 'u2'],
+        ],
+      );
+      book.settle(reservations[0]!.reservationId, 'offered', T0 + 1_100, 'contact-a');
+      return { book, reservations };
+    }
+
+    it('answers from the book: what waits, the agents of the polled queues, and the waits of accepted offers', () => {
+      const { book, reservations } = twoOffered();
+      assert.deepEqual(book.queueStatistics(T0 + 2_000).queues, [
+        {
+          queueId: 'q1',
+          agents: { available: 0, offered: 2, busy: 1 },
+          // Offered tasks no longer wait, and none was assigned yet.
+          priorities: [
+            {
+              priority: 2,
+              waiting: 2,
+              oldestWaitingSince: iso(T0 + 2),
+              oldestWaitMs: 1_998,
+              assigned: 0,
+            },
+          ],
+        },
+      ]);
+
+      // Connect shows u1 accepted a; b's task learns of its acceptance itself (DescribeContact).
+      book.applySnapshot(
+        [agent('u1', 0, [['contact-a', 'CONNECTED']], T0 + 5_000), agent('u2', 1), agent('u3', 0)],
+        T0 + 5_000,
+      );
+      assert.deepEqual(
+        book.round(T0 + 5_000).verdicts.map(({ taskId, verdict }) => [taskId, verdict.verdict]),
+        [['a', 'accepted']],
+      );
+      book.settle(reservations[1]!.reservationId, 'accepted', T0 + 8_001, 'contact-b');
+      const statistics = book.queueStatistics(T0 + 9_000);
+      assert.equal(statistics.at, iso(T0 + 9_000));
+      assert.equal(statistics.agentsObservedAt, iso(T0 + 5_000));
+      assert.deepEqual(statistics.queues, [
+        {
+          queueId: 'q1',
+          // u2's accepted slot is held until Connect shows the contact.
+          agents: { available: 0, offered: 0, busy: 3 },
+          priorities: [
+            {
+              priority: 1,
+              waiting: 0,
+              assigned: 2,
+              waitP50Ms: 5_000,
+              waitP90Ms: 8_000,
+              withinServiceLevel: 1,
+            },
+            {
+              priority: 2,
+              waiting: 2,
+              oldestWaitingSince: iso(T0 + 2),
+              oldestWaitMs: 8_998,
+              assigned: 0,
+            },
+          ],
+        },
+      ]);
+      assert.deepEqual(
+        book.queueStatistics(T0 + 5_000 + SETTINGS.statisticsWindowMs + 1).queues[0]!.priorities[0],
+        { priority: 1, waiting: 0, assigned: 1, waitP50Ms: 8_000, waitP90Ms: 8_000, withinServiceLevel: 1 },
+        'a slid out of the window, b not yet',
+      );
+    });
+
+    it('carries its window across continue-as-new, unless told not to (runs begun before it)', () => {
+      const { book } = twoOffered();
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTED']], T0 + 5_000)], T0 + 5_000);
+      book.round(T0 + 5_000);
+      const carried = DispatcherBook.decode(SETTINGS, JSON.parse(JSON.stringify(book.encode())));
+      const { agents: _agents, ...figures } = book.queueStatistics(T0 + 6_000).queues[0]!;
+      assert.deepEqual(carried.queueStatistics(T0 + 6_000).queues[0]!.priorities, figures.priorities);
+      assert.equal(figures.priorities[0]!.assigned, 1);
+
+      const older = { ...SETTINGS, carriesStatistics: false };
+      const encoded = DispatcherBook.decode(older, JSON.parse(JSON.stringify(book.encode()))).encode();
+      assert.equal(encoded.assignedWaits, undefined);
+      assert.equal(
+        DispatcherBook.decode(SETTINGS, encoded).queueStatistics(T0 + 6_000).queues[0]!.priorities[0]!
+          .assigned,
+        0,
+      );
+    });
   });
 
   it('encodes 10,000 waiting tasks in well under the 2 MB payload limit', () => {

@@ -21,6 +21,8 @@ const SETTINGS: BookSettings = {
   offerVisibleWithinMs: 5_000,
   missedAgentSkipMs: 30_000,
   consecutiveMissesToHold: 2,
+  statisticsWindowMs: 15 * 60_000,
+  serviceLevelMs: 60_000,
   lineHeadPerClass: 4,
   carriedLineMaxBytes: 6_000,
   lineSegmentMaxBytes: 1_500,
@@ -236,5 +238,39 @@ describe('the line behind its head (line backlog and line segments)', () => {
     assert.equal(firstAsk.length, 1);
     assert.deepEqual(offer(book, 0, T0 + 30_000).ask, []);
     assert.deepEqual(offer(book, 0, T0 + 61_000).ask, firstAsk);
+  });
+
+  it("counts what line segments hold in the queue statistics, with each priority's oldest task", () => {
+    const segments = new Map<string, EncodedLineSegment>();
+    let book = newBook();
+    // Priority 1 comes first in line: the oldest task of priority 2 (task-00001) waits in a segment.
+    for (const t of manyTasks(60, (i) => ({ priority: 1 + (i % 2) }))) book.enqueue(t);
+    offer(book, 0, T0 + 1_000);
+    book = continueAsNew(book, segments, 1);
+    assert.ok(book.carriedCount >= 50, `${book.carriedCount} carried`);
+    const now = T0 + 10_000;
+    const figures = (statistics = book.queueStatistics(now)) =>
+      statistics.queues.flatMap((queue) =>
+        queue.priorities.map((priority) => [
+          queue.queueId,
+          priority.priority,
+          priority.waiting,
+          priority.oldestWaitMs,
+        ]),
+      );
+    assert.deepEqual(figures(), [
+      ['q1', 1, 30, now - T0],
+      ['q1', 2, 30, now - (T0 + 1)],
+    ]);
+
+    // Segments started before queue statistics know their first task's place only.
+    const encoded = JSON.parse(JSON.stringify(book.encode())) as EncodedDispatcherBook;
+    for (const ref of encoded.segments ?? [])
+      ref.priorities = ref.priorities.map(([priority, count]) => [priority, count]);
+    const [p1, p2] = figures(DispatcherBook.decode(SETTINGS, encoded).queueStatistics(now));
+    assert.deepEqual(p1, ['q1', 1, 30, now - T0], 'priority 1 waits in memory first');
+    assert.deepEqual(p2!.slice(0, 3), ['q1', 2, 30]);
+    const oldestWaitMs = p2![3] as number | undefined;
+    assert.ok(oldestWaitMs === undefined || oldestWaitMs < now - (T0 + 1), 'never older than the truth');
   });
 });
