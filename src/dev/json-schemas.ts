@@ -14,7 +14,7 @@ import {
   bulkCreateTasksProgressSchema,
   bulkCreateTasksResultSchema,
 } from '../shared/bulk-create-contract';
-import { dispatcherStatusSchema } from '../shared/dispatcher-contract';
+import { dispatcherStatusSchema, queueStatisticsSchema } from '../shared/dispatcher-contract';
 import {
   cancelRouteTaskSchema,
   reprioritizeResultSchema,
@@ -107,6 +107,12 @@ export const JSON_SCHEMA_SPECS: readonly JsonSchemaSpec[] = [
     name: 'connectDispatcher.query.status',
     title: 'connectDispatcher status query answer',
     schema: dispatcherStatusSchema,
+    io: 'output',
+  },
+  {
+    name: 'connectDispatcher.query.queueStatistics',
+    title: 'connectDispatcher queueStatistics query answer',
+    schema: queueStatisticsSchema,
     io: 'output',
   },
 ];

@@ -20,7 +20,13 @@ import {
 import type { ConnectValidationIssue } from '../../src/shared/connect-validation';
 import { BulkBatchState } from '../../src/shared/bulk-batch-state';
 import { parseBulkCreateTasksInput } from '../../src/shared/bulk-create-contract';
-import type { Reservation, WaitNotice } from '../../src/shared/dispatcher-contract';
+import {
+  type AgentState,
+  DEFAULT_DISPATCHER_SETTINGS,
+  type Reservation,
+  type WaitNotice,
+} from '../../src/shared/dispatcher-contract';
+import { DispatcherBook } from '../../src/shared/routing/dispatcher-book';
 import {
   parseRouteTaskInput,
   reprioritizeIssues,
@@ -28,6 +34,7 @@ import {
   setPreferredAgentsIssues,
 } from '../../src/shared/route-task-contract';
 import { RouteTaskState } from '../../src/shared/route-task-state';
+import { waitingTask } from '../helpers/waiting-task';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const INSTANCE = '11111111-1111-4111-8111-111111111111';
@@ -376,6 +383,47 @@ describe('JSON Schemas', () => {
     it('rejects a batch input naming the field', () => {
       const errors = check('bulkCreateTasks.input', { batchId: 'a b', items: [] });
       assert.deepEqual([...new Set(errors.map(fieldOf))].sort(), ['batchId', 'items']);
+    });
+  });
+
+  describe('connectDispatcher queueStatistics', () => {
+    it('accepts the answer of a book with waiting, offered and accepted tasks (from DispatcherBook)', () => {
+      const book = new DispatcherBook(DEFAULT_DISPATCHER_SETTINGS);
+      book.setRoutingProfileQueues('rp', { manual: ['billing', 'support'], routed: [] });
+      for (const [i, queueId] of ['billing', 'billing', 'support', 'billing'].entries()) {
+        book.enqueue(waitingTask(`task-${i}`, T0 + i, { queueId, priority: 1 + (i % 2) }));
+      }
+      const agent = (
+        userId: string,
+        observedAt: number,
+        contacts: AgentState['contacts'] = [],
+      ): AgentState => ({
+        userId,
+        routingProfileId: 'rp',
+        statusName: 'Available',
+        statusSince: T0,
+        freeTaskSlots: 1,
+        contacts,
+        observedAt,
+      });
+      book.applySnapshot([agent('alice', T0 + 1_000), agent('bob', T0 + 1_000)], T0 + 1_000);
+      const [first] = book.round(T0 + 1_000).reservations;
+      book.settle(first!.reservationId, 'offered', T0 + 1_100, 'contact-0');
+      book.applySnapshot(
+        [agent('alice', T0 + 2_000, [{ contactId: 'contact-0', state: 'CONNECTED' }])],
+        T0 + 2_000,
+      );
+      book.round(T0 + 2_000);
+      const answer = { instanceId: INSTANCE, ...book.queueStatistics(T0 + 3_000) };
+      assert.ok(answer.queues.some((queue) => queue.priorities.some((figures) => figures.assigned === 1)));
+      assertValid('connectDispatcher.query.queueStatistics', answer);
+
+      const [billing] = answer.queues;
+      const wrong = { ...billing!, priorities: [{ ...billing!.priorities[0]!, withinServiceLevel: 1.5 }] };
+      assert.deepEqual(
+        check('connectDispatcher.query.queueStatistics', { ...answer, queues: [wrong] }).map(fieldOf),
+        ['queues.0.priorities.0.withinServiceLevel'],
+      );
     });
   });
 });
