@@ -154,7 +154,7 @@ export {
   type CreateBulkScheduleOptions,
 } from './client/bulk-schedule-client';
 
-// ---- The dispatcher (one per Connect instance): settings, queries, and the push path ----
+// ---- The dispatcher (one per Connect instance): settings, queries, queue statistics, and the push path ----
 
 export {
   agentsChangedSignal,
@@ -163,12 +163,15 @@ export {
   dispatcherWorkflowId,
   explainTaskQuery,
   LOCAL_DISPATCHER_SETTINGS,
+  queueStatisticsQuery,
   type AgentState,
   type DispatcherInput,
   type DispatcherSettings,
   type DispatcherStatus,
+  type QueueStatistics,
   type TaskExplanation,
 } from './shared/dispatcher-contract';
+export { getQueueStatistics } from './client/dispatcher-client';
 export {
   AgentEventForwarder,
   AgentEventForwarderClosedError,
