@@ -1,3 +1,4 @@
+import { msToNumber } from '@temporalio/common/lib/time';
 import { InvalidArgumentError } from 'commander';
 import { type ConnectCallRates, resolveConnectCallRates } from '../shared/task-queues';
 import { parseMetricsAddress } from '../worker/metrics';
@@ -10,6 +11,25 @@ export function integerOption(name: string, min: number, max: number) {
       throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
     }
     return value;
+  };
+}
+
+/** Whole seconds, as a number (`90`) or a duration (`90s`, `15m`, `2h`, `1 day`). */
+export function secondsOption(name: string) {
+  return (text: string): number => {
+    if (/^\d+$/.test(text.trim())) return Number(text);
+    let ms = Number.NaN;
+    try {
+      ms = msToNumber(text as Parameters<typeof msToNumber>[0]);
+    } catch {
+      // Not a duration: said below.
+    }
+    if (!Number.isFinite(ms) || ms % 1000 !== 0) {
+      throw new InvalidArgumentError(
+        `${name} must be whole seconds, as a number (90) or a duration (90s, 15m, 2h, 1 day).`,
+      );
+    }
+    return ms / 1000;
   };
 }
 

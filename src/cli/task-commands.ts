@@ -7,8 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import {
   cancelRouteTask,
   describeRouteTask,
@@ -38,13 +37,15 @@ import {
 } from '../shared/search-attributes';
 import {
   explain,
+  formatColumns,
   oneLineErrors,
   readJson,
   repeatable,
+  shortDuration,
   taskQueueOption,
   withTemporal,
 } from './command-support';
-import { integerOption, keyValueOption } from './options';
+import { integerOption, keyValueOption, secondsOption } from './options';
 
 const ROUTE_TASK = 'routeTask';
 
@@ -60,25 +61,6 @@ const RUNNING_STAGES = [
 const LIST_LIMIT = { max: 10_000, default: 100 };
 
 // ---- Options ----
-
-/** Whole seconds, as a number (`90`) or a duration (`90s`, `15m`, `2h`, `1 day`). */
-function secondsOption(name: string) {
-  return (text: string): number => {
-    if (/^\d+$/.test(text.trim())) return Number(text);
-    let ms = Number.NaN;
-    try {
-      ms = msToNumber(text as Parameters<typeof msToNumber>[0]);
-    } catch {
-      // Not a duration: said below.
-    }
-    if (!Number.isFinite(ms) || ms % 1000 !== 0) {
-      throw new InvalidArgumentError(
-        `${name} must be whole seconds, as a number (90) or a duration (90s, 15m, 2h, 1 day).`,
-      );
-    }
-    return ms / 1000;
-  };
-}
 
 interface TaskStartOptions {
   input?: string;
@@ -158,16 +140,6 @@ function describeIssues(issues: readonly ConnectValidationIssue[], fromOptions: 
 // ---- Showing a task ----
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** `1h02m`, `3m05s`, `12s`. */
-function shortDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (h > 0) return `${h}h${two(m)}m`;
-  if (m > 0) return `${m}m${two(s)}s`;
-  return `${s}s`;
-}
 
 /** `alice (1111…)` when some offer named the agent, else `agent 1111…`. */
 function agentLabel(userId: string, offers: readonly OfferRecord[]): string {
@@ -420,26 +392,17 @@ async function listTasks(client: Client, options: ListOptions): Promise<ListedTa
 }
 
 function formatTable(tasks: ListedTask[]): string {
-  const header = ['WORKFLOW ID', 'STAGE', 'QUEUE', 'PRIORITY', 'WAITING', 'AGENT'];
-  const rows = tasks.map((task) => [
-    task.workflowId,
-    task.stage ?? '-',
-    task.queueId ?? '-',
-    task.priority === undefined ? '-' : String(task.priority),
-    shortDuration(task.waitingSeconds * 1000),
-    task.agentId ?? '-',
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  return formatColumns(
+    ['WORKFLOW ID', 'STAGE', 'QUEUE', 'PRIORITY', 'WAITING', 'AGENT'],
+    tasks.map((task) => [
+      task.workflowId,
+      task.stage ?? '-',
+      task.queueId ?? '-',
+      task.priority === undefined ? '-' : String(task.priority),
+      shortDuration(task.waitingSeconds * 1000),
+      task.agentId ?? '-',
+    ]),
   );
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 // ---- The commands ----
