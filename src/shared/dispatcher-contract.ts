@@ -508,7 +508,7 @@ export const queueStatisticsSchema = z
           agents: queueAgentsSchema
             .optional()
             .describe(
-              'Agents whose routing profile has the queue among its manual-assignment queues, each in one state at most (an agent away, in a status no task of the queue allows, is in none), as of agentsObservedAt; only for queues the dispatcher polls (waiting tasks or open offers).',
+              'Agents whose routing profile has the queue among its manual-assignment queues, each in one state at most (an agent away, in a status no task of the queue allows, is in none), as of agentsObservedAt; only for queues the dispatcher polls (waiting tasks or open offers), once it has polled.',
             ),
           priorities: z
             .array(priorityStatisticsSchema)

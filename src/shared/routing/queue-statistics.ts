@@ -102,7 +102,7 @@ export interface QueueStatisticsInput extends Omit<AgentsInput, 'allowedStatuses
   assigned: readonly AssignedFigures[];
   /** The queues the dispatcher polls: Connect's agent data covers these. */
   watchedQueues: readonly string[];
-  /** When Connect last described the agents. */
+  /** When Connect last described the agents; undefined before the first poll. */
   agentsObservedAt: number | undefined;
 }
 
@@ -120,9 +120,10 @@ export function queueStatistics(input: QueueStatisticsInput): Omit<QueueStatisti
     const byPriority = assigned.get(figures.queueId) ?? new Map<number, AssignedFigures>();
     assigned.set(figures.queueId, byPriority.set(figures.priority, figures));
   }
+  // Before its first poll (in each run) the dispatcher knows no agent: their numbers are unknown, not 0.
   const agents = agentsByQueue({
     ...input,
-    queueIds: input.watchedQueues,
+    queueIds: input.agentsObservedAt === undefined ? [] : input.watchedQueues,
     allowedStatuses: line.allowedStatuses,
   });
   const queueIds = [...new Set([...line.waiting.keys(), ...assigned.keys(), ...agents.keys()])].sort();

@@ -246,13 +246,16 @@ describe('queue statistics', () => {
       });
     });
 
-    it('is empty, with no agent time, before anything happened', () => {
+    it('knows no agent before the first poll: their numbers are left out, not 0', () => {
+      const line = new LineTally();
+      line.addWaiting('billing', 5, 1, T0 - 1_000);
+      line.addAllowedStatuses('billing', ['Available']);
       const answer = queueStatistics({
         now: T0,
         settings: { statisticsWindowMs: 900_000, serviceLevelMs: 60_000 },
-        line: new LineTally(),
+        line,
         assigned: [],
-        watchedQueues: [],
+        watchedQueues: ['billing'],
         agents: [],
         agentsObservedAt: undefined,
         queuesByRoutingProfile: {},
@@ -262,7 +265,20 @@ describe('queue statistics', () => {
         at: '2026-12-04T09:00:00.000Z',
         windowMs: 900_000,
         serviceLevelMs: 60_000,
-        queues: [],
+        queues: [
+          {
+            queueId: 'billing',
+            priorities: [
+              {
+                priority: 5,
+                waiting: 1,
+                oldestWaitingSince: '2026-12-04T08:59:59.000Z',
+                oldestWaitMs: 1_000,
+                assigned: 0,
+              },
+            ],
+          },
+        ],
       });
     });
   });
