@@ -14,6 +14,7 @@ import { runWorkerService, StartupError } from '../worker/service';
 import { connectClientToTemporal } from '../worker/temporal-connection';
 import { registerBulkCommands } from './bulk-commands';
 import { choiceOption, connectRatesOption, metricsAddressOption } from './options';
+import { registerStatsCommand } from './stats-command';
 import { registerTaskCommands } from './task-commands';
 
 /** An option's environment variable, read as the option is; a bad value is one clear line. */
@@ -139,6 +140,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerBulkCommands(program);
   registerTaskCommands(program);
+  registerStatsCommand(program);
   return program;
 }
 
