@@ -134,16 +134,23 @@ describe('connect-task-router worker as a service (the bin script, on the shared
       contact: { name: 'Worker service task' },
     });
     await stack.waitForStatus(handle, (status) => status.stage === 'waiting-for-agent');
-    await waitUntil(
-      'the waiting gauge at 1',
-      async () =>
-        sample(await scrape(), METRICS.tasksWaiting.name, {
-          instance_id: stack.instanceId,
-          queue_id: BILLING_QUEUE,
-          priority: '3',
-        }) === 1 || undefined,
+    const line = { instance_id: stack.instanceId, queue_id: BILLING_QUEUE, priority: '3' };
+    const waiting = await waitUntil(
+      'the waiting gauge at 1, and the queue statistics of a poll',
+      async () => {
+        const text = await scrape();
+        return sample(text, METRICS.tasksWaiting.name, line) === 1 &&
+          sample(text, METRICS.oldestWait.name, line) > 0 &&
+          text.includes(`${METRICS.queueAgents.name}{`)
+          ? text
+          : undefined;
+      },
       { timeoutMs: 20_000, intervalMs: 300 },
     );
+    // Everyone is offline: billing's agents are in none of the states.
+    for (const state of ['available', 'offered', 'busy']) {
+      assert.equal(sample(waiting, METRICS.queueAgents.name, { queue_id: BILLING_QUEUE, state }), 0, state);
+    }
     stack.emulator.setAgentStatus(ALICE, 'Available');
     const result = await handle.result();
     assert.equal(result.outcome, 'assigned');
@@ -172,6 +179,11 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     assert.equal(sample(metrics, METRICS.tasksAssigned.name, { queue_id: BILLING_QUEUE, ...tq }), 1);
     assert.equal(sample(metrics, METRICS.tasksEnded.name, { outcome: 'assigned' }), 1);
     assert.equal(sample(metrics, `${METRICS.taskWait.name}_count`, { queue_id: BILLING_QUEUE }), 1);
+    // The dispatcher's window: one task assigned, within the service level; nothing waits any more.
+    assert.equal(sample(metrics, METRICS.windowAssigned.name, line), 1);
+    assert.equal(sample(metrics, METRICS.windowServiceLevel.name, line), 1);
+    assert.ok(sample(metrics, METRICS.windowWait.name, { ...line, quantile: '0.9' }) > 0);
+    assert.equal(sample(metrics, METRICS.oldestWait.name, line), 0);
     for (const operation of [
       'CreateContact',
       'TransferContact',
