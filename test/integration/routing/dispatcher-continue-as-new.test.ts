@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
 import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
+import { getQueueStatistics } from '../../../src/client/dispatcher-client';
 import { dispatcherWorkflowId } from '../../../src/shared/dispatcher-contract';
 import { eventually } from '../../helpers/eventually';
 
@@ -47,6 +48,22 @@ describe('connectDispatcher continue-as-new', () => {
         return status.waitingCount === tasks && (status.carriedCount ?? 0) > tasks / 2;
       },
       { timeoutMs: 90_000 },
+    );
+    // The queue statistics count what the segments hold, and know each priority's oldest task.
+    const statistics = await getQueueStatistics(stack.client, stack.instanceId);
+    assert.deepEqual(
+      statistics.queues.map(({ queueId, priorities }) => [
+        queueId,
+        priorities.map((figures) => [
+          figures.priority,
+          figures.waiting,
+          figures.oldestWaitingSince !== undefined,
+        ]),
+      ]),
+      [BILLING_QUEUE, SUPPORT_QUEUE].map((queueId) => [
+        queueId,
+        [1, 2, 3].map((priority) => [priority, 8, true]),
+      ]),
     );
     const before = await stack.dispatcherStatus();
     await stack.restartWorker();
