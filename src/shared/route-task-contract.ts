@@ -24,6 +24,7 @@ import {
 } from './contact-requests';
 import { OFFER_OUTCOMES, WAIT_REASONS } from './dispatcher-contract';
 import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
+import { type RoutingCriteria, routingCriteriaIssues, routingCriteriaSchema } from './routing-criteria';
 
 export const ROUTING_STRATEGIES = [
   'create-then-associate',
@@ -112,6 +113,7 @@ export const routeTaskInputSchema = z
         `How long only the preferred agents are offered the task: 0 to 7 days. Default ${ROUTE_TASK_LIMITS.widenAfterSeconds.default}.`,
       ),
     excludedAgentIds: agentIds.optional().describe('Never offered to these agents.'),
+    routingCriteria: routingCriteriaSchema.optional(),
     allowedStatuses: z
       .array(z.string().min(1).max(127))
       .min(ROUTE_TASK_LIMITS.allowedStatuses.min)
@@ -177,6 +179,7 @@ export interface RouteTaskRequest {
   preferredAgentIds: string[];
   widenAfterSeconds: number;
   excludedAgentIds: string[];
+  routingCriteria?: RoutingCriteria;
   allowedStatuses: string[];
   strategy: RoutingStrategy;
   transferFlowId?: string;
@@ -205,6 +208,7 @@ export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidatio
       preferredAgentIds: input.preferredAgentIds ?? [],
       widenAfterSeconds: input.widenAfterSeconds ?? ROUTE_TASK_LIMITS.widenAfterSeconds.default,
       excludedAgentIds: input.excludedAgentIds ?? [],
+      routingCriteria: input.routingCriteria,
       allowedStatuses: input.allowedStatuses ?? [...ROUTE_TASK_LIMITS.allowedStatuses.default],
       strategy: input.strategy ?? 'create-then-associate',
       transferFlowId: input.transferFlowId,
@@ -248,6 +252,7 @@ function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectVa
     }
   }
   issues.push(...sharedAgentIssues(fields.preferredAgentIds, fields.excludedAgentIds));
+  issues.push(...routingCriteriaIssues(fields.routingCriteria, 'routingCriteria'));
   if (fields.errorPolicy !== undefined) {
     try {
       resolveErrorPolicy(fields.errorPolicy as ErrorPolicyOverrides);
@@ -470,6 +475,17 @@ export const routeTaskStatusSchema = z
     widensAt: isoTime
       .optional()
       .describe('When the task is offered to the whole queue, if it has preferred agents.'),
+    routingStep: z
+      .object({
+        step: z.int().min(1).describe('1-based; steps + 1 once every step has expired.'),
+        of: z.int().min(1).describe('Steps in the routing criteria.'),
+        requirement: z.string().describe('The step\'s skills in words, e.g. "Language: Spanish ≥ 3".'),
+        expiresAt: isoTime
+          .optional()
+          .describe('When the next step applies; absent for a step that never expires.'),
+      })
+      .optional()
+      .describe('For a task with routing criteria: the step the dispatcher last matched it on.'),
     reservationsTried: reservationsTriedSchema,
     offers: offersSchema,
   })
