@@ -9,6 +9,7 @@ import { EmulatorConfig, resolveEmulatorConfig } from './config';
 import { AgentEventFeed } from './events';
 import { FaultInjector, Faults, faultsSchema } from './faults';
 import type { OfferBehaviour } from './offers';
+import type { Proficiency } from './proficiencies';
 import { Ledger, LedgerRecorder } from './ledger';
 import { CallCentre, CallCentreSnapshot } from './model';
 import { SeededRandom } from './random';
@@ -28,6 +29,7 @@ export type { Switches } from './switches';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventContactState, AgentEventRecord, AgentEventType, AgentSnapshot } from './events';
 export type { OfferBehaviour } from './offers';
+export type { Proficiency } from './proficiencies';
 export type { Faults, OperationFaults } from './faults';
 export type { AssignmentOutcome, AssignmentRecord, Ledger } from './ledger';
 export type {
@@ -72,6 +74,11 @@ export interface RunningEmulator {
   clearAfterContactWork(contactId: string): void;
   /** Changes parts of how one agent answers offers from now on (throws on an invalid change). */
   setAgentOffers(userId: string, changes: Partial<OfferBehaviour>): void;
+  /**
+   * Replaces an agent's proficiencies, as UpdateUserProficiencies and its siblings would (throws on one
+   * that names no predefined attribute or value); ListUserProficiencies reports them from now on.
+   */
+  setAgentProficiencies(userId: string, proficiencies: Proficiency[]): void;
   /** Replaces the whole fault plan (`{}` clears it). */
   setFaults(faults: Faults): void;
   stop(): Promise<void>;
@@ -112,6 +119,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     rejectOffer: (contactId) => centre.rejectOffer(contactId),
     clearAfterContactWork: (contactId) => centre.clearAfterContactWork(contactId),
     setAgentOffers: (userId, changes) => centre.setAgentOffers(userId, changes),
+    setAgentProficiencies: (userId, proficiencies) => centre.setAgentProficiencies(userId, proficiencies),
     faults: () => faults.current(),
     setFaults: (plan) => faults.set(faultsSchema.parse(plan)),
     subscribeToEvents: (response) => events.subscribe(response),
@@ -145,6 +153,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     rejectOffer: controls.rejectOffer,
     clearAfterContactWork: controls.clearAfterContactWork,
     setAgentOffers: controls.setAgentOffers,
+    setAgentProficiencies: controls.setAgentProficiencies,
     setFaults: controls.setFaults,
     async stop() {
       timers.cancelAll();

@@ -17,6 +17,9 @@ export const OPERATIONS = [
   'ListRoutingProfileQueues',
   'ListRoutingProfileManualAssignmentQueues',
   'TransferContact',
+  'ListUserProficiencies',
+  'ListPredefinedAttributes',
+  'DescribePredefinedAttribute',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
