@@ -44,7 +44,7 @@ function describeReason(notice: WaitNotice, context: { queueId: string; allowedS
     case 'queue-routed-by-connect':
       return `Queue ${context.queueId} is a routing (not a manual-assignment) queue of the agents' routing profiles: Connect routes its contacts itself, and the dispatcher does not race it.`;
     case 'no-agent-in-allowed-status':
-      return `No agent serving the queue is in an allowed status (${context.allowedStatuses.join(', ')}).`;
+      return `No agent ${notice.decision.step ? 'with the skills' : 'serving the queue'} is in an allowed status (${context.allowedStatuses.join(', ')}).`;
     case 'all-eligible-agents-excluded':
       return 'Every agent who could take the task is excluded for it, or missed or rejected its offer a moment ago.';
     case 'offer-pacing':
