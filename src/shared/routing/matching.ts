@@ -44,6 +44,8 @@ interface CandidateSet {
   hadFreeSlotAtStart: boolean;
   /** Set once a scan finds no free slot: slots only decrease within a round. */
   exhausted: boolean;
+  /** Why its tasks wait once it is exhausted: the same for all of them, so made once. */
+  decision?: WaitDecision;
   preferredOnly: boolean;
   /** The routing step of the tasks that share the set, when they have criteria. */
   step?: StepPosition;
@@ -54,23 +56,36 @@ type Reach = { preferredOnly: true } | { preferredOnly: false; step?: StepPositi
 
 /**
  * Tasks of one line class with the same reach share their candidates. Tasks are replaced, never
- * changed in place, so a task's preferred-agent key can be computed once.
+ * changed in place, so a task's keys can be computed once: a fresh string per round would be hashed
+ * again on every lookup, and a class key holds the task's criteria.
  */
-const preferredKeys = new WeakMap<WaitingTask, string>();
+const keysByTask = new WeakMap<WaitingTask, { preferred?: string; steps: string[] }>();
 function signature(task: WaitingTask, reach: Reach): string {
+  let keys = keysByTask.get(task);
+  if (!keys) keysByTask.set(task, (keys = { steps: [] }));
   if (reach.preferredOnly) {
-    let key = preferredKeys.get(task);
-    if (key === undefined)
-      preferredKeys.set(task, (key = `${lineClassOf(task)}|${JSON.stringify(task.preferredAgentIds)}`));
-    return key;
+    return (keys.preferred ??= `${lineClassOf(task)}|${JSON.stringify(task.preferredAgentIds)}`);
   }
-  return reach.step === undefined ? lineClassOf(task) : `${lineClassOf(task)}#${reach.step.index}`;
+  if (reach.step === undefined) return lineClassOf(task);
+  return (keys.steps[reach.step.index] ??= `${lineClassOf(task)}#${reach.step.index}`);
 }
 
+const PREFERRED_ONLY: Reach = { preferredOnly: true };
+const WHOLE_QUEUE: Reach = { preferredOnly: false };
+/** A task's step holds until it expires: worked out again only then. */
+const stepsByTask = new WeakMap<WaitingTask, Reach & { preferredOnly: false; step: StepPosition }>();
+
 function reachOf(task: WaitingTask, now: number): Reach {
-  if (task.preferredAgentIds.length > 0 && now < task.widenAt) return { preferredOnly: true };
-  if (!task.routingCriteria) return { preferredOnly: false };
-  return { preferredOnly: false, step: stepAt(task.routingCriteria, stepsStartAt(task), now) };
+  if (task.preferredAgentIds.length > 0 && now < task.widenAt) return PREFERRED_ONLY;
+  if (!task.routingCriteria) return WHOLE_QUEUE;
+  const known = stepsByTask.get(task);
+  if (known && now < (known.step.expiresAt ?? Infinity)) return known;
+  const reach = {
+    preferredOnly: false as const,
+    step: stepAt(task.routingCriteria, stepsStartAt(task), now),
+  };
+  stepsByTask.set(task, reach);
+  return reach;
 }
 
 function buildCandidateSet(
@@ -173,7 +188,7 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
     }
     if (!chosen) {
       set.exhausted = true;
-      waiting.set(task.taskId, decisionFor(set));
+      waiting.set(task.taskId, (set.decision ??= decisionFor(set)));
       continue;
     }
     newReservations.push({ taskId: task.taskId, userId: chosen.userId });
