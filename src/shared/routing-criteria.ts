@@ -11,6 +11,9 @@
  */
 import { z } from 'zod';
 import type { ConnectValidationIssue } from './connect-validation';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('routing-criteria');
 
 export const ROUTING_CRITERIA_LIMITS = {
   steps: { min: 1, max: 10 },
@@ -28,38 +31,42 @@ export const ROUTING_CRITERIA_LIMITS = {
 
 export const COMPARISON_OPERATORS = ['NumberGreaterOrEqualTo', 'Range'] as const;
 
-const level = z
-  .number()
-  .min(ROUTING_CRITERIA_LIMITS.proficiencyLevel.min)
-  .max(ROUTING_CRITERIA_LIMITS.proficiencyLevel.max);
+const level = shared('level', () =>
+  z
+    .number()
+    .min(ROUTING_CRITERIA_LIMITS.proficiencyLevel.min)
+    .max(ROUTING_CRITERIA_LIMITS.proficiencyLevel.max),
+);
 
-const attributeConditionSchema = z
-  .object({
-    name: z
-      .string()
-      .min(ROUTING_CRITERIA_LIMITS.attributeName.min)
-      .max(ROUTING_CRITERIA_LIMITS.attributeName.max)
-      .describe('A predefined attribute, e.g. "Language".'),
-    value: z
-      .string()
-      .min(ROUTING_CRITERIA_LIMITS.attributeValue.min)
-      .max(ROUTING_CRITERIA_LIMITS.attributeValue.max)
-      .describe('One of its values, e.g. "Spanish".'),
-    comparisonOperator: z
-      .enum(COMPARISON_OPERATORS)
-      .optional()
-      .describe('NumberGreaterOrEqualTo (default): level ≥ proficiencyLevel. Range: within range.'),
-    proficiencyLevel: level
-      .optional()
-      .describe('With NumberGreaterOrEqualTo: the lowest level that matches (1–5).'),
-    range: z
-      .object({ minProficiencyLevel: level, maxProficiencyLevel: level })
-      .strict()
-      .optional()
-      .describe('With Range: the lowest and highest levels that match (1–5).'),
-  })
-  .strict()
-  .describe("An agent matches who has this attribute's value at a matching proficiency level.");
+const attributeConditionSchema = shared('attributeConditionSchema', () =>
+  z
+    .object({
+      name: z
+        .string()
+        .min(ROUTING_CRITERIA_LIMITS.attributeName.min)
+        .max(ROUTING_CRITERIA_LIMITS.attributeName.max)
+        .describe('A predefined attribute, e.g. "Language".'),
+      value: z
+        .string()
+        .min(ROUTING_CRITERIA_LIMITS.attributeValue.min)
+        .max(ROUTING_CRITERIA_LIMITS.attributeValue.max)
+        .describe('One of its values, e.g. "Spanish".'),
+      comparisonOperator: z
+        .enum(COMPARISON_OPERATORS)
+        .optional()
+        .describe('NumberGreaterOrEqualTo (default): level ≥ proficiencyLevel. Range: within range.'),
+      proficiencyLevel: level
+        .optional()
+        .describe('With NumberGreaterOrEqualTo: the lowest level that matches (1–5).'),
+      range: z
+        .object({ minProficiencyLevel: level, maxProficiencyLevel: level })
+        .strict()
+        .optional()
+        .describe('With Range: the lowest and highest levels that match (1–5).'),
+    })
+    .strict()
+    .describe("An agent matches who has this attribute's value at a matching proficiency level."),
+);
 export type AttributeCondition = z.output<typeof attributeConditionSchema>;
 
 /** Exactly one of the three; checked by `routingCriteriaIssues` so the message names the place. */
@@ -69,48 +76,52 @@ export interface RoutingExpression {
   orExpression?: RoutingExpression[];
 }
 
-const expressionSchema: z.ZodType<RoutingExpression> = z
-  .object({
-    attributeCondition: attributeConditionSchema.optional(),
-    get andExpression() {
-      return z.array(expressionSchema).min(1).optional().describe('Every one of these must match.');
-    },
-    get orExpression() {
-      return z.array(expressionSchema).min(1).optional().describe('At least one of these must match.');
-    },
-  })
-  .strict()
-  .describe('Exactly one of attributeCondition, andExpression, orExpression.')
-  // Names the recursive definition in the JSON Schema.
-  .meta({ id: 'RoutingExpression' });
+const expressionSchema: z.ZodType<RoutingExpression> = shared('expressionSchema', () =>
+  z
+    .object({
+      attributeCondition: attributeConditionSchema.optional(),
+      get andExpression() {
+        return z.array(expressionSchema).min(1).optional().describe('Every one of these must match.');
+      },
+      get orExpression() {
+        return z.array(expressionSchema).min(1).optional().describe('At least one of these must match.');
+      },
+    })
+    .strict()
+    .describe('Exactly one of attributeCondition, andExpression, orExpression.')
+    // Names the recursive definition in the JSON Schema.
+    .meta({ id: 'RoutingExpression' }),
+);
 
-export const routingCriteriaSchema = z
-  .object({
-    steps: z
-      .array(
-        z
-          .object({
-            expression: expressionSchema,
-            expirySeconds: z
-              .int()
-              .min(ROUTING_CRITERIA_LIMITS.expirySeconds.min)
-              .max(ROUTING_CRITERIA_LIMITS.expirySeconds.max)
-              .optional()
-              .describe(
-                'How long the step holds before the next one applies. Only the last step may omit it (it never expires).',
-              ),
-          })
-          .strict(),
-      )
-      .min(ROUTING_CRITERIA_LIMITS.steps.min)
-      .max(ROUTING_CRITERIA_LIMITS.steps.max),
-  })
-  .strict()
-  .describe(
-    "Skills the agent must have, in steps (Connect's routing criteria). A step holds for its " +
-      'expirySeconds, then the next applies; once every step has expired, any agent of the queue may ' +
-      'take the task, as in Connect. Steps begin when the preferred agents widen (at once without them).',
-  );
+export const routingCriteriaSchema = shared('routingCriteriaSchema', () =>
+  z
+    .object({
+      steps: z
+        .array(
+          z
+            .object({
+              expression: expressionSchema,
+              expirySeconds: z
+                .int()
+                .min(ROUTING_CRITERIA_LIMITS.expirySeconds.min)
+                .max(ROUTING_CRITERIA_LIMITS.expirySeconds.max)
+                .optional()
+                .describe(
+                  'How long the step holds before the next one applies. Only the last step may omit it (it never expires).',
+                ),
+            })
+            .strict(),
+        )
+        .min(ROUTING_CRITERIA_LIMITS.steps.min)
+        .max(ROUTING_CRITERIA_LIMITS.steps.max),
+    })
+    .strict()
+    .describe(
+      "Skills the agent must have, in steps (Connect's routing criteria). A step holds for its " +
+        'expirySeconds, then the next applies; once every step has expired, any agent of the queue may ' +
+        'take the task, as in Connect. Steps begin when the preferred agents widen (at once without them).',
+    ),
+);
 export type RoutingCriteria = z.output<typeof routingCriteriaSchema>;
 export type RoutingStep = RoutingCriteria['steps'][number];
 

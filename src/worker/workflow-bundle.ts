@@ -3,7 +3,8 @@
  * context but evaluates the bundle's modules once per workflow run, and zod's own modules came to
  * about 3 MB per cached run. zod holds no per-run state, so the bundle loads it once, before any run,
  * and every run shares it (the SDK deep-freezes shared modules). The contract modules' schemas cannot
- * be shared that way: zod memoizes into a schema on its first parse, which a frozen schema refuses.
+ * be shared that way (zod memoizes into a schema on its first parse, which a frozen schema refuses):
+ * they are built through `shared-schemas`, also preloaded, which keeps them out of what is frozen.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { type BundleOptions, bundleWorkflowCode, type Logger, type WorkerOptions
 export const workflowsPath: string = require.resolve('../../workflows');
 
 /** Modules the bundle loads once and shares across runs: see this module's comment. */
-export const workflowPreloadModules: readonly string[] = ['zod'];
+export const workflowPreloadModules: readonly string[] = ['zod', require.resolve('../shared/shared-schemas')];
 
 /** Options for `bundleWorkflowCode` that bundle the package's workflows as createWorker does. */
 export function workflowBundleOptions(): Pick<BundleOptions, 'workflowsPath' | 'preloadModules'> {
