@@ -15,6 +15,7 @@ import { CallCentre, CallCentreSnapshot } from './model';
 import { SeededRandom } from './random';
 import { scheduleScenario } from './scenario';
 import { createEmulatorServer } from './server';
+import { type EmulatorCredentials, SignatureChecker } from './signatures';
 import { DEFAULT_THROTTLING, Throttler } from './throttle';
 import { Timers } from './timers';
 
@@ -30,6 +31,7 @@ export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventContactState, AgentEventRecord, AgentEventType, AgentSnapshot } from './events';
 export type { OfferBehaviour } from './offers';
 export type { Proficiency } from './proficiencies';
+export type { EmulatorCredentials } from './signatures';
 export type { Faults, OperationFaults } from './faults';
 export type { AssignmentOutcome, AssignmentRecord, Ledger } from './ledger';
 export type {
@@ -52,6 +54,11 @@ export interface StartEmulatorOptions {
   config?: EmulatorConfig | string;
   /** Seed for every random choice (ids, handle times, faults); overrides the config's `seed`. */
   seed?: number;
+  /**
+   * The access keys Connect requests must be signed with: their SigV4 signatures are verified as AWS
+   * does. Default: none, and any well-formed SigV4 Authorization header passes unverified.
+   */
+  credentials?: readonly EmulatorCredentials[];
 }
 
 export interface RunningEmulator {
@@ -131,6 +138,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     faults,
     requestIds: random('request-ids'),
     controls,
+    signatures: new SignatureChecker(options.credentials),
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
