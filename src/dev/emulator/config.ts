@@ -278,7 +278,11 @@ function crossReferenceProblems(
     if (!profileIds.has(agent.routingProfileId)) {
       problems.push(`agent ${agent.id} has unknown routing profile ${agent.routingProfileId}`);
     }
-    if (!statusNames.has(agent.status)) problems.push(`agent ${agent.id} has unknown status ${agent.status}`);
+    if (!statusNames.has(agent.status)) {
+      problems.push(
+        `agent ${agent.id} has unknown status ${agent.status} (known: ${[...statusNames].join(', ')})`,
+      );
+    }
     for (const problem of proficiencyProblems(agent.proficiencies ?? [], config.predefinedAttributes)) {
       problems.push(`agent ${agent.id} ${problem}`);
     }
@@ -305,7 +309,9 @@ function crossReferenceProblems(
     if (!agentIds.has(step.userId))
       problems.push(`scenario step at ${step.atMs} ms names unknown agent ${step.userId}`);
     if (!statusNames.has(step.status))
-      problems.push(`scenario step at ${step.atMs} ms names unknown status ${step.status}`);
+      problems.push(
+        `scenario step at ${step.atMs} ms names unknown status ${step.status} (known: ${[...statusNames].join(', ')})`,
+      );
   }
   return problems;
 }
