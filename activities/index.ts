@@ -12,6 +12,7 @@ import { makeDescribeContact } from './describe-contact';
 import { makeGetCurrentUserData } from './get-current-user-data';
 import { makeListRoutingProfileManualAssignmentQueues } from './list-routing-profile-manual-assignment-queues';
 import { makeListRoutingProfileQueues } from './list-routing-profile-queues';
+import { makeListUserProficiencies } from './list-user-proficiencies';
 import { makeListUsers } from './list-users';
 import { makeReadBulkSourcePage } from './read-bulk-source-page';
 import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './register-with-dispatcher';
@@ -41,6 +42,7 @@ export function createConnectActivities(deps: CreateConnectActivitiesDeps) {
     ),
     transferContact: reportingAttempt(makeTransferContact(resolved)),
     listUsers: reportingAttempt(makeListUsers(resolved)),
+    listUserProficiencies: reportingAttempt(makeListUserProficiencies(resolved)),
   };
 }
 
@@ -115,6 +117,7 @@ export type {
   WriteBulkReportPartResult,
 } from '../src/shared/bulk-source';
 export type { ListUsersResult } from './list-users';
+export type { ListUserProficienciesInput, ListUserProficienciesResult } from './list-user-proficiencies';
 export type {
   ListRoutingProfileQueuesInput,
   ListRoutingProfileQueuesResult,

@@ -8,6 +8,7 @@
  *   npm run bench:routing -- --scenario actions --tasks 200 --actions-modes poll,push
  *   npm run bench:routing -- --scenario offers --miss-rates 0,0.1,0.3 --offer-tasks 60 --rate-tasks 100
  *   npm run bench:routing -- --scenario free-at-once --free-agents 500 --free-waiting 2000 --free-associate-rate 50
+ *   npm run bench:routing -- --scenario skills --skills-waiting 10000 --skills-agents 500 --skills-proficiencies 10
  *
  * Scenarios: polling-budget (GetCurrentUserData/s while N tasks wait, time to get N in line,
  * continue-as-new count, worker memory, carried book size), latency (agent Available →
@@ -15,7 +16,8 @@
  * per routed task), offers (offer → acceptance and miss → next offer as the package sees them, Connect
  * calls and Temporal actions per routed task by miss rate, tasks routed per second at Connect's default
  * quotas), free-at-once (how fast the dispatcher hands out slots when many agents become Available
- * together, at a raised associate rate). Every loop is bounded in count and time.
+ * together, at a raised associate rate), skills (a dispatcher round's cost with routing criteria against
+without, on the dispatcher's pure book: no server). Every loop is bounded in count and time.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from '../src/cli/options';
@@ -25,10 +27,13 @@ import { runFreeAtOnceScenario } from './routing-free-at-once';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
 import { runOffersScenario } from './routing-offers';
 import { runPollingBudgetScenario } from './routing-polling-budget';
+import { runSkillsScenario } from './routing-skills';
 import { maxCachedWorkflowsOption, startBenchDevServer, workerHeapOption } from './routing-stack';
 import { seconds } from './stats';
 
-const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers', 'free-at-once'] as const;
+const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers', 'free-at-once', 'skills'] as const;
+/** Scenarios that need no Temporal server. */
+const PURE_SCENARIOS: readonly Scenario[] = ['skills'];
 type Scenario = (typeof SCENARIOS)[number];
 
 function listOf<T>(name: string, parseItem: (item: string) => T) {
@@ -86,6 +91,11 @@ interface BenchOptions {
   freeWaiting: number;
   freeAssociateRate: number;
   freeTimeLimit: number;
+  skillsWaiting: number;
+  skillsAgents: number;
+  skillsProficiencies: number;
+  skillsRounds: number;
+  skillsFreed: number;
 }
 
 function parseOptions(): BenchOptions {
@@ -203,6 +213,31 @@ function parseOptions(): BenchOptions {
       integerOption('--free-time-limit', 10, 3_600),
       300,
     )
+    .option(
+      '--skills-waiting <n>',
+      'skills: tasks in line',
+      integerOption('--skills-waiting', 1, 100_000),
+      10_000,
+    )
+    .option('--skills-agents <n>', 'skills: agents', integerOption('--skills-agents', 1, 5_000), 500)
+    .option(
+      '--skills-proficiencies <n>',
+      'skills: proficiencies per agent',
+      integerOption('--skills-proficiencies', 0, 28),
+      10,
+    )
+    .option(
+      '--skills-rounds <n>',
+      'skills: rounds measured',
+      integerOption('--skills-rounds', 1, 10_000),
+      300,
+    )
+    .option(
+      '--skills-freed <n>',
+      'skills: agents who free a slot each round',
+      integerOption('--skills-freed', 1, 1_000),
+      5,
+    )
     .parse();
   const options = command.opts<BenchOptions>();
   // Every agent is to end with a task: fewer tasks than agents could never get there.
@@ -217,9 +252,22 @@ function parseOptions(): BenchOptions {
 async function runScenario(
   scenario: Scenario,
   options: BenchOptions,
-  server: Awaited<ReturnType<typeof startBenchDevServer>>,
+  server: Awaited<ReturnType<typeof startBenchDevServer>> | undefined,
   log: (line: string) => void,
 ): Promise<string> {
+  if (scenario === 'skills') {
+    return runSkillsScenario(
+      {
+        waiting: options.skillsWaiting,
+        agents: options.skillsAgents,
+        proficienciesPerAgent: options.skillsProficiencies,
+        rounds: options.skillsRounds,
+        freedPerRound: options.skillsFreed,
+      },
+      log,
+    );
+  }
+  if (!server) throw new Error(`scenario ${scenario} needs the dev server`);
   if (scenario === 'polling-budget') {
     return runPollingBudgetScenario(
       server,
@@ -298,12 +346,13 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const benchStarted = Date.now();
-  const server = await startBenchDevServer(log);
-  log(`Temporal dev server on ${server.address}`);
+  const needsServer = options.scenario.some((scenario) => !PURE_SCENARIOS.includes(scenario));
+  const server = needsServer ? await startBenchDevServer(log) : undefined;
+  if (server) log(`Temporal dev server on ${server.address}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping the dev server`);
-      void server.teardown().finally(() => process.exit(130));
+      void (server?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
     });
   }
   try {
@@ -316,7 +365,7 @@ async function main(): Promise<void> {
       console.log(`${report}\n\n${wall}\n`);
     }
   } finally {
-    await server.teardown();
+    await server?.teardown();
   }
   console.log(`Total wall time: ${seconds(Date.now() - benchStarted)} (dev server start included).`);
 }

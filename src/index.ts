@@ -30,6 +30,33 @@ export {
 } from './worker/connect-client';
 export { connectClientToTemporal, connectWorkerToTemporal } from './worker/temporal-connection';
 
+// ---- Payload encryption (optional): the codec, its keys, and the codec endpoint for the Web UI ----
+
+export {
+  dataConverterFromEnvironment,
+  encodedFailureConverterPath,
+  encryptedDataConverter,
+} from './encryption/encrypted-data-converter';
+export {
+  ENCRYPTED_ENCODING,
+  ENCRYPTION_KEY_ID_METADATA,
+  EncryptionCodec,
+  isEncryptedPayload,
+} from './encryption/encryption-codec';
+export {
+  ENCRYPTION_KEYS_VARIABLE,
+  encryptionKeysFromEnvironment,
+  EncryptionKeysError,
+  parseEncryptionKeys,
+  type EncryptionKey,
+} from './encryption/encryption-keys';
+export {
+  bearerTokenCheck,
+  startCodecServer,
+  type CodecServerOptions,
+  type RunningCodecServer,
+} from './encryption/codec-server';
+
 // ---- Activities (for a Worker.create of your own) ----
 
 export {
@@ -221,6 +248,7 @@ export {
   type AssignmentRecord,
   type CallCentreSnapshot,
   type EmulatorConfig,
+  type EmulatorCredentials,
   type Faults,
   type Ledger,
   type OfferBehaviour,

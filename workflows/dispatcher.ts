@@ -83,6 +83,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     getCurrentUserData,
     listRoutingProfileManualAssignmentQueues,
     listRoutingProfileQueues,
+    listUserProficiencies,
     listUsers,
   } = proxyRoutingActivities(input.taskQueue, {
     startToCloseTimeout: '30 seconds',
@@ -98,6 +99,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let nextDeadline: number | undefined;
   let routingProfilesReadAt = Date.now();
   let agentNamesReadAt: number | undefined;
+  let nextSkillReadAt = 0;
+  let readingSkills = false;
   let busySince = Date.now();
   const statisticsGauges = new QueueStatisticsGauges();
 
@@ -202,6 +205,42 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     }
   }
 
+  /**
+   * Proficiencies, read in the background a few agents per call at `skillReadsPerSecond`: a round
+   * never waits for them (at Connect's List* rate, hundreds of agents take minutes), and each answer
+   * brings a round of its own.
+   */
+  function learnSkills(): void {
+    const startedAt = Date.now();
+    if (readingSkills || startedAt < nextSkillReadAt) return;
+    const userIds = book.agentsNeedingSkills(
+      startedAt,
+      Math.max(1, Math.floor(settings.skillReadsPerSecond * 4)),
+    );
+    if (userIds.length === 0) return;
+    readingSkills = true;
+    void listUserProficiencies
+      .executeWithOptions({ summary: `Read the proficiencies of ${userIds.length} agent(s)` }, [
+        { instanceId: input.instanceId, userIds, errorPolicy: input.errorPolicy },
+      ])
+      .then(
+        ({ proficiencies, unknownUserIds }) => {
+          book.setSkills(proficiencies, unknownUserIds, startedAt);
+          roundRequested = true;
+        },
+        (error: unknown) => {
+          if (!(error instanceof ActivityFailure)) throw error;
+          log.warn("Agents' proficiencies could not be read; trying again later", {
+            error: error.cause?.message,
+          });
+        },
+      )
+      .finally(() => {
+        readingSkills = false;
+        nextSkillReadAt = startedAt + (userIds.length / settings.skillReadsPerSecond) * 1000;
+      });
+  }
+
   async function dispatchRound(): Promise<void> {
     const outcome = book.round(Date.now());
     nextDeadline = outcome.nextDeadline;
@@ -279,6 +318,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     }
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
+    learnSkills();
     await dispatchRound();
     statisticsGauges.set(queueStatisticsNow());
 

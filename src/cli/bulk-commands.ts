@@ -10,6 +10,7 @@ import type { Duration } from '@temporalio/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  BulkCreateTasksInputError,
   cancelBulkCreateTasks,
   describeBulkCreateTasks,
   getBulkProgress,
@@ -20,6 +21,7 @@ import {
 import {
   BULK_SCHEDULE_OVERLAPS,
   type BulkScheduleDescription,
+  BulkScheduleOptionsError,
   type BulkScheduleOverlap,
   type BulkScheduleSummary,
   backfillBulkSchedule,
@@ -146,6 +148,39 @@ function addBatchInputOptions(command: Command): Command {
         'what cancelling the batch does: spare-created (items whose contact exists route on) or cancel-all',
       ).choices(BULK_CANCEL_MODES),
     );
+}
+
+/** The option that sets each batch input or schedule field, to name it in a validation message. */
+const FIELD_OPTIONS: [field: string, option: string][] = [
+  ['items', '--items'],
+  ['source.location', '--source'],
+  ['source.columns', '--column'],
+  ['source.otherColumns', '--other-columns'],
+  ['source.format', '--format'],
+  ['source.delimiter', '--delimiter'],
+  ['source.pageRows', '--page-rows'],
+  ['defaults', '--defaults'],
+  ['maxConcurrent', '--max-concurrent'],
+  ['toleratedFailures', '--tolerated-failures'],
+  ['report', '--report'],
+  ['onCancel', '--on-cancel'],
+  ['every', '--every'],
+  ['catchupWindow', '--catchup-window'],
+];
+
+function withOption(message: string, field: string): string {
+  const option = FIELD_OPTIONS.find(([name]) => field === name || field.startsWith(`${name}.`))?.[1];
+  return option ? `${message} (${option})` : message;
+}
+
+/** A refused batch or schedule, its messages followed by the option to change (`... (--every)`). */
+function namingOptions(error: unknown): unknown {
+  if (error instanceof BulkCreateTasksInputError) {
+    const issues = error.issues.map((issue) => withOption(issue.message, issue.field));
+    return new Error(`Invalid bulkCreateTasks input: ${issues.join('; ')}`);
+  }
+  if (error instanceof BulkScheduleOptionsError) return new Error(withOption(error.message, error.field));
+  return error;
 }
 
 function batchInput(batchId: string, options: BatchInputOptions): BulkCreateTasksInput {
@@ -314,7 +349,11 @@ function registerBatchCommands(program: Command): void {
         async (batchId: string, options: BatchInputOptions & { taskQueue: string; wait?: boolean }) => {
           const input = batchInput(batchId, options);
           await withTemporal('batch run', async (client) => {
-            const handle = await startBulkCreateTasks(client, input, { taskQueue: options.taskQueue });
+            const handle = await startBulkCreateTasks(client, input, { taskQueue: options.taskQueue }).catch(
+              (error: unknown) => {
+                throw namingOptions(error);
+              },
+            );
             console.log(`Started batch ${batchId}: workflow ${handle.workflowId}`);
             if (options.wait) {
               console.log(formatProgress(await waitWithProgressBar(client, handle.workflowId)));
@@ -412,7 +451,7 @@ function registerScheduleCommands(program: Command): void {
             taskQueue: options.taskQueue,
           }).catch((error: unknown) => {
             // The SDK raises Temporal's refusal of a spec (a cron expression, a time zone) as a TypeError.
-            if (!(error instanceof TypeError)) throw error;
+            if (!(error instanceof TypeError)) throw namingOptions(error);
             throw new Error(`invalid schedule spec (--cron, --every, --time-zone): ${error.message}`);
           });
           console.log(`Created schedule ${scheduleId}.`);

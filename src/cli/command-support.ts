@@ -44,16 +44,17 @@ export function explain(error: unknown): string {
 }
 
 /**
- * A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends. A
+ * A client for the Temporal server that TEMPORAL_ADDRESS (etc.) names, closed when `use` ends, which
+ * encrypts and decrypts payloads when CONNECT_TASK_ROUTER_ENCRYPTION_KEYS is set. A
  * workflow that is not there is reported as `no <runs> <id>`, naming what the command calls its runs.
  */
 export async function withTemporal(
   runs: string,
   use: (client: Client, namespace: string) => Promise<void>,
 ): Promise<void> {
-  const { connection, namespace } = await connectClientToTemporal();
+  const { connection, namespace, dataConverter } = await connectClientToTemporal();
   try {
-    await use(new Client({ connection, namespace }), namespace);
+    await use(new Client({ connection, namespace, dataConverter }), namespace);
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) {
       throw new Error(`no schedule "${error.scheduleId}" in namespace "${namespace}"`);

@@ -5,6 +5,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { Command } from 'commander';
 import { registerDemoCommand } from '../dev/demo/cli-command';
 import { registerEmulatorCommand } from '../dev/emulator/cli-command';
+import { ENCRYPTION_KEYS_VARIABLE, parseEncryptionKeys } from '../encryption/encryption-keys';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { type ConnectCallRates, DEFAULT_TASK_QUEUE } from '../shared/task-queues';
 import type { LogLevel } from '@temporalio/worker';
@@ -13,6 +14,7 @@ import { DEFAULT_METRICS_PORT } from '../worker/metrics';
 import { runWorkerService, StartupError } from '../worker/service';
 import { connectClientToTemporal } from '../worker/temporal-connection';
 import { registerBulkCommands } from './bulk-commands';
+import { registerCodecServerCommand } from './codec-server-command';
 import { choiceOption, connectRatesOption, metricsAddressOption } from './options';
 import { registerStatsCommand } from './stats-command';
 import { registerTaskCommands } from './task-commands';
@@ -100,6 +102,12 @@ export function buildProgram(): Command {
             env('LOG_FORMAT', (name) => choiceOption(name, LOG_FORMATS)) ??
             defaultLogFormat(),
           logLevel: options.logLevel ?? env('LOG_LEVEL', (name) => choiceOption(name, LOG_LEVELS)) ?? 'INFO',
+          // From the environment only: an option's value would show in `ps` and shell histories.
+          encryptionKeys: fromEnvironment(
+            command,
+            ENCRYPTION_KEYS_VARIABLE,
+            (name) => (text) => parseEncryptionKeys(text, name),
+          ),
         };
         try {
           await runWorkerService(service);
@@ -141,6 +149,7 @@ export function buildProgram(): Command {
   registerBulkCommands(program);
   registerTaskCommands(program);
   registerStatsCommand(program);
+  registerCodecServerCommand(program);
   return program;
 }
 

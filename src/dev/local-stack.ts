@@ -8,6 +8,8 @@
 import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { startRouteTask } from '../client/route-task-client';
+import { encryptedDataConverter } from '../encryption/encrypted-data-converter';
+import { parseEncryptionKeys } from '../encryption/encryption-keys';
 import { AgentEventForwarder } from '../push/agent-event-forwarder';
 import { type EmulatorEventFollower, followEmulatorEvents } from '../push/follow-emulator-events';
 import {
@@ -60,6 +62,11 @@ export interface WorkerSettings {
   dispatcherErrorPolicy?: ErrorPolicyOverrides;
   /** The routeTask worker's workflow cache; unset: the SDK's default for this machine's memory. */
   maxCachedWorkflows?: number;
+  /**
+   * Encrypt payloads with these keys, written as CONNECT_TASK_ROUTER_ENCRYPTION_KEYS is (a string, so
+   * that a worker process gets them too); the site's client must encrypt with the same keys.
+   */
+  encryptionKeys?: string;
 }
 
 /** A worker the stack can stop, wherever it runs. */
@@ -96,6 +103,10 @@ export function inProcessWorker(settings: WorkerSettings = {}): WorkerStarter<In
         settings.maxCachedWorkflows === undefined
           ? undefined
           : { maxCachedWorkflows: settings.maxCachedWorkflows },
+      dataConverter:
+        settings.encryptionKeys === undefined
+          ? undefined
+          : encryptedDataConverter(parseEncryptionKeys(settings.encryptionKeys)),
     });
     const stopped = worker.run();
     return {

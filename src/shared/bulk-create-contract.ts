@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { type ConnectValidationIssue, parseWithSchema } from './connect-validation';
 import { type BulkItem, type BulkSource, type BulkSourceCursor, bulkSourceSchema } from './bulk-source';
 import { ROUTE_TASK_OUTCOMES, type RouteTaskInput, type RouteTaskOutcome } from './route-task-contract';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('bulk-create-contract');
 
 export const BULK_LIMITS = {
   batchId: { max: 100 },
@@ -34,10 +37,12 @@ const identifier = (max: number) =>
   z.string().min(1).max(max).regex(IDENTIFIER, { error: 'may contain only letters, digits and . _ : -' });
 
 /** Failed and rejected items past this end the batch early: a number, or a share of the items. */
-const toleratedFailuresSchema = z.union([
-  z.object({ count: z.int().min(0) }).strict(),
-  z.object({ percent: z.number().min(0).max(100) }).strict(),
-]);
+const toleratedFailuresSchema = shared('toleratedFailuresSchema', () =>
+  z.union([
+    z.object({ count: z.int().min(0) }).strict(),
+    z.object({ percent: z.number().min(0).max(100) }).strict(),
+  ]),
+);
 
 /**
  * What cancelling a batch does to its items. `spare-created` (default): items whose contact exists
@@ -47,75 +52,77 @@ const toleratedFailuresSchema = z.union([
 export const BULK_CANCEL_MODES = ['spare-created', 'cancel-all'] as const;
 export type BulkCancelMode = (typeof BULK_CANCEL_MODES)[number];
 
-export const bulkCreateTasksInputSchema = z
-  .object({
-    batchId: identifier(BULK_LIMITS.batchId.max).describe(
-      "Names the batch; each item's routeTask id derives from it (bulk/<batchId>/<key>). A batch started " +
-        'by a Temporal Schedule runs as `<batchId>.<scheduled time>`, so a run triggered or backfilled ' +
-        'again for the same time creates nothing new.',
+export const bulkCreateTasksInputSchema = shared('bulkCreateTasksInputSchema', () =>
+  z
+    .object({
+      batchId: identifier(BULK_LIMITS.batchId.max).describe(
+        "Names the batch; each item's routeTask id derives from it (bulk/<batchId>/<key>). A batch started " +
+          'by a Temporal Schedule runs as `<batchId>.<scheduled time>`, so a run triggered or backfilled ' +
+          'again for the same time creates nothing new.',
+      ),
+      items: z
+        .array(z.record(z.string(), z.unknown()))
+        .min(1)
+        .max(BULK_LIMITS.inlineItems.max)
+        .optional()
+        .describe(
+          'routeTask inputs, each completed by `defaults`; `key` (optional; default `item-<index>`) names ' +
+            'the item for idempotency.',
+        ),
+      source: bulkSourceSchema
+        .optional()
+        .describe('A CSV or JSONL file (path or `s3://`), read in pages: instead of `items`.'),
+      defaults: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('routeTask input fields that every item takes unless it sets them itself.'),
+      maxConcurrent: z
+        .int()
+        .min(1)
+        .max(BULK_LIMITS.maxConcurrent.max)
+        .optional()
+        .describe(`Items started and not yet ended, at most. Default ${BULK_LIMITS.maxConcurrent.default}.`),
+      toleratedFailures: toleratedFailuresSchema
+        .optional()
+        .describe(
+          'Failed and rejected items past this (a count, or a percent of the items) stop the batch from ' +
+            'starting more. Default: any number.',
+        ),
+      report: z
+        .object({ location: z.string().min(1).max(2_048) })
+        .strict()
+        .optional()
+        .describe(
+          'Where the per-item report goes when the batch has more than 1,000 items (path or `s3://` prefix).',
+        ),
+      onCancel: z
+        .enum(BULK_CANCEL_MODES)
+        .optional()
+        .describe(
+          'What cancelling the batch does. spare-created (default): items whose contact exists route on; ' +
+            'the others are cancelled. cancel-all: every running item is cancelled.',
+        ),
+      startsPerRun: z
+        .int()
+        .min(BULK_LIMITS.startsPerRun.min)
+        .max(BULK_LIMITS.startsPerRun.max)
+        .optional()
+        .describe(
+          'A source batch continues as new after starting this many children (and once Temporal suggests it). ' +
+            `Default ${BULK_LIMITS.startsPerRun.default}.`,
+        ),
+      carried: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('Set by the batch itself when it continues as new: where it was. Do not set it.'),
+    })
+    .strict()
+    .describe(
+      'The input of bulkCreateTasks: a batch of routeTask inputs (inline items or a CSV/JSONL source), ' +
+        'each completed by `defaults`. Checked in the workflow too, where exactly one of items and source ' +
+        'is required and each item is checked as a routeTask input (an invalid item is reported rejected).',
     ),
-    items: z
-      .array(z.record(z.string(), z.unknown()))
-      .min(1)
-      .max(BULK_LIMITS.inlineItems.max)
-      .optional()
-      .describe(
-        'routeTask inputs, each completed by `defaults`; `key` (optional; default `item-<index>`) names ' +
-          'the item for idempotency.',
-      ),
-    source: bulkSourceSchema
-      .optional()
-      .describe('A CSV or JSONL file (path or `s3://`), read in pages: instead of `items`.'),
-    defaults: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('routeTask input fields that every item takes unless it sets them itself.'),
-    maxConcurrent: z
-      .int()
-      .min(1)
-      .max(BULK_LIMITS.maxConcurrent.max)
-      .optional()
-      .describe(`Items started and not yet ended, at most. Default ${BULK_LIMITS.maxConcurrent.default}.`),
-    toleratedFailures: toleratedFailuresSchema
-      .optional()
-      .describe(
-        'Failed and rejected items past this (a count, or a percent of the items) stop the batch from ' +
-          'starting more. Default: any number.',
-      ),
-    report: z
-      .object({ location: z.string().min(1).max(2_048) })
-      .strict()
-      .optional()
-      .describe(
-        'Where the per-item report goes when the batch has more than 1,000 items (path or `s3://` prefix).',
-      ),
-    onCancel: z
-      .enum(BULK_CANCEL_MODES)
-      .optional()
-      .describe(
-        'What cancelling the batch does. spare-created (default): items whose contact exists route on; ' +
-          'the others are cancelled. cancel-all: every running item is cancelled.',
-      ),
-    startsPerRun: z
-      .int()
-      .min(BULK_LIMITS.startsPerRun.min)
-      .max(BULK_LIMITS.startsPerRun.max)
-      .optional()
-      .describe(
-        'A source batch continues as new after starting this many children (and once Temporal suggests it). ' +
-          `Default ${BULK_LIMITS.startsPerRun.default}.`,
-      ),
-    carried: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('Set by the batch itself when it continues as new: where it was. Do not set it.'),
-  })
-  .strict()
-  .describe(
-    'The input of bulkCreateTasks: a batch of routeTask inputs (inline items or a CSV/JSONL source), ' +
-      'each completed by `defaults`. Checked in the workflow too, where exactly one of items and source ' +
-      'is required and each item is checked as a routeTask input (an invalid item is reported rejected).',
-  );
+);
 
 export type BulkCreateTasksInput = z.input<typeof bulkCreateTasksInputSchema>;
 export type ToleratedFailures = z.output<typeof toleratedFailuresSchema>;
@@ -236,54 +243,63 @@ export type BulkItemStatus = (typeof BULK_ITEM_STATUSES)[number];
 // Each of the result, its items and the progress query's answer is a zod schema from which both its
 // TypeScript type and its JSON Schema (`npm run schemas`) come.
 
-const count = z.int().min(0);
+const count = shared('count', () => z.int().min(0));
 
 /** A validation issue as the report carries it: the shape of ConnectValidationIssue (the annotation keeps them one). */
-const validationIssueSchema: z.ZodType<ConnectValidationIssue> = z.object({
-  field: z.string().describe('Dotted path of the offending field, e.g. `contact.name`.'),
-  message: z.string().describe('Names the field and the limit.'),
-  exception: z.enum(['InvalidParameterException', 'InvalidRequestException']),
-});
+const validationIssueSchema: z.ZodType<ConnectValidationIssue> = shared('validationIssueSchema', () =>
+  z.object({
+    field: z.string().describe('Dotted path of the offending field, e.g. `contact.name`.'),
+    message: z.string().describe('Names the field and the limit.'),
+    exception: z.enum(['InvalidParameterException', 'InvalidRequestException']),
+  }),
+);
 
-export const bulkItemReportSchema = z
-  .object({
-    index: count.describe("0-based position in the batch's items (rows read, for a source)."),
-    line: z.int().min(1).optional().describe("The source's line, for an item read from a file."),
-    key: z.string().optional().describe("The item's key: its routeTask workflow id is bulk/<batchId>/<key>."),
-    workflowId: z.string().optional().describe("The item's routeTask workflow id."),
-    status: z.enum(BULK_ITEM_STATUSES),
-    outcome: z.enum(ROUTE_TASK_OUTCOMES).optional().describe('The routeTask outcome, when its run ended.'),
-    contactId: z.string().optional(),
-    userId: z.string().optional().describe('The agent who took the task.'),
-    reason: z.string().optional().describe('Why it failed or was rejected.'),
-    issues: z
-      .array(validationIssueSchema)
-      .optional()
-      .describe('Why the item is not a valid routeTask input.'),
-  })
-  .describe('What became of one item of a batch.');
+export const bulkItemReportSchema = shared('bulkItemReportSchema', () =>
+  z
+    .object({
+      index: count.describe("0-based position in the batch's items (rows read, for a source)."),
+      line: z.int().min(1).optional().describe("The source's line, for an item read from a file."),
+      key: z
+        .string()
+        .optional()
+        .describe("The item's key: its routeTask workflow id is bulk/<batchId>/<key>."),
+      workflowId: z.string().optional().describe("The item's routeTask workflow id."),
+      status: z.enum(BULK_ITEM_STATUSES),
+      outcome: z.enum(ROUTE_TASK_OUTCOMES).optional().describe('The routeTask outcome, when its run ended.'),
+      contactId: z.string().optional(),
+      userId: z.string().optional().describe('The agent who took the task.'),
+      reason: z.string().optional().describe('Why it failed or was rejected.'),
+      issues: z
+        .array(validationIssueSchema)
+        .optional()
+        .describe('Why the item is not a valid routeTask input.'),
+    })
+    .describe('What became of one item of a batch.'),
+);
 export type BulkItemReport = z.output<typeof bulkItemReportSchema>;
 
-const bulkCountsSchema = z
-  .object({
-    pending: count.describe('Read and valid, not started yet.'),
-    running: count.describe('Its routeTask run was started and has not ended.'),
-    assigned: count.describe('Its routeTask run ended assigned.'),
-    'already-existed': count.describe(
-      'A routeTask with its workflow id had been started before (an earlier run of the batch): no second contact.',
-    ),
-    failed: count.describe('Its routeTask run failed, was terminated, or ended expired or deadline.'),
-    rejected: count.describe(
-      'Not a valid routeTask input, or its row could not be read: nothing was started.',
-    ),
-    cancelled: count.describe(
-      'Its routeTask run ended cancelled (the batch was cancelled, or the task itself).',
-    ),
-  } satisfies Record<BulkItemStatus, typeof count>)
-  .describe('Items per status.');
+const bulkCountsSchema = shared('bulkCountsSchema', () =>
+  z
+    .object({
+      pending: count.describe('Read and valid, not started yet.'),
+      running: count.describe('Its routeTask run was started and has not ended.'),
+      assigned: count.describe('Its routeTask run ended assigned.'),
+      'already-existed': count.describe(
+        'A routeTask with its workflow id had been started before (an earlier run of the batch): no second contact.',
+      ),
+      failed: count.describe('Its routeTask run failed, was terminated, or ended expired or deadline.'),
+      rejected: count.describe(
+        'Not a valid routeTask input, or its row could not be read: nothing was started.',
+      ),
+      cancelled: count.describe(
+        'Its routeTask run ended cancelled (the batch was cancelled, or the task itself).',
+      ),
+    } satisfies Record<BulkItemStatus, typeof count>)
+    .describe('Items per status.'),
+);
 export type BulkCounts = z.output<typeof bulkCountsSchema>;
 
-const progressFields = {
+const progressFields = shared('progressFields', () => ({
   batchId: z.string(),
   read: count.describe('Items read so far: all of them for inline items, page by page for a source.'),
   total: count.optional().describe('Known once the whole source has been read.'),
@@ -299,28 +315,32 @@ const progressFields = {
     .optional()
     .describe('Set once failures passed `toleratedFailures`: no new item starts.'),
   cancelled: z.enum(BULK_CANCEL_MODES).optional().describe('Set once the batch was cancelled.'),
-};
+}));
 
-export const bulkCreateTasksProgressSchema = z
-  .object(progressFields)
-  .describe("The answer to a bulkCreateTasks run's progress query.");
+export const bulkCreateTasksProgressSchema = shared('bulkCreateTasksProgressSchema', () =>
+  z.object(progressFields).describe("The answer to a bulkCreateTasks run's progress query."),
+);
 export type BulkCreateTasksProgress = z.output<typeof bulkCreateTasksProgressSchema>;
 
-export const bulkCreateTasksResultSchema = z
-  .object({
-    ...progressFields,
-    items: z
-      .array(bulkItemReportSchema)
-      .optional()
-      .describe("Every item's report, for a batch of at most 1,000 items without a report location."),
-    report: z
-      .object({ location: z.string(), parts: z.int().min(1) })
-      .optional()
-      .describe('Otherwise, where the report was written: JSON lines in `<location>/part-00001.jsonl`, ...'),
-  })
-  .describe(
-    "The result of bulkCreateTasks: the final counts, and each item's report or where it was written.",
-  );
+export const bulkCreateTasksResultSchema = shared('bulkCreateTasksResultSchema', () =>
+  z
+    .object({
+      ...progressFields,
+      items: z
+        .array(bulkItemReportSchema)
+        .optional()
+        .describe("Every item's report, for a batch of at most 1,000 items without a report location."),
+      report: z
+        .object({ location: z.string(), parts: z.int().min(1) })
+        .optional()
+        .describe(
+          'Otherwise, where the report was written: JSON lines in `<location>/part-00001.jsonl`, ...',
+        ),
+    })
+    .describe(
+      "The result of bulkCreateTasks: the final counts, and each item's report or where it was written.",
+    ),
+);
 export type BulkCreateTasksResult = z.output<typeof bulkCreateTasksResultSchema>;
 
 export const bulkProgressQuery = defineQuery<BulkCreateTasksProgress>('progress');

@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import type { ConnectValidationIssue } from './connect-validation';
 import type { RouteTaskInput } from './route-task-contract';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('bulk-source');
 
 /** One item of a batch, inline or read from a source: a routeTask input (or part of one), and its key. */
 export type BulkItem = Partial<RouteTaskInput> & { key?: string };
@@ -46,31 +49,33 @@ const FIELD_PATH = new RegExp(
   `^(?:${BULK_MAPPABLE_FIELDS.map((field) => field.replace('.', '\\.')).join('|')}|contact\\.(?:attributes|references)\\.[^.]+)$`,
 );
 
-export const bulkSourceSchema = z
-  .object({
-    /** A file path on the workers' file system, or `s3://bucket/key`. */
-    location: z.string().min(1).max(BULK_SOURCE_LIMITS.location.max),
-    /** Default: from the extension (`.csv`; `.jsonl`, `.ndjson`). */
-    format: z.enum(['csv', 'jsonl']).optional(),
-    /** CSV only: field path → column name. */
-    columns: z
-      .record(
-        z.string().regex(FIELD_PATH, {
-          error: `must be a routeTask field path: ${BULK_MAPPABLE_FIELDS.join(', ')}, contact.attributes.<name> or contact.references.<name>`,
-        }),
-        z.string().min(1),
-      )
-      .optional(),
-    /**
-     * CSV only: what a column no field reads becomes. `ignore` (default): nothing; `attributes`: a
-     * contact attribute named after the column; `reject`: the row is malformed.
-     */
-    otherColumns: z.enum(['ignore', 'attributes', 'reject']).optional(),
-    /** CSV only: one character; default `,`. */
-    delimiter: z.string().length(1).optional(),
-    pageRows: z.int().min(1).max(BULK_SOURCE_LIMITS.pageRows.max).optional(),
-  })
-  .strict();
+export const bulkSourceSchema = shared('bulkSourceSchema', () =>
+  z
+    .object({
+      /** A file path on the workers' file system, or `s3://bucket/key`. */
+      location: z.string().min(1).max(BULK_SOURCE_LIMITS.location.max),
+      /** Default: from the extension (`.csv`; `.jsonl`, `.ndjson`). */
+      format: z.enum(['csv', 'jsonl']).optional(),
+      /** CSV only: field path → column name. */
+      columns: z
+        .record(
+          z.string().regex(FIELD_PATH, {
+            error: `must be a routeTask field path: ${BULK_MAPPABLE_FIELDS.join(', ')}, contact.attributes.<name> or contact.references.<name>`,
+          }),
+          z.string().min(1),
+        )
+        .optional(),
+      /**
+       * CSV only: what a column no field reads becomes. `ignore` (default): nothing; `attributes`: a
+       * contact attribute named after the column; `reject`: the row is malformed.
+       */
+      otherColumns: z.enum(['ignore', 'attributes', 'reject']).optional(),
+      /** CSV only: one character; default `,`. */
+      delimiter: z.string().length(1).optional(),
+      pageRows: z.int().min(1).max(BULK_SOURCE_LIMITS.pageRows.max).optional(),
+    })
+    .strict(),
+);
 
 export type BulkSource = z.input<typeof bulkSourceSchema>;
 

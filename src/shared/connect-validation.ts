@@ -18,6 +18,9 @@
  * Pure code: bundled into Temporal workflows, so no Node modules.
  */
 import { z } from 'zod';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('connect-validation');
 
 export type ConnectValidationException = 'InvalidParameterException' | 'InvalidRequestException';
 
@@ -162,28 +165,35 @@ export function utf8ByteLength(text: string): number {
 
 const lengthBetween = ({ min = 0, max }: { min?: number; max: number }) => z.string().min(min).max(max);
 
-export const instanceIdSchema = lengthBetween(CONNECT_LIMITS.instanceId);
-export const contactIdSchema = lengthBetween(CONNECT_LIMITS.contactId);
-export const userIdSchema = lengthBetween(CONNECT_LIMITS.userId);
-export const clientTokenSchema = lengthBetween(CONNECT_LIMITS.clientToken);
+export const instanceIdSchema = shared('instanceIdSchema', () => lengthBetween(CONNECT_LIMITS.instanceId));
+export const contactIdSchema = shared('contactIdSchema', () => lengthBetween(CONNECT_LIMITS.contactId));
+export const userIdSchema = shared('userIdSchema', () => lengthBetween(CONNECT_LIMITS.userId));
+export const clientTokenSchema = shared('clientTokenSchema', () => lengthBetween(CONNECT_LIMITS.clientToken));
 
 /** Byte limits are checked by `mapRules`. */
-export const attributesSchema = z.record(
-  // The message is a predicate completed with the field by `describeIssue`.
-  z.string().min(1).regex(ATTRIBUTE_KEY_PATTERN, { error: 'may contain only letters, digits, "-" and "_"' }),
-  z.string(),
+export const attributesSchema = shared('attributesSchema', () =>
+  z.record(
+    // The message is a predicate completed with the field by `describeIssue`.
+    z
+      .string()
+      .min(1)
+      .regex(ATTRIBUTE_KEY_PATTERN, { error: 'may contain only letters, digits, "-" and "_"' }),
+    z.string(),
+  ),
 );
 
-export const referenceSchema = z.object({
-  Value: z.string().optional(),
-  Type: z.enum(REFERENCE_TYPES),
-  Status: z.string().optional(),
-  Arn: z.string().optional(),
-  StatusReason: z.string().optional(),
-});
+export const referenceSchema = shared('referenceSchema', () =>
+  z.object({
+    Value: z.string().optional(),
+    Type: z.enum(REFERENCE_TYPES),
+    Status: z.string().optional(),
+    Arn: z.string().optional(),
+    StatusReason: z.string().optional(),
+  }),
+);
 
 /** Byte limits are checked by `mapRules`. */
-export const referencesSchema = z.record(z.string(), referenceSchema);
+export const referencesSchema = shared('referencesSchema', () => z.record(z.string(), referenceSchema));
 
 export interface SegmentAttributeValue {
   ValueString?: string | undefined;
@@ -207,14 +217,18 @@ export function requestedExpiryMinutes(
   );
 }
 
-export const segmentAttributeValueSchema: z.ZodType<SegmentAttributeValue> = z.lazy(() =>
-  z.object({
-    ValueString: z.string().optional(),
-    ValueMap: z.record(z.string(), segmentAttributeValueSchema).optional(),
-    ValueInteger: z.int().optional(),
-    ValueList: z.array(segmentAttributeValueSchema).optional(),
-    ValueArn: z.string().optional(),
-  }),
+export const segmentAttributeValueSchema: z.ZodType<SegmentAttributeValue> = shared(
+  'segmentAttributeValueSchema',
+  () =>
+    z.lazy(() =>
+      z.object({
+        ValueString: z.string().optional(),
+        ValueMap: z.record(z.string(), segmentAttributeValueSchema).optional(),
+        ValueInteger: z.int().optional(),
+        ValueList: z.array(segmentAttributeValueSchema).optional(),
+        ValueArn: z.string().optional(),
+      }),
+    ),
 );
 
 /**
@@ -222,100 +236,114 @@ export const segmentAttributeValueSchema: z.ZodType<SegmentAttributeValue> = z.l
  * cannot apply to them (they contain ":"), so only the key length is checked. The expiry entry is
  * checked by `mapRules`.
  */
-export const segmentAttributesSchema = z.record(
-  lengthBetween(CONNECT_LIMITS.segmentAttributeKey),
-  segmentAttributeValueSchema,
+export const segmentAttributesSchema = shared('segmentAttributesSchema', () =>
+  z.record(lengthBetween(CONNECT_LIMITS.segmentAttributeKey), segmentAttributeValueSchema),
 );
 
-export const expiryDurationInMinutesSchema = z
-  .int()
-  .min(CONNECT_LIMITS.expiryDurationInMinutes.min)
-  .max(CONNECT_LIMITS.expiryDurationInMinutes.max);
+export const expiryDurationInMinutesSchema = shared('expiryDurationInMinutesSchema', () =>
+  z.int().min(CONNECT_LIMITS.expiryDurationInMinutes.min).max(CONNECT_LIMITS.expiryDurationInMinutes.max),
+);
 
-export const createContactRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  ClientToken: clientTokenSchema.optional(),
-  RelatedContactId: contactIdSchema.optional(),
-  Attributes: attributesSchema.optional(),
-  References: referencesSchema.optional(),
-  Channel: z.enum(CHANNELS),
-  InitiationMethod: z.enum(INITIATION_METHODS),
-  ExpiryDurationInMinutes: expiryDurationInMinutesSchema.optional(),
-  UserInfo: z.object({ UserId: userIdSchema.optional() }).optional(),
-  InitiateAs: z.enum(INITIATE_AS).optional(),
-  Name: z.string().max(CONNECT_LIMITS.contactName.max).optional(),
-  Description: z.string().max(CONNECT_LIMITS.description.max).optional(),
-  SegmentAttributes: segmentAttributesSchema.optional(),
-  PreviousContactId: contactIdSchema.optional(),
-});
+export const createContactRequestSchema = shared('createContactRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    ClientToken: clientTokenSchema.optional(),
+    RelatedContactId: contactIdSchema.optional(),
+    Attributes: attributesSchema.optional(),
+    References: referencesSchema.optional(),
+    Channel: z.enum(CHANNELS),
+    InitiationMethod: z.enum(INITIATION_METHODS),
+    ExpiryDurationInMinutes: expiryDurationInMinutesSchema.optional(),
+    UserInfo: z.object({ UserId: userIdSchema.optional() }).optional(),
+    InitiateAs: z.enum(INITIATE_AS).optional(),
+    Name: z.string().max(CONNECT_LIMITS.contactName.max).optional(),
+    Description: z.string().max(CONNECT_LIMITS.description.max).optional(),
+    SegmentAttributes: segmentAttributesSchema.optional(),
+    PreviousContactId: contactIdSchema.optional(),
+  }),
+);
 
-export const associateContactWithUserRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  ContactId: contactIdSchema,
-  UserId: userIdSchema,
-});
+export const associateContactWithUserRequestSchema = shared('associateContactWithUserRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    ContactId: contactIdSchema,
+    UserId: userIdSchema,
+  }),
+);
 
-export const describeContactRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  ContactId: contactIdSchema,
-});
+export const describeContactRequestSchema = shared('describeContactRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    ContactId: contactIdSchema,
+  }),
+);
 
-export const stopContactRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  ContactId: contactIdSchema,
-  DisconnectReason: z.object({ Code: z.string().optional() }).optional(),
-});
+export const stopContactRequestSchema = shared('stopContactRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    ContactId: contactIdSchema,
+    DisconnectReason: z.object({ Code: z.string().optional() }).optional(),
+  }),
+);
 
 /** TransferContact moves a TASK or EMAIL contact to a queue (or an agent) through a flow. */
-export const transferContactRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  ContactId: contactIdSchema,
-  QueueId: z.string().min(1).optional(),
-  UserId: userIdSchema.optional(),
-  ContactFlowId: z.string().min(1).max(CONNECT_LIMITS.contactFlowId.max),
-  ClientToken: clientTokenSchema.optional(),
-});
+export const transferContactRequestSchema = shared('transferContactRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    ContactId: contactIdSchema,
+    QueueId: z.string().min(1).optional(),
+    UserId: userIdSchema.optional(),
+    ContactFlowId: z.string().min(1).max(CONNECT_LIMITS.contactFlowId.max),
+    ClientToken: clientTokenSchema.optional(),
+  }),
+);
 
 /** `ScheduledTime` is a Date in the SDK and epoch seconds on the wire; both are accepted. */
-export const startTaskContactRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  PreviousContactId: contactIdSchema.optional(),
-  ContactFlowId: z.string().max(CONNECT_LIMITS.contactFlowId.max).optional(),
-  Attributes: attributesSchema.optional(),
-  Name: z.string().max(CONNECT_LIMITS.taskName.max),
-  References: referencesSchema.optional(),
-  Description: z.string().max(CONNECT_LIMITS.description.max).optional(),
-  ClientToken: clientTokenSchema.optional(),
-  ScheduledTime: z.union([z.date(), z.number()]).optional(),
-  TaskTemplateId: lengthBetween(CONNECT_LIMITS.taskTemplateId).optional(),
-  QuickConnectId: z.string().min(1).optional(),
-  RelatedContactId: contactIdSchema.optional(),
-  SegmentAttributes: segmentAttributesSchema.optional(),
-  Attachments: z.array(z.unknown()).max(CONNECT_LIMITS.taskAttachments.maxItems).optional(),
-});
+export const startTaskContactRequestSchema = shared('startTaskContactRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    PreviousContactId: contactIdSchema.optional(),
+    ContactFlowId: z.string().max(CONNECT_LIMITS.contactFlowId.max).optional(),
+    Attributes: attributesSchema.optional(),
+    Name: z.string().max(CONNECT_LIMITS.taskName.max),
+    References: referencesSchema.optional(),
+    Description: z.string().max(CONNECT_LIMITS.description.max).optional(),
+    ClientToken: clientTokenSchema.optional(),
+    ScheduledTime: z.union([z.date(), z.number()]).optional(),
+    TaskTemplateId: lengthBetween(CONNECT_LIMITS.taskTemplateId).optional(),
+    QuickConnectId: z.string().min(1).optional(),
+    RelatedContactId: contactIdSchema.optional(),
+    SegmentAttributes: segmentAttributesSchema.optional(),
+    Attachments: z.array(z.unknown()).max(CONNECT_LIMITS.taskAttachments.maxItems).optional(),
+  }),
+);
 
 const filterValues = (max: number) => z.array(z.string().min(1)).max(max);
 const filterLimits = CONNECT_LIMITS.userDataFilters;
-export const userDataFiltersSchema = z.object({
-  Queues: filterValues(filterLimits.Queues).optional(),
-  ContactFilter: z
-    .object({ ContactStates: z.array(z.enum(CONTACT_STATES)).max(filterLimits.ContactStates).optional() })
-    .optional(),
-  RoutingProfiles: filterValues(filterLimits.RoutingProfiles).optional(),
-  Agents: filterValues(filterLimits.Agents).optional(),
-  UserHierarchyGroups: filterValues(filterLimits.UserHierarchyGroups).optional(),
-});
+export const userDataFiltersSchema = shared('userDataFiltersSchema', () =>
+  z.object({
+    Queues: filterValues(filterLimits.Queues).optional(),
+    ContactFilter: z
+      .object({ ContactStates: z.array(z.enum(CONTACT_STATES)).max(filterLimits.ContactStates).optional() })
+      .optional(),
+    RoutingProfiles: filterValues(filterLimits.RoutingProfiles).optional(),
+    Agents: filterValues(filterLimits.Agents).optional(),
+    UserHierarchyGroups: filterValues(filterLimits.UserHierarchyGroups).optional(),
+  }),
+);
 
-export const getCurrentUserDataRequestSchema = z.object({
-  InstanceId: instanceIdSchema,
-  Filters: userDataFiltersSchema,
-  NextToken: z.string().optional(),
-  MaxResults: z
-    .int()
-    .min(CONNECT_LIMITS.getCurrentUserDataMaxResults.min)
-    .max(CONNECT_LIMITS.getCurrentUserDataMaxResults.max)
-    .optional(),
-});
+export const getCurrentUserDataRequestSchema = shared('getCurrentUserDataRequestSchema', () =>
+  z.object({
+    InstanceId: instanceIdSchema,
+    Filters: userDataFiltersSchema,
+    NextToken: z.string().optional(),
+    MaxResults: z
+      .int()
+      .min(CONNECT_LIMITS.getCurrentUserDataMaxResults.min)
+      .max(CONNECT_LIMITS.getCurrentUserDataMaxResults.max)
+      .optional(),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Rules across fields (run on the raw input, reading only fields of the expected type)
@@ -639,8 +667,12 @@ export function parseWithSchema<T extends z.ZodType>(
     };
   }
   const parsed = schema.safeParse(req, { reportInput: true });
-  const schemaIssues = parsed.success ? [] : parsed.error.issues.map((issue) => toValidationIssue(issue));
-  const issues = [...schemaIssues, ...(rules ? rules(req) : [])];
+  const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap(toValidationIssues);
+  // A field both the schema and a rule check (an attribute value's type) is reported once.
+  const issues = [...schemaIssues, ...(rules ? rules(req) : [])].filter(
+    (issue, index, all) =>
+      all.findIndex((other) => other.field === issue.field && other.message === issue.message) === index,
+  );
   return issues.length === 0 && parsed.success ? { issues, data: parsed.data } : { issues };
 }
 
@@ -648,8 +680,19 @@ export function parseWithSchema<T extends z.ZodType>(
 // Turning zod issues into Connect-style messages that name the field and the limit
 // ---------------------------------------------------------------------------------------------
 
-function toValidationIssue(issue: z.core.$ZodIssue): ConnectValidationIssue {
+function toValidationIssues(issue: z.core.$ZodIssue): ConnectValidationIssue[] {
   const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    // One issue per unknown key, named where it was given (most often a misspelt field).
+    return issue.keys.map((key) => {
+      const field = [...path, key].join('.');
+      return { field, message: `${field} is not a known field`, exception: 'InvalidParameterException' };
+    });
+  }
+  return [toValidationIssue(issue, path)];
+}
+
+function toValidationIssue(issue: z.core.$ZodIssue, path: string[]): ConnectValidationIssue {
   if (issue.code === 'invalid_key') {
     // A map key is wrong: report it against the map and name the key in the message.
     const mapField = path.slice(0, -1).join('.');
@@ -673,7 +716,7 @@ function describeIssue(issue: z.core.$ZodIssue, field: string): string {
     case 'custom':
       return issue.message; // written to name the field and the limit already
     case 'invalid_type':
-      return `${field} must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`} (got ${describeValue(input)})`;
+      return `${field} must be ${issue.expected === 'int' ? 'an integer' : withArticle(issue.expected)} (got ${describeValue(input)})`;
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map(String).join(', ')} (got ${describeValue(input)})`;
     case 'invalid_format':
@@ -695,6 +738,11 @@ function describeIssue(issue: z.core.$ZodIssue, field: string): string {
     default:
       return `${field}: ${issue.message}`;
   }
+}
+
+/** `an array`, `a string`. */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 function isObject(value: unknown): value is Fields {

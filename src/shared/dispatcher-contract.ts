@@ -7,6 +7,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CONTACT_STATES, formatCount } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
+import type { RoutingCriteria } from './routing-criteria';
 
 /** One dispatcher per Connect instance: a stable, readable id that anyone can compute. */
 export function dispatcherWorkflowId(instanceId: string): string {
@@ -29,6 +30,8 @@ export interface WaitingTask {
   widenAt: number;
   excludedAgentIds: string[];
   allowedStatuses: string[];
+  /** The skills an agent needs, in steps that widen (see `stepAt`); absent: any agent of the queue. */
+  routingCriteria?: RoutingCriteria;
   /**
    * Counts the changes the task made while it waited (0 or absent when it joined): a copy of the task
    * carried in a line segment from before a change is stale.
@@ -140,6 +143,9 @@ export const WAIT_REASONS = [
   'no-free-slot',
   'behind-tasks-ahead-in-line',
   'no-agent-data-yet',
+  'agent-skills-not-read-yet',
+  'no-agent-meets-step',
+  'no-agent-meets-criteria',
 ] as const;
 export type WaitReason = (typeof WAIT_REASONS)[number];
 
@@ -147,6 +153,11 @@ export interface WaitDecision {
   reason: WaitReason;
   /** Agents who would take the task if they had a free slot. */
   candidateCount: number;
+  /**
+   * For a task with routing criteria, the step it is on (0-based; the number of steps once all have
+   * expired) and when that step expires.
+   */
+  step?: { index: number; expiresAt?: number };
 }
 
 /** Why a task still waits, sent to it when the reason changes. */
@@ -235,6 +246,15 @@ export interface DispatcherSettings {
   statisticsWindowMs: number;
   /** The service level: a task assigned within this many ms of joining the line counts as served in time. */
   serviceLevelMs: number;
+  /**
+   * Agents' proficiencies are read (ListUserProficiencies, one call per agent) only while a task with
+   * routing criteria waits: agents never read first, then those read longest ago, at most this many
+   * calls per second (Connect's List* quota is 2/s per account, shared with ListUsers and the routing
+   * profile reads).
+   */
+  skillReadsPerSecond: number;
+  /** An agent's proficiencies are read again after this long: how soon a changed skill counts. */
+  skillRefreshMs: number;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -258,6 +278,8 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   pollFailureBackoffIntervals: 5,
   statisticsWindowMs: 15 * 60_000,
   serviceLevelMs: 60_000,
+  skillReadsPerSecond: 1.5,
+  skillRefreshMs: 15 * 60_000,
 };
 
 /**
@@ -271,6 +293,7 @@ export const LOCAL_DISPATCHER_SETTINGS: Partial<DispatcherSettings> = {
   offerAnswerTimeoutMs: 25_000,
   offerVisibleWithinMs: 1_500,
   missedAgentSkipMs: 30_000,
+  skillRefreshMs: 30_000,
   // The demo and the tests show why a task waits as soon as it does.
   waitNoticeAfterMs: 0,
 };
@@ -324,7 +347,8 @@ export type MissedOffers = Record<string, number>;
 
 /**
  * [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses,
- * last told (-1: none), version (absent: 0)]; numbers in the other columns index a string table.
+ * last told (-1: none), version (absent: 0), routing criteria as JSON (absent: none)]; numbers in the
+ * other columns index a string table.
  */
 export type EncodedTask = [
   string,
@@ -336,6 +360,7 @@ export type EncodedTask = [
   number[],
   number[],
   number,
+  number?,
   number?,
 ];
 
@@ -388,6 +413,8 @@ export interface EncodedDispatcherBook {
   agentNames: Record<string, string>;
   /** The waits of tasks assigned lately, for the `queueStatistics` query (absent before it existed). */
   assignedWaits?: EncodedAssignedWaits;
+  /** Agents' proficiencies by user id: when read, and [name, value, level] with names and values in `strings`. */
+  skills?: Record<string, [number, [number, number, number][]]>;
 }
 
 /**

@@ -24,6 +24,10 @@ import {
 } from './contact-requests';
 import { OFFER_OUTCOMES, WAIT_REASONS } from './dispatcher-contract';
 import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
+import { type RoutingCriteria, routingCriteriaIssues, routingCriteriaSchema } from './routing-criteria';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('route-task-contract');
 
 export const ROUTING_STRATEGIES = [
   'create-then-associate',
@@ -61,110 +65,121 @@ export const ROUTE_TASK_SETTINGS = {
   offerVerdictWaitMs: 3 * 60_000,
 } as const;
 
-const agentIds = z.array(userIdSchema).max(ROUTE_TASK_LIMITS.agentList.max);
-const prioritySchema = z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max);
-const widenAfterSecondsSchema = z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max);
+const agentIds = shared('agentIds', () => z.array(userIdSchema).max(ROUTE_TASK_LIMITS.agentList.max));
+const prioritySchema = shared('prioritySchema', () =>
+  z.int().min(ROUTE_TASK_LIMITS.priority.min).max(ROUTE_TASK_LIMITS.priority.max),
+);
+const widenAfterSecondsSchema = shared('widenAfterSecondsSchema', () =>
+  z.int().min(0).max(ROUTE_TASK_LIMITS.widenAfterSeconds.max),
+);
 
-const contactSchema = z
-  .object({
-    name: z.string().min(1).describe("The task's name, shown to the agent."),
-    description: z.string().optional().describe("The task's description, shown to the agent."),
-    attributes: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe('Contact attributes: string keys (letters, digits, - and _) and string values.'),
-    references: z
-      .record(z.string(), z.object({ type: z.enum(REFERENCE_TYPES), value: z.string() }))
-      .optional()
-      .describe('Links shown with the task, e.g. {"ticket": {"type": "URL", "value": "https://..."}}.'),
-    expiryDurationInMinutes: z
-      .int()
-      .optional()
-      .describe("Minutes until Connect expires the task: 1 minute to 90 days (Connect's default: 7 days)."),
-    segmentAttributes: z.record(z.string(), z.any()).optional().describe("Connect's segment attributes."),
-    relatedContactId: z
-      .string()
-      .optional()
-      .describe("An existing contact this task is linked to (Connect's RelatedContactId)."),
-  })
-  .strict();
+const contactSchema = shared('contactSchema', () =>
+  z
+    .object({
+      name: z.string().min(1).describe("The task's name, shown to the agent."),
+      description: z.string().optional().describe("The task's description, shown to the agent."),
+      attributes: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe('Contact attributes: string keys (letters, digits, - and _) and string values.'),
+      references: z
+        .record(z.string(), z.object({ type: z.enum(REFERENCE_TYPES), value: z.string() }))
+        .optional()
+        .describe('Links shown with the task, e.g. {"ticket": {"type": "URL", "value": "https://..."}}.'),
+      expiryDurationInMinutes: z
+        .int()
+        .optional()
+        .describe("Minutes until Connect expires the task: 1 minute to 90 days (Connect's default: 7 days)."),
+      segmentAttributes: z.record(z.string(), z.any()).optional().describe("Connect's segment attributes."),
+      relatedContactId: z
+        .string()
+        .optional()
+        .describe("An existing contact this task is linked to (Connect's RelatedContactId)."),
+    })
+    .strict(),
+);
 
-export const routeTaskInputSchema = z
-  .object({
-    instanceId: z.string().describe('The Amazon Connect instance id.'),
-    queueId: z
-      .string()
-      .min(ROUTE_TASK_LIMITS.queueId.min)
-      .max(ROUTE_TASK_LIMITS.queueId.max)
-      .describe('The queue whose agents may take the task.'),
-    contact: contactSchema.describe('The task contact to create.'),
-    priority: prioritySchema
-      .optional()
-      .describe(
-        `1 to 1,000, lower first; equal priorities go oldest first. Default ${ROUTE_TASK_LIMITS.priority.default}.`,
-      ),
-    preferredAgentIds: agentIds
-      .optional()
-      .describe('Offered only to these agents until widenAfterSeconds have passed, then to the whole queue.'),
-    widenAfterSeconds: widenAfterSecondsSchema
-      .optional()
-      .describe(
-        `How long only the preferred agents are offered the task: 0 to 7 days. Default ${ROUTE_TASK_LIMITS.widenAfterSeconds.default}.`,
-      ),
-    excludedAgentIds: agentIds.optional().describe('Never offered to these agents.'),
-    allowedStatuses: z
-      .array(z.string().min(1).max(127))
-      .min(ROUTE_TASK_LIMITS.allowedStatuses.min)
-      .max(ROUTE_TASK_LIMITS.allowedStatuses.max)
-      .optional()
-      .describe(
-        `Agent status names that may take the task (custom statuses too). Default ${JSON.stringify(ROUTE_TASK_LIMITS.allowedStatuses.default)}.`,
-      ),
-    strategy: z
-      .enum(ROUTING_STRATEGIES)
-      .optional()
-      .describe(
-        'create-then-associate (default): CreateContact, TransferContact into queueId, then ' +
-          'AssociateContactWithUser. create-connected: create the contact with InitiateAs CONNECTED_TO_USER ' +
-          'on a free agent. ' +
-          'start-task-contact: StartTaskContact in a flow that queues it.',
-      ),
-    transferFlowId: z
-      .string()
-      .min(1)
-      .max(500)
-      .optional()
-      .describe(
-        'create-then-associate (required for it): the transfer-to-queue flow (TransferContact) that puts ' +
-          'the created task in queueId; AssociateContactWithUser takes only a queued contact.',
-      ),
-    contactFlowId: z
-      .string()
-      .optional()
-      .describe('start-task-contact (required for it): the flow that queues the task in Connect.'),
-    scheduledTime: z.iso
-      .datetime({ offset: true })
-      .optional()
-      .describe('start-task-contact: when Connect should start the task (ISO 8601), at most 6 days ahead.'),
-    deadlineSeconds: z
-      .int()
-      .min(ROUTE_TASK_LIMITS.deadlineSeconds.min)
-      .max(ROUTE_TASK_LIMITS.deadlineSeconds.max)
-      .optional()
-      .describe('Give up (and stop the contact) if no agent took the task by then.'),
-    errorPolicy: z
-      .record(z.string(), z.record(z.string(), z.unknown()))
-      .optional()
-      .describe("Overrides of the error policy's rows for this task's Connect calls."),
-  })
-  .strict()
-  .describe(
-    'The input of routeTask: one task contact to create in Amazon Connect and assign to an agent. ' +
-      'Checked in the workflow too, where rules across fields also apply (transferFlowId is required ' +
-      'with create-then-associate, contactFlowId with start-task-contact; an agent may not be both ' +
-      "preferred and excluded) and Connect's own limits on the contact (name length, attribute bytes, " +
-      'reference types...): an input this schema accepts can still fail with InvalidInput.',
-  );
+export const routeTaskInputSchema = shared('routeTaskInputSchema', () =>
+  z
+    .object({
+      instanceId: z.string().describe('The Amazon Connect instance id.'),
+      queueId: z
+        .string()
+        .min(ROUTE_TASK_LIMITS.queueId.min)
+        .max(ROUTE_TASK_LIMITS.queueId.max)
+        .describe('The queue whose agents may take the task.'),
+      contact: contactSchema.describe('The task contact to create.'),
+      priority: prioritySchema
+        .optional()
+        .describe(
+          `1 to 1,000, lower first; equal priorities go oldest first. Default ${ROUTE_TASK_LIMITS.priority.default}.`,
+        ),
+      preferredAgentIds: agentIds
+        .optional()
+        .describe(
+          'Offered only to these agents until widenAfterSeconds have passed, then to the whole queue.',
+        ),
+      widenAfterSeconds: widenAfterSecondsSchema
+        .optional()
+        .describe(
+          `How long only the preferred agents are offered the task: 0 to 7 days. Default ${ROUTE_TASK_LIMITS.widenAfterSeconds.default}.`,
+        ),
+      excludedAgentIds: agentIds.optional().describe('Never offered to these agents.'),
+      routingCriteria: routingCriteriaSchema.optional(),
+      allowedStatuses: z
+        .array(z.string().min(1).max(127))
+        .min(ROUTE_TASK_LIMITS.allowedStatuses.min)
+        .max(ROUTE_TASK_LIMITS.allowedStatuses.max)
+        .optional()
+        .describe(
+          `Agent status names that may take the task (custom statuses too). Default ${JSON.stringify(ROUTE_TASK_LIMITS.allowedStatuses.default)}.`,
+        ),
+      strategy: z
+        .enum(ROUTING_STRATEGIES)
+        .optional()
+        .describe(
+          'create-then-associate (default): CreateContact, TransferContact into queueId, then ' +
+            'AssociateContactWithUser. create-connected: create the contact with InitiateAs CONNECTED_TO_USER ' +
+            'on a free agent. ' +
+            'start-task-contact: StartTaskContact in a flow that queues it.',
+        ),
+      transferFlowId: z
+        .string()
+        .min(1)
+        .max(500)
+        .optional()
+        .describe(
+          'create-then-associate (required for it): the transfer-to-queue flow (TransferContact) that puts ' +
+            'the created task in queueId; AssociateContactWithUser takes only a queued contact.',
+        ),
+      contactFlowId: z
+        .string()
+        .optional()
+        .describe('start-task-contact (required for it): the flow that queues the task in Connect.'),
+      scheduledTime: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe('start-task-contact: when Connect should start the task (ISO 8601), at most 6 days ahead.'),
+      deadlineSeconds: z
+        .int()
+        .min(ROUTE_TASK_LIMITS.deadlineSeconds.min)
+        .max(ROUTE_TASK_LIMITS.deadlineSeconds.max)
+        .optional()
+        .describe('Give up (and stop the contact) if no agent took the task by then.'),
+      errorPolicy: z
+        .record(z.string(), z.record(z.string(), z.unknown()))
+        .optional()
+        .describe("Overrides of the error policy's rows for this task's Connect calls."),
+    })
+    .strict()
+    .describe(
+      'The input of routeTask: one task contact to create in Amazon Connect and assign to an agent. ' +
+        'Checked in the workflow too, where rules across fields also apply (transferFlowId is required ' +
+        'with create-then-associate, contactFlowId with start-task-contact; an agent may not be both ' +
+        "preferred and excluded) and Connect's own limits on the contact (name length, attribute bytes, " +
+        'reference types...): an input this schema accepts can still fail with InvalidInput.',
+    ),
+);
 
 export type RouteTaskInput = z.input<typeof routeTaskInputSchema>;
 
@@ -177,6 +192,7 @@ export interface RouteTaskRequest {
   preferredAgentIds: string[];
   widenAfterSeconds: number;
   excludedAgentIds: string[];
+  routingCriteria?: RoutingCriteria;
   allowedStatuses: string[];
   strategy: RoutingStrategy;
   transferFlowId?: string;
@@ -205,6 +221,7 @@ export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidatio
       preferredAgentIds: input.preferredAgentIds ?? [],
       widenAfterSeconds: input.widenAfterSeconds ?? ROUTE_TASK_LIMITS.widenAfterSeconds.default,
       excludedAgentIds: input.excludedAgentIds ?? [],
+      routingCriteria: input.routingCriteria,
       allowedStatuses: input.allowedStatuses ?? [...ROUTE_TASK_LIMITS.allowedStatuses.default],
       strategy: input.strategy ?? 'create-then-associate',
       transferFlowId: input.transferFlowId,
@@ -248,6 +265,7 @@ function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectVa
     }
   }
   issues.push(...sharedAgentIssues(fields.preferredAgentIds, fields.excludedAgentIds));
+  issues.push(...routingCriteriaIssues(fields.routingCriteria, 'routingCriteria'));
   if (fields.errorPolicy !== undefined) {
     try {
       resolveErrorPolicy(fields.errorPolicy as ErrorPolicyOverrides);
@@ -271,7 +289,7 @@ function crossFieldIssues(fields: Record<string, unknown>, now: Date): ConnectVa
             { now },
           )
         : validateCreateContactRequest(toCreateContactRequest(fields.instanceId, contactFields));
-    issues.push(...connectIssues.map((issue) => ({ ...issue, field: connectFieldName(issue.field) })));
+    issues.push(...connectIssues.map(inRouteTaskTerms));
   } else if (typeof fields.instanceId === 'string') {
     issues.push(
       ...validateCreateContactRequest({
@@ -304,6 +322,15 @@ function connectFieldName(field: string): string {
   return mapped ? [mapped, ...rest].join('.') : field;
 }
 
+/** A Connect issue named as the caller wrote the field, in its message too (`contact.name must be...`, not `Name`). */
+function inRouteTaskTerms(issue: ConnectValidationIssue): ConnectValidationIssue {
+  const field = connectFieldName(issue.field);
+  const message = issue.message.startsWith(issue.field)
+    ? `${field}${issue.message.slice(issue.field.length)}`
+    : issue.message;
+  return { ...issue, field, message };
+}
+
 function sharedAgentIssues(preferredAgentIds: unknown, excludedAgentIds: unknown): ConnectValidationIssue[] {
   const preferred = Array.isArray(preferredAgentIds) ? preferredAgentIds : [];
   const excluded = new Set(Array.isArray(excludedAgentIds) ? excludedAgentIds : []);
@@ -319,30 +346,36 @@ function sharedAgentIssues(preferredAgentIds: unknown, excludedAgentIds: unknown
 }
 
 /** The `reprioritize` update's argument. */
-export const reprioritizeSchema = z
-  .object({ priority: prioritySchema.describe('The new priority: 1 to 1,000, lower first.') })
-  .strict()
-  .describe(
-    "The reprioritize update's argument: the task's new priority, also sent to the dispatcher's line. " +
-      'Rejected before it enters history when out of range.',
-  );
+export const reprioritizeSchema = shared('reprioritizeSchema', () =>
+  z
+    .object({ priority: prioritySchema.describe('The new priority: 1 to 1,000, lower first.') })
+    .strict()
+    .describe(
+      "The reprioritize update's argument: the task's new priority, also sent to the dispatcher's line. " +
+        'Rejected before it enters history when out of range.',
+    ),
+);
 export type ReprioritizeArgument = z.input<typeof reprioritizeSchema>;
 
 /** The `setPreferredAgents` update's argument. */
-export const setPreferredAgentsSchema = z
-  .object({
-    preferredAgentIds: agentIds.describe(
-      'The new preferred agents (empty: every agent of the queue at once).',
+export const setPreferredAgentsSchema = shared('setPreferredAgentsSchema', () =>
+  z
+    .object({
+      preferredAgentIds: agentIds.describe(
+        'The new preferred agents (empty: every agent of the queue at once).',
+      ),
+      widenAfterSeconds: widenAfterSecondsSchema
+        .optional()
+        .describe(
+          "From now, how long only they are offered the task (default: the task's widenAfterSeconds).",
+        ),
+    })
+    .strict()
+    .describe(
+      "The setPreferredAgents update's argument. Rejected before it enters history when invalid or when " +
+        'it names an excluded agent.',
     ),
-    widenAfterSeconds: widenAfterSecondsSchema
-      .optional()
-      .describe("From now, how long only they are offered the task (default: the task's widenAfterSeconds)."),
-  })
-  .strict()
-  .describe(
-    "The setPreferredAgents update's argument. Rejected before it enters history when invalid or when " +
-      'it names an excluded agent.',
-  );
+);
 export type SetPreferredAgentsArgument = z.input<typeof setPreferredAgentsSchema>;
 
 /** The `reprioritize` update's argument, checked by the same rules as `priority` at start. */
@@ -364,8 +397,8 @@ export function setPreferredAgentsIssues(
 // Each is a zod schema from which both its TypeScript type and its JSON Schema (`npm run schemas`) come.
 
 /** A time in a result or status: ISO 8601 in UTC, as `Date.toISOString()` writes it. */
-const isoTime = z.iso.datetime();
-const count = z.int().min(0);
+const isoTime = shared('isoTime', () => z.iso.datetime());
+const count = shared('count', () => z.int().min(0));
 
 export const ROUTING_STAGES = [
   'creating',
@@ -383,118 +416,139 @@ export type RoutingStage = (typeof ROUTING_STAGES)[number];
 export const ROUTE_TASK_OUTCOMES = ['assigned', 'cancelled', 'expired', 'deadline'] as const;
 export type RouteTaskOutcome = (typeof ROUTE_TASK_OUTCOMES)[number];
 
-export const offerRecordSchema = z
-  .object({
-    userId: z.string().describe('The agent offered the task.'),
-    agentName: z.string().optional().describe("The agent's username, when the dispatcher knew it."),
-    contactId: z.string().describe('The contact offered.'),
-    offeredAt: isoTime,
-    outcome: z
-      .enum([...OFFER_OUTCOMES, 'unanswered'])
-      .optional()
-      .describe(
-        'Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time.',
-      ),
-    answeredAt: isoTime.optional(),
-  })
-  .describe(
-    'One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them).',
-  );
+export const offerRecordSchema = shared('offerRecordSchema', () =>
+  z
+    .object({
+      userId: z.string().describe('The agent offered the task.'),
+      agentName: z.string().optional().describe("The agent's username, when the dispatcher knew it."),
+      contactId: z.string().describe('The contact offered.'),
+      offeredAt: isoTime,
+      outcome: z
+        .enum([...OFFER_OUTCOMES, 'unanswered'])
+        .optional()
+        .describe(
+          'Absent while the agent has not answered; `unanswered`: Connect showed no acceptance in time.',
+        ),
+      answeredAt: isoTime.optional(),
+    })
+    .describe(
+      'One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them).',
+    ),
+);
 /** One offer of the task to an agent (AssociateContactWithUser, or a contact created connected to them). */
 export type OfferRecord = z.output<typeof offerRecordSchema>;
 
-const offersSchema = z
-  .array(offerRecordSchema)
-  .describe('Every offer to an agent and how the agent answered, oldest first.');
-const reservationsTriedSchema = count.describe(
-  'Reservations offered to this task, including the one that succeeded.',
+const offersSchema = shared('offersSchema', () =>
+  z.array(offerRecordSchema).describe('Every offer to an agent and how the agent answered, oldest first.'),
+);
+const reservationsTriedSchema = shared('reservationsTriedSchema', () =>
+  count.describe('Reservations offered to this task, including the one that succeeded.'),
 );
 
-export const routeTaskResultSchema = z
-  .object({
-    outcome: z.enum(ROUTE_TASK_OUTCOMES).describe('assigned means the agent accepted the task.'),
-    contactId: z.string().optional().describe("The task's contact in Connect, when it was created."),
-    userId: z.string().optional().describe('The agent who accepted the task.'),
-    queueId: z.string(),
-    createdAt: isoTime.optional().describe('When the contact was created.'),
-    assignedAt: isoTime
-      .optional()
-      .describe('When Connect showed the agent had accepted the task: assigned means accepted.'),
-    waitedMs: count.optional().describe('From joining the line to the acceptance.'),
-    reservationsTried: reservationsTriedSchema,
-    attemptsByActivity: z
-      .record(z.string(), count)
-      .describe(
-        'Attempts per activity type, summed over its calls: retries show up as numbers above the call count.',
-      ),
-    offers: offersSchema,
-    reason: z.string().optional().describe('For cancelled/expired/deadline: what ended it.'),
-  })
-  .describe('The result of routeTask: how the task ended, and who took it.');
+export const routeTaskResultSchema = shared('routeTaskResultSchema', () =>
+  z
+    .object({
+      outcome: z.enum(ROUTE_TASK_OUTCOMES).describe('assigned means the agent accepted the task.'),
+      contactId: z.string().optional().describe("The task's contact in Connect, when it was created."),
+      userId: z.string().optional().describe('The agent who accepted the task.'),
+      queueId: z.string(),
+      createdAt: isoTime.optional().describe('When the contact was created.'),
+      assignedAt: isoTime
+        .optional()
+        .describe('When Connect showed the agent had accepted the task: assigned means accepted.'),
+      waitedMs: count.optional().describe('From joining the line to the acceptance.'),
+      reservationsTried: reservationsTriedSchema,
+      attemptsByActivity: z
+        .record(z.string(), count)
+        .describe(
+          'Attempts per activity type, summed over its calls: retries show up as numbers above the call count.',
+        ),
+      offers: offersSchema,
+      reason: z.string().optional().describe('For cancelled/expired/deadline: what ended it.'),
+    })
+    .describe('The result of routeTask: how the task ended, and who took it.'),
+);
 export type RouteTaskResult = z.output<typeof routeTaskResultSchema>;
 
-export const routeTaskStatusSchema = z
-  .object({
-    stage: z.enum(ROUTING_STAGES),
-    instanceId: z.string(),
-    queueId: z.string(),
-    priority: z.int().describe('The current priority (reprioritize changes it).'),
-    contactId: z.string().optional(),
-    userId: z.string().optional().describe('The agent reserved for the task, or who took it.'),
-    waitingSince: isoTime.optional().describe('When the task joined the line.'),
-    waitingForCapacitySince: isoTime
-      .optional()
-      .describe(
-        "Connect refuses the contact as over the instance's active-task quota since then; the run retries.",
-      ),
-    position: z
-      .int()
-      .min(1)
-      .optional()
-      .describe("Place in the dispatcher's line at its last decision about this task (1 = next)."),
-    waitingCount: count.optional().describe('Tasks in the line at that decision.'),
-    candidateCount: count.optional().describe('Agents who would take the task if they had a free slot.'),
-    lastDecision: z
-      .object({
-        reason: z.enum(WAIT_REASONS),
-        at: isoTime,
-        explanation: z.string().describe('The reason in words.'),
-      })
-      .optional()
-      .describe("The dispatcher's last word on why the task still waits."),
-    currentReservation: z
-      .object({ userId: z.string(), expiresAt: isoTime })
-      .optional()
-      .describe('The agent slot held for the task while it is being assigned or offered.'),
-    preferredAgentIds: z.array(z.string()),
-    widensAt: isoTime
-      .optional()
-      .describe('When the task is offered to the whole queue, if it has preferred agents.'),
-    reservationsTried: reservationsTriedSchema,
-    offers: offersSchema,
-  })
-  .describe("The answer to a routeTask run's status query: where the task is and why it waits.");
+export const routeTaskStatusSchema = shared('routeTaskStatusSchema', () =>
+  z
+    .object({
+      stage: z.enum(ROUTING_STAGES),
+      instanceId: z.string(),
+      queueId: z.string(),
+      priority: z.int().describe('The current priority (reprioritize changes it).'),
+      contactId: z.string().optional(),
+      userId: z.string().optional().describe('The agent reserved for the task, or who took it.'),
+      waitingSince: isoTime.optional().describe('When the task joined the line.'),
+      waitingForCapacitySince: isoTime
+        .optional()
+        .describe(
+          "Connect refuses the contact as over the instance's active-task quota since then; the run retries.",
+        ),
+      position: z
+        .int()
+        .min(1)
+        .optional()
+        .describe("Place in the dispatcher's line at its last decision about this task (1 = next)."),
+      waitingCount: count.optional().describe('Tasks in the line at that decision.'),
+      candidateCount: count.optional().describe('Agents who would take the task if they had a free slot.'),
+      lastDecision: z
+        .object({
+          reason: z.enum(WAIT_REASONS),
+          at: isoTime,
+          explanation: z.string().describe('The reason in words.'),
+        })
+        .optional()
+        .describe("The dispatcher's last word on why the task still waits."),
+      currentReservation: z
+        .object({ userId: z.string(), expiresAt: isoTime })
+        .optional()
+        .describe('The agent slot held for the task while it is being assigned or offered.'),
+      preferredAgentIds: z.array(z.string()),
+      widensAt: isoTime
+        .optional()
+        .describe('When the task is offered to the whole queue, if it has preferred agents.'),
+      routingStep: z
+        .object({
+          step: z.int().min(1).describe('1-based; steps + 1 once every step has expired.'),
+          of: z.int().min(1).describe('Steps in the routing criteria.'),
+          requirement: z.string().describe('The step\'s skills in words, e.g. "Language: Spanish ≥ 3".'),
+          expiresAt: isoTime
+            .optional()
+            .describe('When the next step applies; absent for a step that never expires.'),
+        })
+        .optional()
+        .describe('For a task with routing criteria: the step the dispatcher last matched it on.'),
+      reservationsTried: reservationsTriedSchema,
+      offers: offersSchema,
+    })
+    .describe("The answer to a routeTask run's status query: where the task is and why it waits."),
+);
 export type RouteTaskStatus = z.output<typeof routeTaskStatusSchema>;
 
-export const cancelRouteTaskSchema = z
-  .object({ reason: z.string().optional().describe("Recorded as the result's reason.") })
-  .describe(
-    "The cancel signal's argument (optional): the task's contact is stopped in Connect and the run ends cancelled.",
-  );
+export const cancelRouteTaskSchema = shared('cancelRouteTaskSchema', () =>
+  z
+    .object({ reason: z.string().optional().describe("Recorded as the result's reason.") })
+    .describe(
+      "The cancel signal's argument (optional): the task's contact is stopped in Connect and the run ends cancelled.",
+    ),
+);
 export type CancelRouteTaskArgument = z.input<typeof cancelRouteTaskSchema>;
 
 /** What the `reprioritize` update returns: the new priority. */
-export const reprioritizeResultSchema = prioritySchema.describe(
-  "The reprioritize update's answer: the new priority.",
+export const reprioritizeResultSchema = shared('reprioritizeResultSchema', () =>
+  prioritySchema.describe("The reprioritize update's answer: the new priority."),
 );
 
 /** What the `setPreferredAgents` update returns. */
-export const setPreferredAgentsResultSchema = z
-  .object({
-    preferredAgentIds: z.array(z.string()),
-    widensAt: isoTime.describe('When the task is offered to the whole queue.'),
-  })
-  .describe("The setPreferredAgents update's answer.");
+export const setPreferredAgentsResultSchema = shared('setPreferredAgentsResultSchema', () =>
+  z
+    .object({
+      preferredAgentIds: z.array(z.string()),
+      widensAt: isoTime.describe('When the task is offered to the whole queue.'),
+    })
+    .describe("The setPreferredAgents update's answer."),
+);
 export type SetPreferredAgentsResult = z.output<typeof setPreferredAgentsResultSchema>;
 
 export const routeTaskStatusQuery = defineQuery<RouteTaskStatus>('status');

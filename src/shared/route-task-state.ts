@@ -25,6 +25,7 @@ import {
   type RoutingStage,
 } from './route-task-contract';
 import { describeWait } from './routing/wait-reasons';
+import { describeExpression } from './routing/routing-steps';
 import {
   ConnectAgentId,
   ConnectContactId,
@@ -256,7 +257,7 @@ export class RouteTaskState implements AttemptTally {
   /** The task as the dispatcher's line takes it, joining now. */
   joinLine(now: number): WaitingTask {
     const widenAt = (this.widenAt ??= this.widenAtFrom(now, this.request.widenAfterSeconds));
-    const { queueId, excludedAgentIds, allowedStatuses } = this.request;
+    const { queueId, excludedAgentIds, allowedStatuses, routingCriteria } = this.request;
     return {
       taskId: this.taskId,
       queueId,
@@ -266,6 +267,7 @@ export class RouteTaskState implements AttemptTally {
       widenAt,
       excludedAgentIds,
       allowedStatuses,
+      ...(routingCriteria ? { routingCriteria } : {}),
     };
   }
 
@@ -491,6 +493,7 @@ export class RouteTaskState implements AttemptTally {
       preferredAgentIds: this.preferredAgentIds,
       widensAt:
         this.widenAt === undefined || this.preferredAgentIds.length === 0 ? undefined : iso(this.widenAt),
+      routingStep: this.routingStep(),
       reservationsTried: this.reservationsTried,
       offers: this.offers,
     };
@@ -579,7 +582,24 @@ export class RouteTaskState implements AttemptTally {
     return describeWait(notice, {
       queueId: this.request.queueId,
       allowedStatuses: this.request.allowedStatuses,
+      routingCriteria: this.request.routingCriteria,
     });
+  }
+
+  /** The routing step of the dispatcher's last word, while the task waits. */
+  private routingStep(): RouteTaskStatus['routingStep'] {
+    const step = this.lastNotice?.decision.step;
+    const steps = this.request.routingCriteria?.steps;
+    if (!step || !steps || this.stage.name !== 'waiting-for-agent') return undefined;
+    return {
+      step: step.index + 1,
+      of: steps.length,
+      requirement:
+        step.index < steps.length
+          ? describeExpression(steps[step.index]!.expression)
+          : 'any agent of the queue',
+      expiresAt: step.expiresAt === undefined ? undefined : iso(step.expiresAt),
+    };
   }
 
   private inStage<N extends RouteTaskStage['name']>(name: N): Extract<RouteTaskStage, { name: N }> {

@@ -31,8 +31,18 @@ export const CONNECT_CALL_LANES = {
   stop: { activities: ['stopContact'], operations: ['StopContact'], ratePerSecond: 10 },
   userData: { activities: ['getCurrentUserData'], operations: ['GetCurrentUserData'], ratePerSecond: 2 },
   list: {
-    activities: ['listRoutingProfileQueues', 'listRoutingProfileManualAssignmentQueues', 'listUsers'],
-    operations: ['ListRoutingProfileQueues', 'ListRoutingProfileManualAssignmentQueues', 'ListUsers'],
+    activities: [
+      'listRoutingProfileQueues',
+      'listRoutingProfileManualAssignmentQueues',
+      'listUsers',
+      'listUserProficiencies',
+    ],
+    operations: [
+      'ListRoutingProfileQueues',
+      'ListRoutingProfileManualAssignmentQueues',
+      'ListUsers',
+      'ListUserProficiencies',
+    ],
     ratePerSecond: 2,
   },
 } as const satisfies Record<

@@ -7,6 +7,7 @@
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import {
   createBulkActivities,
@@ -32,7 +33,10 @@ import {
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
-  /** Used by activities that start or signal workflows (the dispatcher). */
+  /**
+   * Used by activities that start or signal workflows (the dispatcher). With a `dataConverter` that
+   * has payload codecs, this client must have the same codecs (createWorker refuses one without).
+   */
   temporal: Client;
   namespace?: string;
   taskQueue?: string;
@@ -60,6 +64,11 @@ export interface ConnectTaskRouterWorkerOptions {
    * worker" in the README for the trade-off). Not applied when the process has `--max-old-space-size`.
    */
   workflowThreadHeapMb?: number | false;
+  /**
+   * The data converter of every worker, e.g. `encryptedDataConverter(keys)` to encrypt payloads in
+   * Temporal's history; default: the SDK's. Its converter paths also pick the workflow bundle.
+   */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -105,9 +114,24 @@ export class ConnectTaskRouterWorker {
   }
 }
 
+/**
+ * A worker that encodes payloads next to a client that does not would write what the activities send
+ * (the dispatcher's signals and starts) in clear text, and could not read what the worker wrote.
+ */
+function checkClientCodecs(dataConverter: DataConverter | undefined, temporal: Client): void {
+  const workerCodecs = dataConverter?.payloadCodecs ?? [];
+  const clientCodecs = temporal.options.loadedDataConverter.payloadCodecs;
+  if (workerCodecs.length > 0 && clientCodecs.length === 0) {
+    throw new TypeError(
+      'createWorker: the dataConverter has payload codecs but the `temporal` client has none; give the client the same dataConverter',
+    );
+  }
+}
+
 export async function createWorker(
   options: ConnectTaskRouterWorkerOptions,
 ): Promise<ConnectTaskRouterWorker> {
+  checkClientCodecs(options.dataConverter, options.temporal);
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const dispatchers = dispatcherTaskQueue(taskQueue);
   const rates = resolveConnectCallRates(options.connectCallRates);
@@ -131,8 +155,14 @@ export async function createWorker(
   };
   // The bundler, when it runs, logs through the Runtime's logger like the workers (JSON lines in the
   // worker command).
-  const workflowBundle = await loadWorkflowBundle(Runtime.instance().logger);
-  const connection = { connection: options.connection, namespace: options.namespace ?? 'default' };
+  const { dataConverter } = options;
+  const workflowBundle = await loadWorkflowBundle(Runtime.instance().logger, dataConverter);
+  // Every worker with the same converter: each one reads and writes payloads.
+  const connection = {
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    dataConverter,
+  };
   const common = { ...connection, workflowBundle, activities };
   const connectCalls = await Promise.all(
     CONNECT_CALL_LANE_NAMES.map((lane) =>

@@ -4,8 +4,9 @@
  * logger installed on the Runtime, written either as one JSON object per line or as a readable line.
  *
  * No secrets: fields whose names look secret (…secret…, …token…, apiKey, password, authorization,
- * credentials, private keys) are redacted, and so is, anywhere in a line, the value of any secret
- * environment variable (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, TEMPORAL_API_KEY, TLS key data...).
+ * credentials, private keys, encryption keys) are redacted, and so is, anywhere in a line, the value of
+ * any secret environment variable (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, TEMPORAL_API_KEY, TLS key
+ * data, CONNECT_TASK_ROUTER_ENCRYPTION_KEYS and each key in it...).
  */
 import { DefaultLogger, type LogEntry, type Logger, type LogLevel } from '@temporalio/worker';
 
@@ -17,19 +18,28 @@ export const REDACTED = '[REDACTED]';
 
 /** Field names whose values are never logged. */
 const SECRET_FIELD =
-  /secret|token|password|passphrase|api_?key|authorization|credential|private_?key|key_?data/i;
+  /secret|token|password|passphrase|api_?key|authorization|credential|private_?key|key_?data|encryption_?keys?$/i;
 /** Environment variables whose values are never logged, wherever they would appear. */
-const SECRET_VARIABLE = /SECRET|TOKEN|PASSWORD|API_KEY|KEY_DATA|PRIVATE_KEY|CREDENTIAL/i;
+const SECRET_VARIABLE = /SECRET|TOKEN|PASSWORD|API_KEY|KEY_DATA|PRIVATE_KEY|CREDENTIAL|ENCRYPTION_KEY/i;
 /** Shorter values are not searched for (they would redact ordinary words). */
 const MIN_SECRET_LENGTH = 6;
 
+/**
+ * A secret value, and the secrets in it when it is a list of `id:secret` entries (as
+ * CONNECT_TASK_ROUTER_ENCRYPTION_KEYS is), each of which a line could show on its own.
+ */
+function secretParts(value: string): string[] {
+  const entries = value.split(',').map((entry) => entry.trim());
+  return [value, ...entries, ...entries.map((entry) => entry.slice(entry.indexOf(':') + 1))];
+}
+
 /** The values of the environment's secret variables, longest first. */
 export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.entries(env)
+  const values = Object.entries(env)
     .filter(([name, value]) => SECRET_VARIABLE.test(name) && value !== undefined)
-    .map(([, value]) => value!)
-    .filter((value) => value.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
+    .flatMap(([, value]) => secretParts(value!))
+    .filter((value) => value.length >= MIN_SECRET_LENGTH);
+  return [...new Set(values)].sort((a, b) => b.length - a.length);
 }
 
 /** The fields the SDK puts on workflow, activity and worker log lines, first in each JSON line. */

@@ -3,10 +3,13 @@
  * (JSON lines or readable lines) and, when asked, the Prometheus endpoint; the connection to
  * Temporal; the workers until SIGTERM or SIGINT (the Runtime's shutdown signals), then a clean exit.
  * What cannot start (a metrics address in use, Temporal out of reach, a bad profile) is a
- * StartupError with a one-line message.
+ * StartupError with a one-line message. With encryption keys, the worker and its client encrypt every
+ * payload (the start line names the current key's id, never a key).
  */
 import { Client, Connection } from '@temporalio/client';
 import { type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import { encryptedDataConverter } from '../encryption/encrypted-data-converter';
+import type { EncryptionKey } from '../encryption/encryption-keys';
 import { AgentEventForwarder } from '../push/agent-event-forwarder';
 import { followEmulatorEvents } from '../push/follow-emulator-events';
 import type { ConnectCallRates } from '../shared/task-queues';
@@ -23,6 +26,8 @@ export interface WorkerServiceOptions {
   metricsAddress?: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
+  /** Encrypt payloads with these keys (the first one current); none when undefined. */
+  encryptionKeys?: EncryptionKey[];
 }
 
 /** The worker could not start; the message is one line, for the user. */
@@ -83,7 +88,8 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
     throw new StartupError(`cannot reach Temporal at ${address}: ${oneLine(error)}`);
   }
 
-  const temporal = new Client({ connection: clientConnection, namespace });
+  const dataConverter = options.encryptionKeys && encryptedDataConverter(options.encryptionKeys);
+  const temporal = new Client({ connection: clientConnection, namespace, dataConverter });
   try {
     const worker = await createWorker({
       connection,
@@ -91,6 +97,7 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
       namespace,
       taskQueue: options.taskQueue,
       connectCallRates: options.connectCallRates,
+      dataConverter,
     });
     const follower =
       options.followEmulatorEvents === undefined
@@ -100,16 +107,19 @@ export async function runWorkerService(options: WorkerServiceOptions): Promise<v
             forwarder: new AgentEventForwarder(temporal),
             onError: (error) => logger.warn('Agent event feed failed', { error }),
           });
+    const encryptionKeyId = options.encryptionKeys?.[0]?.id;
     logger.info(
       `Worker polling task queue "${options.taskQueue}" in namespace "${namespace}"` +
         (follower ? `, forwarding agent events from ${options.followEmulatorEvents}` : '') +
-        (options.metricsAddress ? `, metrics on http://${options.metricsAddress}/metrics` : ''),
+        (options.metricsAddress ? `, metrics on http://${options.metricsAddress}/metrics` : '') +
+        (encryptionKeyId ? `, payloads encrypted with key "${encryptionKeyId}"` : ''),
       {
         sdkComponent: 'connect-task-router',
         namespace,
         taskQueue: options.taskQueue,
         temporalAddress: address,
         metricsAddress: options.metricsAddress,
+        encryptionKeyId,
       },
     );
     await worker.run();

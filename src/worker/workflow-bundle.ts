@@ -3,21 +3,38 @@
  * context but evaluates the bundle's modules once per workflow run, and zod's own modules came to
  * about 3 MB per cached run. zod holds no per-run state, so the bundle loads it once, before any run,
  * and every run shares it (the SDK deep-freezes shared modules). The contract modules' schemas cannot
- * be shared that way: zod memoizes into a schema on its first parse, which a frozen schema refuses.
+ * be shared that way (zod memoizes into a schema on its first parse, which a frozen schema refuses):
+ * they are built through `shared-schemas`, also preloaded, which keeps them out of what is frozen.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { type BundleOptions, bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
+import { encodedFailureConverterPath } from '../encryption/encrypted-data-converter';
 
 /** The workflows module: `workflowsPath` for a worker or a bundle of your own. */
 export const workflowsPath: string = require.resolve('../../workflows');
 
 /** Modules the bundle loads once and shares across runs: see this module's comment. */
-export const workflowPreloadModules: readonly string[] = ['zod'];
+export const workflowPreloadModules: readonly string[] = ['zod', require.resolve('../shared/shared-schemas')];
 
-/** Options for `bundleWorkflowCode` that bundle the package's workflows as createWorker does. */
-export function workflowBundleOptions(): Pick<BundleOptions, 'workflowsPath' | 'preloadModules'> {
-  return { workflowsPath, preloadModules: [...workflowPreloadModules] };
+/** The converters a workflow bundle is built with: a worker's data converter must match its bundle's. */
+export type BundledConverters = Pick<DataConverter, 'payloadConverterPath' | 'failureConverterPath'>;
+
+/**
+ * Options for `bundleWorkflowCode` that bundle the package's workflows as createWorker does, with the
+ * payload and failure converters of the data converter the worker will have.
+ */
+export function workflowBundleOptions(
+  converters: BundledConverters = {},
+): Pick<BundleOptions, 'workflowsPath' | 'preloadModules' | 'payloadConverterPath' | 'failureConverterPath'> {
+  const { payloadConverterPath, failureConverterPath } = converters;
+  return {
+    workflowsPath,
+    preloadModules: [...workflowPreloadModules],
+    ...(payloadConverterPath !== undefined && { payloadConverterPath }),
+    ...(failureConverterPath !== undefined && { failureConverterPath }),
+  };
 }
 
 /**
@@ -27,16 +44,37 @@ export function workflowBundleOptions(): Pick<BundleOptions, 'workflowsPath' | '
  */
 export const prebuiltWorkflowBundlePath: string = path.join(__dirname, '..', '..', 'workflow-bundle.js');
 
-/** The prebuilt bundle when there is one, else a bundle made now (logging through `logger`). */
-export async function loadWorkflowBundle(
-  logger: Logger,
-): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
-  if (fs.existsSync(prebuiltWorkflowBundlePath)) return { codePath: prebuiltWorkflowBundlePath };
-  return bundleWorkflowCode({ ...workflowBundleOptions(), logger });
+/** The same for encrypted deployments: failures encoded (see encryptedDataConverter). */
+export const prebuiltEncodedFailuresBundlePath: string = path.join(
+  __dirname,
+  '..',
+  '..',
+  'workflow-bundle-encoded-failures.js',
+);
+
+/** The prebuilt bundle made with these converters: the default ones, or an encrypted deployment's. */
+function prebuiltBundlePath(converters: BundledConverters): string | undefined {
+  if (converters.payloadConverterPath !== undefined) return undefined;
+  if (converters.failureConverterPath === undefined) return prebuiltWorkflowBundlePath;
+  return converters.failureConverterPath === encodedFailureConverterPath
+    ? prebuiltEncodedFailuresBundlePath
+    : undefined;
 }
 
-/** For `npm run build`: writes the prebuilt bundle of the compiled workflows. */
+/** The prebuilt bundle for these converters when there is one, else a bundle made now (logging through `logger`). */
+export async function loadWorkflowBundle(
+  logger: Logger,
+  converters: BundledConverters = {},
+): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  const prebuilt = prebuiltBundlePath(converters);
+  if (prebuilt !== undefined && fs.existsSync(prebuilt)) return { codePath: prebuilt };
+  return bundleWorkflowCode({ ...workflowBundleOptions(converters), logger });
+}
+
+/** For `npm run build`: writes the prebuilt bundles of the compiled workflows. */
 export async function writeWorkflowBundle(): Promise<void> {
-  const { code } = await bundleWorkflowCode(workflowBundleOptions());
-  fs.writeFileSync(prebuiltWorkflowBundlePath, code);
+  for (const converters of [{}, { failureConverterPath: encodedFailureConverterPath }]) {
+    const { code } = await bundleWorkflowCode(workflowBundleOptions(converters));
+    fs.writeFileSync(prebuiltBundlePath(converters)!, code);
+  }
 }

@@ -38,7 +38,42 @@ describe('parseRouteTaskInput', () => {
       scheduledTime: undefined,
       deadlineSeconds: undefined,
       errorPolicy: undefined,
+      routingCriteria: undefined,
     });
+  });
+
+  it('accepts routing criteria in steps, as Connect writes them', () => {
+    const routingCriteria = {
+      steps: [
+        {
+          expression: { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 4 } },
+          expirySeconds: 30,
+        },
+        {
+          expression: {
+            orExpression: [
+              { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 2 } },
+              {
+                andExpression: [
+                  {
+                    attributeCondition: {
+                      name: 'Language',
+                      value: 'Portuguese',
+                      comparisonOperator: 'Range',
+                      range: { minProficiencyLevel: 3, maxProficiencyLevel: 5 },
+                    },
+                  },
+                  { attributeCondition: { name: 'Product', value: 'Billing', proficiencyLevel: 1 } },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const parsed = parseRouteTaskInput({ ...valid, routingCriteria }, NOW);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    assert.deepEqual(parsed.request.routingCriteria, routingCriteria);
   });
 
   const rejected: [string, unknown, string, RegExp][] = [
@@ -97,6 +132,129 @@ describe('parseRouteTaskInput', () => {
       { ...valid, errorPolicy: { NoSuchError: { maximumAttempts: 2 } } },
       'errorPolicy',
       /NoSuchError/,
+    ],
+    [
+      'routing criteria without steps',
+      { ...valid, routingCriteria: { steps: [] } },
+      'routingCriteria.steps',
+      /at least 1 item/,
+    ],
+    [
+      'a proficiency level above 5',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 6 } },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression.attributeCondition.proficiencyLevel',
+      /at most 5/,
+    ],
+    [
+      'a fractional proficiency level',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: {
+                attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 2.5 },
+              },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression.attributeCondition.proficiencyLevel',
+      /whole level/,
+    ],
+    [
+      'a step that never expires before another',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 3 } },
+            },
+            {
+              expression: { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 3 } },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expirySeconds',
+      /only the last step may omit it/,
+    ],
+    [
+      'an expression with two kinds',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: {
+                ...{ attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 3 } },
+                orExpression: [
+                  { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 3 } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression',
+      /exactly one of attributeCondition, andExpression, orExpression \(got attributeCondition and orExpression\)/,
+    ],
+    [
+      'more than 10 conditions in a step',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: {
+                andExpression: Array(11).fill({
+                  attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 3 },
+                }),
+              },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression',
+      /at most 10 attribute conditions \(got 11\)/,
+    ],
+    [
+      'a Range without its range',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            { expression: { attributeCondition: { name: 'L', value: 'S', comparisonOperator: 'Range' } } },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression.attributeCondition.range',
+      /range is required with comparisonOperator Range/,
+    ],
+    [
+      'an attribute name over 100 characters',
+      {
+        ...valid,
+        routingCriteria: {
+          steps: [
+            {
+              expression: { attributeCondition: { name: 'x'.repeat(101), value: 'S', proficiencyLevel: 1 } },
+            },
+          ],
+        },
+      },
+      'routingCriteria.steps.0.expression.attributeCondition.name',
+      /at most 100 characters/,
     ],
   ];
   for (const [what, input, field, message] of rejected) {

@@ -18,6 +18,7 @@ import {
 } from '../../activities/register-with-dispatcher';
 import {
   type AgentContact,
+  type AgentProficiency,
   type DispatcherSettings,
   dispatcherWorkflowId,
   enqueueTaskSignal,
@@ -166,6 +167,8 @@ const ROUTING_PROFILE_ID = 'profile-1';
  */
 export class ScriptedConnect {
   readonly freeTaskSlots = new Map<string, number>();
+  /** Agents' proficiencies for ListUserProficiencies; an agent not in it has none. */
+  readonly proficiencies = new Map<string, AgentProficiency[]>();
   readonly createdContacts: string[] = [];
   readonly associations: { contactId: string; userId: string }[] = [];
   readonly transfers: { contactId: string; contactFlowId: string; queueId?: string }[] = [];
@@ -242,6 +245,14 @@ export class ScriptedConnect {
     listRoutingProfileQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
       routingProfileId,
       queueIds: [],
+      attempt: 1,
+    }),
+    listUserProficiencies: async ({ userIds }: { userIds: string[] }) => ({
+      proficiencies: Object.fromEntries(
+        userIds.map((userId) => [userId, this.proficiencies.get(userId) ?? []]),
+      ),
+      requestCount: userIds.length,
+      unknownUserIds: [],
       attempt: 1,
     }),
   } satisfies Partial<RoutingActivities>;

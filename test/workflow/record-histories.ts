@@ -160,6 +160,54 @@ async function dispatcherAcrossContinueAsNew(
   );
 }
 
+/**
+ * A task with routing criteria: no agent has the skill of its first step, which expires, and the
+ * agent without it takes the task; the dispatcher reads proficiencies while it waits.
+ */
+async function skillsRouteTask(temporal: TemporalAccess): Promise<RecordedHistory[]> {
+  const connect = new ScriptedConnect();
+  connect.freeTaskSlots.set('agent-1', 1);
+  connect.proficiencies.set('agent-1', [{ name: 'Language', value: 'Spanish', level: 2 }]);
+  return runWorkflowTier(
+    temporal,
+    { connect: connect.activities, dispatcher: { settings: { ...FAST, skillReadsPerSecond: 100 } } },
+    async (tier) => {
+      const instanceId = tier.taskQueue;
+      const handle = await startRouteTask(
+        tier.client,
+        {
+          instanceId,
+          queueId: QUEUE_ID,
+          contact: { name: 'skills' },
+          transferFlowId: 'transfer-to-queue-flow',
+          routingCriteria: {
+            steps: [
+              {
+                expression: {
+                  attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 4 },
+                },
+                expirySeconds: 2,
+              },
+            ],
+          },
+        },
+        { workflowId: `${instanceId}/skills`, taskQueue: tier.taskQueue },
+      );
+      expectOutcome('skills', (await handle.result()).outcome, 'assigned');
+      const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
+      await dispatcher.result();
+      return [
+        await routeTaskHistory(tier.client, handle.workflowId, 'route-task-skills'),
+        {
+          name: 'dispatcher-skills',
+          workflowId: dispatcher.workflowId,
+          history: await dispatcher.fetchHistory(),
+        },
+      ];
+    },
+  );
+}
+
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--generation');
   const generation = at > 0 ? process.argv[at + 1] : new Date().toISOString().slice(0, 10);
@@ -172,6 +220,7 @@ async function main(): Promise<void> {
       ...(await cancelledRouteTask(env)),
       ...(await dispatcherAcrossContinueAsNew(env, { lineSegments: false })),
       ...(await dispatcherAcrossContinueAsNew(env, { lineSegments: true })),
+      ...(await skillsRouteTask(env)),
     ];
     for (const file of fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR) : []) {
       if (file.startsWith(`${generation}-`)) fs.rmSync(path.join(HISTORIES_DIR, file));

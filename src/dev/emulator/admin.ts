@@ -1,6 +1,6 @@
 /**
  * The admin HTTP API under `/_emulator/`, for tests, demos and people: read the ledger and the
- * call-centre state, change agent statuses, complete contacts, set faults, follow agent events.
+ * call-centre state, change agent statuses and skills, complete contacts, set faults, follow agent events.
  * No SigV4 here: it is not part of Connect.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import { Faults } from './faults';
 import { matchRoute, readBody, type Route, sendJson } from './http-io';
 import { Ledger } from './ledger';
 import { CallCentreSnapshot } from './model';
+import { type Proficiency, proficienciesSchema } from './proficiencies';
 import { ConnectError } from './protocol';
 
 export const ADMIN_PREFIX = '/_emulator/';
@@ -23,6 +24,8 @@ export interface EmulatorControls {
   clearAfterContactWork(contactId: string): void;
   /** Validates the changes (throws a ZodError) and applies them to the agent's offer behaviour. */
   setAgentOffers(userId: string, changes: unknown): void;
+  /** Validates and replaces the agent's proficiencies; returns them as they now are. */
+  setAgentProficiencies(userId: string, proficiencies: unknown): Proficiency[];
   faults(): Faults;
   /** Validates and replaces the whole fault plan. */
   setFaults(faults: unknown): void;
@@ -30,6 +33,8 @@ export interface EmulatorControls {
 }
 
 const statusBodySchema = z.object({ status: z.string().min(1) });
+/** The call centre then checks them against the instance's predefined attributes. */
+const proficienciesBodySchema = z.object({ proficiencies: proficienciesSchema });
 
 interface AdminRoute extends Route {
   handle(
@@ -85,6 +90,14 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     async handle(controls, { userId }, body, response) {
       controls.setAgentOffers(userId, await body());
       ok(response);
+    },
+  },
+  {
+    method: 'PUT',
+    path: /^agents\/(?<userId>[^/]+)\/proficiencies$/,
+    async handle(controls, { userId }, body, response) {
+      const { proficiencies } = proficienciesBodySchema.parse(await body());
+      ok(response, { proficiencies: controls.setAgentProficiencies(userId, proficiencies) });
     },
   },
   ...contactAction('complete', (controls, contactId) => controls.completeContact(contactId)),

@@ -1,14 +1,20 @@
 /**
  * The emulator's configuration: the call centre it serves (instance, queues, routing profiles,
- * agent statuses, agents, contact flows), how agents and contacts behave over time, quotas,
- * throttling, faults and a scenario. Every key is optional; a missing key takes its value from the
- * documented default call centre below.
+ * agent statuses, agents and their proficiencies, contact flows, predefined attributes), how agents
+ * and contacts behave over time, quotas, throttling, faults and a scenario. Every key is optional; a
+ * missing key takes its value from the documented default call centre below.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { durationMsSchema } from './duration';
 import { offerBehaviourProblem, partialOfferBehaviourSchema } from './offers';
 import { faultsSchema } from './faults';
+import {
+  predefinedAttributeProblems,
+  predefinedAttributesSchema,
+  proficienciesSchema,
+  proficiencyProblems,
+} from './proficiencies';
 import { scenarioSchema } from './scenario';
 import { type GivenSwitches, resolveSwitches, type Switches, switchesSchema } from './switches';
 import { throttlingSchema } from './throttle';
@@ -43,6 +49,8 @@ const agentConfigSchema = z
     offers: partialOfferBehaviourSchema.optional(),
     /** Overrides the top-level `afterContactWorkMs` for this agent. */
     afterContactWorkMs: durationMsSchema.optional(),
+    /** Values of the top-level `predefinedAttributes`, each at a level 1–5 (ListUserProficiencies). */
+    proficiencies: proficienciesSchema.optional(),
   })
   .strict();
 export const CONTACT_FLOW_TYPES = ['CONTACT_FLOW', 'QUEUE_TRANSFER', 'AGENT_TRANSFER'] as const;
@@ -186,6 +194,8 @@ export const emulatorConfigSchema = z
       .default(() => clone(DEFAULT_CALL_CENTRE.agentStatuses)),
     agents: z.array(agentConfigSchema).default(() => clone(DEFAULT_CALL_CENTRE.agents)),
     contactFlows: z.array(contactFlowSchema).default(() => clone(DEFAULT_CALL_CENTRE.contactFlows)),
+    /** The attributes agents' proficiencies take their values from; a new instance has none. */
+    predefinedAttributes: predefinedAttributesSchema.default({}),
     handleTimeMs: durationMsSchema.nullable().default(() => clone(DEFAULT_CALL_CENTRE.handleTimeMs)),
     minuteMs: z.number().positive().default(DEFAULT_CALL_CENTRE.minuteMs),
     defaultTaskExpiryMinutes: z.int().min(1).default(DEFAULT_CALL_CENTRE.defaultTaskExpiryMinutes),
@@ -268,8 +278,16 @@ function crossReferenceProblems(
     if (!profileIds.has(agent.routingProfileId)) {
       problems.push(`agent ${agent.id} has unknown routing profile ${agent.routingProfileId}`);
     }
-    if (!statusNames.has(agent.status)) problems.push(`agent ${agent.id} has unknown status ${agent.status}`);
+    if (!statusNames.has(agent.status)) {
+      problems.push(
+        `agent ${agent.id} has unknown status ${agent.status} (known: ${[...statusNames].join(', ')})`,
+      );
+    }
+    for (const problem of proficiencyProblems(agent.proficiencies ?? [], config.predefinedAttributes)) {
+      problems.push(`agent ${agent.id} ${problem}`);
+    }
   }
+  problems.push(...predefinedAttributeProblems(config.predefinedAttributes));
   for (const flow of config.contactFlows) {
     if (flow.type === 'CONTACT_FLOW' && flow.queueId === undefined)
       problems.push(`contact flow ${flow.id} (CONTACT_FLOW) needs the queueId it puts tasks in`);
@@ -291,7 +309,9 @@ function crossReferenceProblems(
     if (!agentIds.has(step.userId))
       problems.push(`scenario step at ${step.atMs} ms names unknown agent ${step.userId}`);
     if (!statusNames.has(step.status))
-      problems.push(`scenario step at ${step.atMs} ms names unknown status ${step.status}`);
+      problems.push(
+        `scenario step at ${step.atMs} ms names unknown status ${step.status} (known: ${[...statusNames].join(', ')})`,
+      );
   }
   return problems;
 }

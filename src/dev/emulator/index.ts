@@ -9,11 +9,13 @@ import { EmulatorConfig, resolveEmulatorConfig } from './config';
 import { AgentEventFeed } from './events';
 import { FaultInjector, Faults, faultsSchema } from './faults';
 import type { OfferBehaviour } from './offers';
+import type { Proficiency } from './proficiencies';
 import { Ledger, LedgerRecorder } from './ledger';
 import { CallCentre, CallCentreSnapshot } from './model';
 import { SeededRandom } from './random';
 import { scheduleScenario } from './scenario';
 import { createEmulatorServer } from './server';
+import { type EmulatorCredentials, SignatureChecker } from './signatures';
 import { DEFAULT_THROTTLING, Throttler } from './throttle';
 import { Timers } from './timers';
 
@@ -28,6 +30,8 @@ export type { Switches } from './switches';
 export type { EmulatorConfig, ResolvedEmulatorConfig } from './config';
 export type { AgentEventContactState, AgentEventRecord, AgentEventType, AgentSnapshot } from './events';
 export type { OfferBehaviour } from './offers';
+export type { Proficiency } from './proficiencies';
+export type { EmulatorCredentials } from './signatures';
 export type { Faults, OperationFaults } from './faults';
 export type { AssignmentOutcome, AssignmentRecord, Ledger } from './ledger';
 export type {
@@ -50,6 +54,11 @@ export interface StartEmulatorOptions {
   config?: EmulatorConfig | string;
   /** Seed for every random choice (ids, handle times, faults); overrides the config's `seed`. */
   seed?: number;
+  /**
+   * The access keys Connect requests must be signed with: their SigV4 signatures are verified as AWS
+   * does. Default: none, and any well-formed SigV4 Authorization header passes unverified.
+   */
+  credentials?: readonly EmulatorCredentials[];
 }
 
 export interface RunningEmulator {
@@ -72,6 +81,11 @@ export interface RunningEmulator {
   clearAfterContactWork(contactId: string): void;
   /** Changes parts of how one agent answers offers from now on (throws on an invalid change). */
   setAgentOffers(userId: string, changes: Partial<OfferBehaviour>): void;
+  /**
+   * Replaces an agent's proficiencies, as UpdateUserProficiencies and its siblings would (throws on one
+   * that names no predefined attribute or value); ListUserProficiencies reports them from now on.
+   */
+  setAgentProficiencies(userId: string, proficiencies: Proficiency[]): void;
   /** Replaces the whole fault plan (`{}` clears it). */
   setFaults(faults: Faults): void;
   stop(): Promise<void>;
@@ -112,6 +126,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     rejectOffer: (contactId) => centre.rejectOffer(contactId),
     clearAfterContactWork: (contactId) => centre.clearAfterContactWork(contactId),
     setAgentOffers: (userId, changes) => centre.setAgentOffers(userId, changes),
+    setAgentProficiencies: (userId, proficiencies) => centre.setAgentProficiencies(userId, proficiencies),
     faults: () => faults.current(),
     setFaults: (plan) => faults.set(faultsSchema.parse(plan)),
     subscribeToEvents: (response) => events.subscribe(response),
@@ -123,6 +138,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     faults,
     requestIds: random('request-ids'),
     controls,
+    signatures: new SignatureChecker(options.credentials),
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -145,6 +161,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     rejectOffer: controls.rejectOffer,
     clearAfterContactWork: controls.clearAfterContactWork,
     setAgentOffers: controls.setAgentOffers,
+    setAgentProficiencies: controls.setAgentProficiencies,
     setFaults: controls.setFaults,
     async stop() {
       timers.cancelAll();

@@ -27,6 +27,7 @@ import { requestedExpiryMinutes } from './connect-model/documented-rules';
 import { drawDurationMs, DurationMs } from './duration';
 import { AssignmentRecord, LedgerRecorder, OverCapacityReason } from './ledger';
 import { changeOfferBehaviour, drawOfferOutcome, OfferBehaviour } from './offers';
+import { AgentProficiencies, AgentSkills, PredefinedAttributeRecord, Proficiency } from './proficiencies';
 import { ConnectError, InvalidRequestReason, notFound } from './protocol';
 import { SeededRandom } from './random';
 import { TimerId, Timers } from './timers';
@@ -232,6 +233,7 @@ export class CallCentre {
   private readonly expiryTimers = new Map<string, TimerId>();
   /** TASK contacts not ended, or ended and still in an agent's after-contact work: Connect's active tasks. */
   private readonly activeTasks = new Set<string>();
+  private readonly skills: AgentSkills;
 
   constructor(
     private readonly config: ResolvedEmulatorConfig,
@@ -278,6 +280,7 @@ export class CallCentre {
         ...(flow.queueId === undefined ? {} : { queue: this.queue(flow.queueId) }),
       });
     }
+    this.skills = new AgentSkills(config.predefinedAttributes, config.agents, region);
   }
 
   // ---- Operations ------------------------------------------------------------------------------
@@ -557,6 +560,21 @@ export class CallCentre {
     return [...this.agents.values()].map((agent) => this.view(agent));
   }
 
+  userProficiencies(instanceId: string, userId: string): AgentProficiencies {
+    this.requireInstance(instanceId);
+    return this.skills.of(this.agent(userId).id);
+  }
+
+  predefinedAttributes(instanceId: string): PredefinedAttributeRecord[] {
+    this.requireInstance(instanceId);
+    return this.skills.predefinedAttributes();
+  }
+
+  predefinedAttribute(instanceId: string, name: string): PredefinedAttributeRecord {
+    this.requireInstance(instanceId);
+    return this.skills.predefinedAttribute(name);
+  }
+
   // ---- Control (admin API, scenario, agents' own timers) ----------------------------------------
 
   /**
@@ -615,6 +633,11 @@ export class CallCentre {
   setAgentOffers(userId: string, changes: unknown): void {
     const agent = this.agent(userId);
     agent.offers = changeOfferBehaviour(agent.offers, changes);
+  }
+
+  /** Replaces an agent's proficiencies (validated: throws a ZodError or InvalidParameterException). */
+  setAgentProficiencies(userId: string, proficiencies: unknown): Proficiency[] {
+    return this.skills.set(this.agent(userId).id, proficiencies);
   }
 
   snapshot(): CallCentreSnapshot {

@@ -20,6 +20,7 @@ import {
 import { matchRoute, type Route } from './http-io';
 import { AgentView, CallCentre, ContactRecord, QueueRecord, StartTaskContactWireRequest } from './model';
 import { paginate } from './paging';
+import type { LastModified } from './proficiencies';
 import { ConnectError, OPERATIONS, OperationName } from './protocol';
 
 /** An operation's input members, gathered from path, query string and body, and checked. */
@@ -127,6 +128,38 @@ const HANDLERS: Record<OperationName, (input: Input, centre: CallCentre) => obje
     const { contactId, contactArn } = centre.transferContact(input as TransferContactRequest);
     return { ContactId: contactId, ContactArn: contactArn };
   },
+  ListUserProficiencies(input, centre) {
+    const list = input as ListInput & { UserId: string };
+    const { proficiencies, ...modified } = centre.userProficiencies(list.InstanceId, list.UserId);
+    return {
+      ...listAnswer(list, 'UserProficiencyList', proficiencies, ({ name, value, level }) => ({
+        AttributeName: name,
+        AttributeValue: value,
+        Level: level,
+      })),
+      ...lastModified(modified),
+    };
+  },
+  ListPredefinedAttributes(input, centre) {
+    const list = input as ListInput;
+    return listAnswer(
+      list,
+      'PredefinedAttributeSummaryList',
+      centre.predefinedAttributes(list.InstanceId),
+      (attribute) => ({ Name: attribute.name, ...lastModified(attribute) }),
+    );
+  },
+  DescribePredefinedAttribute(input, centre) {
+    const { InstanceId, Name } = input as InstanceInput & { Name: string };
+    const attribute = centre.predefinedAttribute(InstanceId, Name);
+    return {
+      PredefinedAttribute: {
+        Name: attribute.name,
+        Values: { StringList: attribute.values },
+        ...lastModified(attribute),
+      },
+    };
+  },
 };
 
 const OPERATION_ROUTES: readonly OperationRoute[] = OPERATIONS.map((operation) => {
@@ -182,6 +215,10 @@ function profileQueue(queue: QueueRecord): object {
 }
 
 const epochSeconds = (epochMs: number): number => epochMs / 1000;
+
+function lastModified({ modifiedAt, modifiedRegion }: LastModified): object {
+  return { LastModifiedTime: epochSeconds(modifiedAt), LastModifiedRegion: modifiedRegion };
+}
 
 function userData(agent: AgentView): object {
   return {

@@ -17,6 +17,9 @@ export const OPERATIONS = [
   'ListRoutingProfileQueues',
   'ListRoutingProfileManualAssignmentQueues',
   'TransferContact',
+  'ListUserProficiencies',
+  'ListPredefinedAttributes',
+  'DescribePredefinedAttribute',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
@@ -26,6 +29,9 @@ const EMULATOR_ERROR_STATUS = {
   ServiceUnavailableException: 503,
   UnknownOperationException: 404,
   SerializationException: 400,
+  /** AWS's own authentication errors, common to its services (see signatures.ts). */
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
 } as const;
 export type ConnectErrorName = ConnectApiErrorName | keyof typeof EMULATOR_ERROR_STATUS;
 

@@ -1,8 +1,9 @@
 /**
  * The HTTP front of the emulator: routes Connect operations and the admin API, and applies, in
- * Connect's order, authentication (a SigV4 `Authorization` header must be present; signatures
- * are not verified), throttling, injected faults, then the operation itself. Errors go out as the
- * SDK expects them: status, `x-amzn-ErrorType`, `x-amzn-RequestId` and a JSON `Message`/`Reason`.
+ * Connect's order, authentication (a SigV4 `Authorization` header must be present; signatures are
+ * verified when the emulator has credentials, see signatures.ts), throttling, injected faults, then
+ * the operation itself. Errors go out as the SDK expects them: status, `x-amzn-ErrorType`,
+ * `x-amzn-RequestId` and a JSON `Message`/`Reason`.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,9 +15,8 @@ import { CallCentre } from './model';
 import { matchOperation } from './operations';
 import { ConnectError } from './protocol';
 import { SeededRandom } from './random';
+import type { SignatureChecker } from './signatures';
 import { Throttler } from './throttle';
-
-const SIGV4_AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=\S+/;
 
 export interface EmulatorServerParts {
   centre: CallCentre;
@@ -25,6 +25,7 @@ export interface EmulatorServerParts {
   faults: FaultInjector;
   requestIds: SeededRandom;
   controls: EmulatorControls;
+  signatures: SignatureChecker;
 }
 
 export function createEmulatorServer(parts: EmulatorServerParts): Server {
@@ -64,9 +65,7 @@ async function handleRequest(parts: EmulatorServerParts, request: IncomingMessag
   ledger.call(operation);
   const bodyText = await readBody(request);
   try {
-    if (!SIGV4_AUTHORIZATION.test(request.headers.authorization ?? '')) {
-      throw new ConnectError('AccessDeniedException', 'Missing or malformed SigV4 Authorization header');
-    }
+    await parts.signatures.check(request, bodyText);
     if (!parts.throttler.admit(operation)) {
       ledger.throttled(operation);
       throw new ConnectError('ThrottlingException', 'Rate exceeded');

@@ -21,6 +21,7 @@ const CONNECT_CONTACT_QUOTA = { ratePerSecond: 10, burst: 15 };
  * Connect's default API rate quotas per account and Region (Administrator Guide, "Amazon Connect
  * service quotas"): 2/s burst 5, except DescribeContact and StopContact at 10/s burst 15.
  * TransferContact is not in that table; it gets the 2/s burst 5 of the other contact-changing calls.
+ * The proficiency and predefined-attribute reads get the 2/s burst 5 of every List* call.
  */
 export const DEFAULT_THROTTLING: Record<OperationName, ThrottleRule> = {
   CreateContact: CONNECT_QUOTA,
@@ -35,6 +36,9 @@ export const DEFAULT_THROTTLING: Record<OperationName, ThrottleRule> = {
   ListRoutingProfileQueues: CONNECT_QUOTA,
   ListRoutingProfileManualAssignmentQueues: CONNECT_QUOTA,
   TransferContact: CONNECT_QUOTA,
+  ListUserProficiencies: CONNECT_QUOTA,
+  ListPredefinedAttributes: CONNECT_QUOTA,
+  DescribePredefinedAttribute: CONNECT_QUOTA,
 };
 
 class TokenBucket {

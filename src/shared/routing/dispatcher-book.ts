@@ -1,4 +1,5 @@
 import type {
+  AgentProficiency,
   AgentState,
   DispatcherSettings,
   EncodedDispatcherBook,
@@ -22,6 +23,7 @@ import { type BacklogSettings, LineBacklog, type NewLineSegment } from './line-b
 import { matchTasksToAgents } from './matching';
 import { LineTally, queueStatistics } from './queue-statistics';
 import { reviewDeadline, reviewReservations } from './reservations';
+import { type SkillLevels, skillLevels } from './routing-steps';
 import { decodeTask, TaskEncoder } from './task-codec';
 import { waitNewsKey } from './wait-reasons';
 import { compareWaitingTasks } from './waiting-order';
@@ -42,6 +44,7 @@ export type BookSettings = BacklogSettings &
     | 'consecutiveMissesToHold'
     | 'statisticsWindowMs'
     | 'serviceLevelMs'
+    | 'skillRefreshMs'
   > & {
     /**
      * False: continue-as-new carries no queue statistics, for runs begun before them, whose replays
@@ -97,6 +100,9 @@ export class DispatcherBook {
   private readonly agentsLookedUp = new Set<string>();
   /** How long the tasks assigned lately waited: for the queue statistics. */
   private assignedWaits: AssignedWaits;
+  /** Agents' proficiencies as last read, by user id. */
+  private readonly skills = new Map<string, { readAt: number; proficiencies: AgentProficiency[] }>();
+  private readonly skillLevels = new Map<string, SkillLevels>();
 
   constructor(private readonly settings: BookSettings) {
     this.backlog = new LineBacklog(settings, this.told);
@@ -166,6 +172,37 @@ export class DispatcherBook {
       const name = usernames[userId];
       if (name !== undefined) this.agentNames.set(userId, name);
     }
+  }
+
+  /**
+   * Agents whose proficiencies are worth reading now, at most `max`: none unless a task with routing
+   * criteria waits; then agents never read, then those read longest ago (past `skillRefreshMs`).
+   */
+  agentsNeedingSkills(now: number, max: number): string[] {
+    if (max <= 0 || ![...this.line.values()].some((task) => task.routingCriteria)) return [];
+    const unread = [...this.agents.keys()].filter((userId) => !this.skills.has(userId));
+    const stale = [...this.agents.keys()]
+      .filter((userId) => {
+        const read = this.skills.get(userId);
+        return read !== undefined && now - read.readAt >= this.settings.skillRefreshMs;
+      })
+      .sort((a, b) => this.skills.get(a)!.readAt - this.skills.get(b)!.readAt);
+    return [...unread, ...stale].slice(0, max);
+  }
+
+  /** Proficiencies read from Connect; a user Connect does not know has none. */
+  setSkills(
+    proficiencies: Record<string, AgentProficiency[]>,
+    unknownUserIds: string[],
+    readAt: number,
+  ): void {
+    for (const userId of unknownUserIds) this.setAgentSkills(userId, [], readAt);
+    for (const [userId, list] of Object.entries(proficiencies)) this.setAgentSkills(userId, list, readAt);
+  }
+
+  private setAgentSkills(userId: string, proficiencies: AgentProficiency[], readAt: number): void {
+    this.skills.set(userId, { readAt, proficiencies });
+    this.skillLevels.set(userId, skillLevels(proficiencies));
   }
 
   /** Routing profiles change rarely but do change: forgetting them makes the next round re-read them. */
@@ -307,6 +344,7 @@ export class DispatcherBook {
       reservations: [...this.reservations.values()],
       now,
       maxNewReservations: this.takeOfferAllowance(now),
+      skills: this.skillLevels,
     });
     this.lastDecisions = matching.waiting;
     this.spendOffers(matching.newReservations.length);
@@ -455,7 +493,7 @@ export class DispatcherBook {
       if (waitNoticeAfterMs > 0 && now - enqueuedAt < waitNoticeAfterMs) continue;
       // Only a new reason is news: candidate counts change with every agent event, and each notice
       // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
-      const news = waitNewsKey(decision.reason);
+      const news = waitNewsKey(decision.reason) + (decision.step ? `#${decision.step.index}` : '');
       if (this.told.get(taskId) === news) continue;
       this.told.set(taskId, news);
       notices.push({ taskId, decision, position, waitingCount: this.waitingCount });
@@ -551,7 +589,19 @@ export class DispatcherBook {
       ...(this.settings.carriesStatistics === false
         ? {}
         : { assignedWaits: this.assignedWaits.encode(this.settings.carriedLineMaxBytes / 8) }),
+      ...(this.skills.size === 0 ? {} : { skills: this.encodeSkills(encoder) }),
     };
+  }
+
+  private encodeSkills(encoder: TaskEncoder): NonNullable<EncodedDispatcherBook['skills']> {
+    const encoded: NonNullable<EncodedDispatcherBook['skills']> = {};
+    for (const [userId, { readAt, proficiencies }] of this.skills) {
+      encoded[userId] = [
+        readAt,
+        proficiencies.map(({ name, value, level }) => [encoder.intern(name), encoder.intern(value), level]),
+      ];
+    }
+    return encoded;
   }
 
   static decode(settings: BookSettings, encoded: EncodedDispatcherBook): DispatcherBook {
@@ -576,6 +626,15 @@ export class DispatcherBook {
     book.offerTokens = encoded.offerTokens;
     for (const [userId, name] of Object.entries(encoded.agentNames)) book.agentNames.set(userId, name);
     if (encoded.assignedWaits) book.assignedWaits = AssignedWaits.decode(settings, encoded.assignedWaits);
+    const str = (id: number) => encoded.strings[id]!;
+    for (const [userId, [readAt, proficiencies]] of Object.entries(encoded.skills ?? {})) {
+      const list = proficiencies.map(([name, value, level]) => ({
+        name: str(name),
+        value: str(value),
+        level,
+      }));
+      book.setAgentSkills(userId, list, readAt);
+    }
     return book;
   }
 }

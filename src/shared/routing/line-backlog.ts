@@ -5,7 +5,7 @@ import type {
   WaitingTask,
 } from '../dispatcher-contract';
 import type { LineTally } from './queue-statistics';
-import { decodeTask, TaskEncoder } from './task-codec';
+import { criteriaJson, decodeTask, TaskEncoder } from './task-codec';
 import { compareWaitingTasks } from './waiting-order';
 
 export type BacklogSettings = Pick<
@@ -20,14 +20,22 @@ export interface NewLineSegment {
 }
 
 /**
- * Tasks of one line class are interchangeable to every agent who may take any of them (until a
- * preferred-agent window), so the class's first tasks in line order are all a round needs to see.
+ * Tasks of one line class (queue, allowed statuses, excluded agents, routing criteria) are
+ * interchangeable to every agent who may take any of them (until a preferred-agent window; criteria
+ * steps widen with age, and line order is by age within a priority), so the class's first tasks in line order are all a round needs to see.
  */
 const lineClasses = new WeakMap<WaitingTask, string>();
 export function lineClassOf(task: WaitingTask): string {
   let key = lineClasses.get(task);
   if (key === undefined) {
-    key = JSON.stringify([task.queueId, task.allowedStatuses, task.excludedAgentIds]);
+    const criteria = criteriaJson(task);
+    // Without criteria, the key is what it was before criteria existed: carried segments name it.
+    key = JSON.stringify([
+      task.queueId,
+      task.allowedStatuses,
+      task.excludedAgentIds,
+      ...(criteria === '' ? [] : [criteria]),
+    ]);
     lineClasses.set(task, key);
   }
   return key;

@@ -8,6 +8,8 @@ import type {
   WaitReason,
   WaitingTask,
 } from '../dispatcher-contract';
+import { lineClassOf } from './line-backlog';
+import { meets, type SkillLevels, stepAt, type StepPosition, stepsStartAt } from './routing-steps';
 import { compareWaitingTasks } from './waiting-order';
 
 export interface MatchingInput {
@@ -19,6 +21,8 @@ export interface MatchingInput {
   now: number;
   /** At most this many new reservations (the offer rate's allowance); the rest wait for `offer-pacing`. */
   maxNewReservations: number;
+  /** Agents' proficiencies, for those read so far: an agent not in it matches no routing step. */
+  skills: ReadonlyMap<string, SkillLevels>;
 }
 
 export interface MatchingRound {
@@ -26,7 +30,7 @@ export interface MatchingRound {
   newReservations: Pick<Reservation, 'taskId' | 'userId'>[];
   /** Why each task that got nothing still waits, in line order (priority, then age). */
   waiting: Map<string, WaitDecision>;
-  /** The earliest moment a task widens from its preferred agents to the whole queue, if any. */
+  /** The earliest moment a task widens: from its preferred agents, or to its next routing step. */
   nextWidenAt?: number;
   /** Tasks that would have had a slot but for the offer rate. */
   pacedTasks: number;
@@ -40,27 +44,53 @@ interface CandidateSet {
   hadFreeSlotAtStart: boolean;
   /** Set once a scan finds no free slot: slots only decrease within a round. */
   exhausted: boolean;
+  /** Why its tasks wait once it is exhausted: the same for all of them, so made once. */
+  decision?: WaitDecision;
   preferredOnly: boolean;
+  /** The routing step of the tasks that share the set, when they have criteria. */
+  step?: StepPosition;
 }
 
-/** Tasks are replaced, never changed in place, so a task's signatures can be computed once. */
-const signatures = new WeakMap<WaitingTask, { wide?: string; preferred?: string }>();
+/** Preferred agents only, the task's routing step, or the whole queue: who may take it this round. */
+type Reach = { preferredOnly: true } | { preferredOnly: false; step?: StepPosition };
 
-function signature(task: WaitingTask, preferredOnly: boolean): string {
-  let known = signatures.get(task);
-  if (!known) signatures.set(task, (known = {}));
-  const slot = preferredOnly ? 'preferred' : 'wide';
-  return (known[slot] ??= JSON.stringify([
-    task.queueId,
-    task.allowedStatuses,
-    task.excludedAgentIds,
-    preferredOnly ? task.preferredAgentIds : null,
-  ]));
+/**
+ * Tasks of one line class with the same reach share their candidates. Tasks are replaced, never
+ * changed in place, so a task's keys can be computed once: a fresh string per round would be hashed
+ * again on every lookup, and a class key holds the task's criteria.
+ */
+const keysByTask = new WeakMap<WaitingTask, { preferred?: string; steps: string[] }>();
+function signature(task: WaitingTask, reach: Reach): string {
+  let keys = keysByTask.get(task);
+  if (!keys) keysByTask.set(task, (keys = { steps: [] }));
+  if (reach.preferredOnly) {
+    return (keys.preferred ??= `${lineClassOf(task)}|${JSON.stringify(task.preferredAgentIds)}`);
+  }
+  if (reach.step === undefined) return lineClassOf(task);
+  return (keys.steps[reach.step.index] ??= `${lineClassOf(task)}#${reach.step.index}`);
+}
+
+const PREFERRED_ONLY: Reach = { preferredOnly: true };
+const WHOLE_QUEUE: Reach = { preferredOnly: false };
+/** A task's step holds until it expires: worked out again only then. */
+const stepsByTask = new WeakMap<WaitingTask, Reach & { preferredOnly: false; step: StepPosition }>();
+
+function reachOf(task: WaitingTask, now: number): Reach {
+  if (task.preferredAgentIds.length > 0 && now < task.widenAt) return PREFERRED_ONLY;
+  if (!task.routingCriteria) return WHOLE_QUEUE;
+  const known = stepsByTask.get(task);
+  if (known && now < (known.step.expiresAt ?? Infinity)) return known;
+  const reach = {
+    preferredOnly: false as const,
+    step: stepAt(task.routingCriteria, stepsStartAt(task), now),
+  };
+  stepsByTask.set(task, reach);
+  return reach;
 }
 
 function buildCandidateSet(
   task: WaitingTask,
-  preferredOnly: boolean,
+  reach: Reach,
   input: MatchingInput,
   initialFree: ReadonlyMap<string, number>,
 ): CandidateSet {
@@ -71,11 +101,27 @@ function buildCandidateSet(
     input.agents.some((agent) =>
       input.queuesByRoutingProfile[agent.routingProfileId]?.routed.includes(task.queueId),
     );
-  const inAllowedStatus = servingQueue.filter((agent) => task.allowedStatuses.includes(agent.statusName));
+  const steps = task.routingCriteria?.steps ?? [];
+  const stepIndex = reach.preferredOnly ? undefined : reach.step?.index;
+  const meetsStep = (index: number) => (agent: AgentState) => {
+    const skills = input.skills.get(agent.userId);
+    return skills !== undefined && meets(steps[index]!.expression, skills);
+  };
+  const skilled =
+    stepIndex === undefined || stepIndex >= steps.length
+      ? servingQueue
+      : servingQueue.filter(meetsStep(stepIndex));
+  const inAllowedStatus = skilled.filter((agent) => task.allowedStatuses.includes(agent.statusName));
   const notExcluded = inAllowedStatus.filter((agent) => !task.excludedAgentIds.includes(agent.userId));
-  const candidates = preferredOnly
+  const candidates = reach.preferredOnly
     ? notExcluded.filter((agent) => task.preferredAgentIds.includes(agent.userId))
     : notExcluded;
+  const skillReason = (): WaitReason => {
+    if (servingQueue.some((agent) => !input.skills.has(agent.userId))) return 'agent-skills-not-read-yet';
+    const widensToQueue = steps[steps.length - 1]!.expirySeconds !== undefined;
+    const laterStepMet = steps.some((_, index) => index > stepIndex! && servingQueue.some(meetsStep(index)));
+    return widensToQueue || laterStepMet ? 'no-agent-meets-step' : 'no-agent-meets-criteria';
+  };
   const emptyReason: WaitReason =
     input.agents.length === 0
       ? 'no-agent-data-yet'
@@ -83,17 +129,20 @@ function buildCandidateSet(
         ? routingQueue()
           ? 'queue-routed-by-connect'
           : 'no-agent-serves-queue'
-        : inAllowedStatus.length === 0
-          ? 'no-agent-in-allowed-status'
-          : notExcluded.length === 0
-            ? 'all-eligible-agents-excluded'
-            : 'waiting-for-preferred-agents';
+        : skilled.length === 0
+          ? skillReason()
+          : inAllowedStatus.length === 0
+            ? 'no-agent-in-allowed-status'
+            : notExcluded.length === 0
+              ? 'all-eligible-agents-excluded'
+              : 'waiting-for-preferred-agents';
   return {
     candidates,
     emptyReason,
     hadFreeSlotAtStart: candidates.some((agent) => (initialFree.get(agent.userId) ?? 0) > 0),
     exhausted: false,
-    preferredOnly,
+    preferredOnly: reach.preferredOnly,
+    ...(reach.preferredOnly || !reach.step ? {} : { step: reach.step }),
   };
 }
 
@@ -115,12 +164,13 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
   let pacedTasks = 0;
 
   for (const task of [...input.tasks].sort(compareWaitingTasks)) {
-    const preferredOnly = task.preferredAgentIds.length > 0 && input.now < task.widenAt;
-    if (preferredOnly) nextWidenAt = Math.min(nextWidenAt ?? task.widenAt, task.widenAt);
-    const key = signature(task, preferredOnly);
+    const reach = reachOf(task, input.now);
+    const widensAt = reach.preferredOnly ? task.widenAt : reach.step?.expiresAt;
+    if (widensAt !== undefined) nextWidenAt = Math.min(nextWidenAt ?? widensAt, widensAt);
+    const key = signature(task, reach);
     let set = candidateSets.get(key);
     if (!set) {
-      set = buildCandidateSet(task, preferredOnly, input, initialFree);
+      set = buildCandidateSet(task, reach, input, initialFree);
       candidateSets.set(key, set);
     }
     const chosen =
@@ -130,12 +180,15 @@ export function matchTasksToAgents(input: MatchingInput): MatchingRound {
     if (chosen && newReservations.length >= input.maxNewReservations) {
       // The slot stays free for this task's turn in a later round: only the rate holds it back.
       pacedTasks += 1;
-      waiting.set(task.taskId, { reason: 'offer-pacing', candidateCount: set.candidates.length });
+      waiting.set(
+        task.taskId,
+        withStep({ reason: 'offer-pacing', candidateCount: set.candidates.length }, set),
+      );
       continue;
     }
     if (!chosen) {
       set.exhausted = true;
-      waiting.set(task.taskId, decisionFor(set));
+      waiting.set(task.taskId, (set.decision ??= decisionFor(set)));
       continue;
     }
     newReservations.push({ taskId: task.taskId, userId: chosen.userId });
@@ -168,7 +221,12 @@ function longestIdleWithFreeSlot(
 
 function decisionFor(set: CandidateSet): WaitDecision {
   const candidateCount = set.candidates.length;
-  if (candidateCount === 0) return { reason: set.emptyReason, candidateCount };
+  if (candidateCount === 0) return withStep({ reason: set.emptyReason, candidateCount }, set);
   if (set.preferredOnly) return { reason: 'waiting-for-preferred-agents', candidateCount };
-  return { reason: set.hadFreeSlotAtStart ? 'behind-tasks-ahead-in-line' : 'no-free-slot', candidateCount };
+  const reason = set.hadFreeSlotAtStart ? 'behind-tasks-ahead-in-line' : 'no-free-slot';
+  return withStep({ reason, candidateCount }, set);
+}
+
+function withStep(decision: WaitDecision, set: CandidateSet): WaitDecision {
+  return set.step ? { ...decision, step: set.step } : decision;
 }

@@ -1,4 +1,16 @@
 import type { EncodedTask, WaitingTask } from '../dispatcher-contract';
+import type { RoutingCriteria } from '../routing-criteria';
+
+/** A task's routing criteria as one string, computed once per task: it keys line classes and candidate sets. */
+const criteriaJsons = new WeakMap<WaitingTask, string>();
+export function criteriaJson(task: WaitingTask): string {
+  let json = criteriaJsons.get(task);
+  if (json === undefined) {
+    json = task.routingCriteria ? JSON.stringify(task.routingCriteria) : '';
+    criteriaJsons.set(task, json);
+  }
+  return json;
+}
 
 /**
  * Waiting tasks as compact tuples with one string table: queue ids, agent ids and statuses repeat
@@ -31,7 +43,9 @@ export class TaskEncoder {
       task.allowedStatuses.map(intern),
       told === undefined ? -1 : intern(told),
     ];
-    if (task.version) tuple.push(task.version);
+    if (task.version || task.routingCriteria) tuple.push(task.version ?? 0);
+    // Tasks of one batch share their criteria: the JSON is stored once in the string table.
+    if (task.routingCriteria) tuple.push(intern(criteriaJson(task)));
     return tuple;
   }
 }
@@ -40,8 +54,19 @@ export function decodeTask(
   strings: readonly string[],
   tuple: EncodedTask,
 ): { task: WaitingTask; told: string | undefined } {
-  const [taskId, queue, priority, enqueuedAt, widenDelay, preferred, excluded, statuses, told, version] =
-    tuple;
+  const [
+    taskId,
+    queue,
+    priority,
+    enqueuedAt,
+    widenDelay,
+    preferred,
+    excluded,
+    statuses,
+    told,
+    version,
+    criteria,
+  ] = tuple;
   const str = (id: number) => strings[id]!;
   return {
     task: {
@@ -54,6 +79,7 @@ export function decodeTask(
       excludedAgentIds: excluded.map(str),
       allowedStatuses: statuses.map(str),
       ...(version ? { version } : {}),
+      ...(criteria === undefined ? {} : { routingCriteria: JSON.parse(str(criteria)) as RoutingCriteria }),
     },
     told: told >= 0 ? str(told) : undefined,
   };

@@ -195,7 +195,7 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
       ],
       [
         [...create, '--every', '1h', '--tolerated-failures', '150%'],
-        /^error: Invalid bulkCreateTasks input: toleratedFailures\.percent must be at most 100 \(got 150\)$/,
+        /^error: Invalid bulkCreateTasks input: toleratedFailures\.percent must be at most 100 \(got 150\) \(--tolerated-failures\)$/,
       ],
       [
         ['schedule', 'trigger', 'no-such-schedule'],
@@ -212,7 +212,7 @@ describe('the bulk and schedule commands (on the shared dev server)', () => {
       ],
       [
         [...create, '--every', 'soon'],
-        /^error: every must be a duration of at least 1 s, like '1h'.* \(got "soon"\)$/,
+        /^error: every must be a duration of at least 1 s, like '1h'.* \(got "soon"\) \(--every\)$/,
       ],
       [
         ['schedule', 'create', 'x', 'claims', '--every', '1h'],

@@ -65,11 +65,14 @@ export interface TestEmulator {
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
 }
 
+/** The access key the tests' emulators know and verify every request's SigV4 signature with. */
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' };
+
 /** Starts an emulator for the current test and stops it afterwards (register in `beforeEach`). */
 export function useEmulator(config: () => EmulatorConfig = () => QUIET, seed = 7): () => TestEmulator {
   let current: TestEmulator | undefined;
   beforeEach(async () => {
-    const emulator = await startEmulator({ config: config(), seed });
+    const emulator = await startEmulator({ config: config(), seed, credentials: [TEST_CREDENTIALS] });
     current = {
       emulator,
       connect: connectClient(emulator.endpoint),
@@ -100,7 +103,7 @@ export function connectClient(endpoint: string): ConnectClient {
   return new ConnectClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret' },
+    credentials: TEST_CREDENTIALS,
     maxAttempts: 1,
   });
 }

@@ -25,22 +25,30 @@ export interface ActivityInfo {
   attempt?: number;
   workflowId?: string;
   activityType?: string;
+  /** What the previous attempt's last heartbeat carried. */
+  heartbeatDetails?: unknown;
 }
 
-/** Runs one activity attempt as Temporal would, with the given attempt number and workflow id. */
+/**
+ * Runs one activity attempt as Temporal would, with the given attempt number and workflow id; the
+ * details of each heartbeat it sends are added to `heartbeats`.
+ */
 export function runActivity<I, R>(
   fn: (input: I) => Promise<R>,
   input: I,
   info: ActivityInfo = {},
+  heartbeats: unknown[] = [],
 ): Promise<R> {
   const environment = new MockActivityEnvironment(
     {
       attempt: info.attempt ?? 1,
       activityType: info.activityType ?? fn.name,
       workflowExecution: { workflowId: info.workflowId ?? 'route-task-42', runId: 'run-1' },
+      heartbeatDetails: info.heartbeatDetails,
     },
     { logger: silentLogger },
   );
+  environment.on('heartbeat', (details: unknown) => heartbeats.push(structuredClone(details)));
   return environment.run(fn, input);
 }
 

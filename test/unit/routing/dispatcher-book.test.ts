@@ -25,6 +25,7 @@ const SETTINGS: BookSettings = {
   lineHeadPerClass: 500,
   carriedLineMaxBytes: 192 * 1024,
   lineSegmentMaxBytes: 256 * 1024,
+  skillRefreshMs: 60_000,
 };
 const T0 = 10_000_000;
 

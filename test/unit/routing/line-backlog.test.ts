@@ -26,6 +26,7 @@ const SETTINGS: BookSettings = {
   lineHeadPerClass: 4,
   carriedLineMaxBytes: 6_000,
   lineSegmentMaxBytes: 1_500,
+  skillRefreshMs: 60_000,
 };
 
 /** A fresh agent per round, so that earlier reservations hold no slot it needs. */

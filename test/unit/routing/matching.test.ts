@@ -43,6 +43,7 @@ function match(partial: Partial<MatchingInput>) {
     reservations: [],
     now: NOW,
     maxNewReservations: Infinity,
+    skills: new Map(),
     ...partial,
   });
 }
@@ -259,6 +260,7 @@ describe('matchTasksToAgents', () => {
           tasks,
           agents,
           queuesByRoutingProfile: QUEUES,
+          skills: new Map(),
           reservations,
           now: NOW,
           maxNewReservations: Infinity,

@@ -25,8 +25,8 @@ import zipfile
 MODEL_PATH = 'botocore/data/connect/2017-08-08/service-2.json.gz'
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'connect-api-model.json')
 
+# The operations the emulator serves (OPERATIONS in ../protocol.ts).
 OPERATIONS = [
-    # Served by the emulator today.
     'CreateContact',
     'AssociateContactWithUser',
     'StartTaskContact',
@@ -37,11 +37,11 @@ OPERATIONS = [
     'ListUsers',
     'ListRoutingProfiles',
     'ListRoutingProfileQueues',
-    # Needed by the work that comes next.
     'TransferContact',
     'ListRoutingProfileManualAssignmentQueues',
     'ListUserProficiencies',
     'ListPredefinedAttributes',
+    'DescribePredefinedAttribute',
 ]
 
 # What a shape may say about the values it accepts; documentation and SDK hints are left out.
