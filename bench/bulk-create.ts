@@ -21,7 +21,7 @@
  * Measured from the batch start until the emulator's ledger shows every contact created (polled every
  * 500 ms; given up after --time-limit, or after --stall seconds without a new contact). Figures are
  * printed as Markdown; nothing is asserted. Every loop is bounded in count and time; only loopback
- * addresses; the bench ends only the processes it started.
+ * addresses; the bench ends only the processes it started. bench:report runs the same runners.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectClient, CreateContactCommand } from '@aws-sdk/client-connect';
 import { type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { startBulkCreateTasks } from '../src/client/bulk-create-client';
 import { integerOption } from '../src/cli/options';
 import {
@@ -41,7 +41,6 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../src/dev/emulator';
-import type { WorkerProcess } from '../src/dev/worker-process';
 import {
   BULK_LIMITS,
   type BulkCreateTasksProgress,
@@ -72,16 +71,19 @@ import {
   withTimeout,
   workerHeapOption,
 } from './routing-stack';
+import { Cleanups } from './cleanups';
+import { listOf, oneOf } from './list-options';
 import { fmt, formatTable, mib, seconds } from './stats';
+import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
 
 const EventType = temporal.api.enums.v1.EventType;
 const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 
-const RUNS = ['one-batch', 'split', 'baseline'] as const;
-type Run = (typeof RUNS)[number];
+export const RUNS = ['one-batch', 'split', 'baseline'] as const;
+export type Run = (typeof RUNS)[number];
 type Layout = Exclude<Run, 'baseline'>;
 
-interface BulkBenchOptions {
+export interface BulkBenchOptions {
   items: number;
   createRate: number;
   maxConcurrent: number;
@@ -101,8 +103,6 @@ function splitParts(options: Pick<BulkBenchOptions, 'items' | 'maxConcurrent'>):
 
 /** How often the ledger is read while contacts are being created. */
 const POLL_MS = 500;
-/** How often the worker process is asked for its memory. */
-const RSS_EVERY_MS = 2_000;
 /** After the last CreateContact: time for its item to tell its batch and join the line before histories are read. */
 const GRACE_MS = 10_000;
 
@@ -124,23 +124,9 @@ function parseOptions(): BulkBenchOptions {
       integerOption('--max-concurrent', 1, BULK_LIMITS.maxConcurrent.max),
       BULK_LIMITS.maxConcurrent.max,
     )
-    .option(
-      '--runs <list>',
-      `comma-separated: ${RUNS.join(', ')}`,
-      (text: string): Run[] => {
-        const runs = text
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item.length > 0);
-        if (runs.length === 0) throw new InvalidArgumentError('--runs needs at least one value.');
-        for (const run of runs) {
-          if (!(RUNS as readonly string[]).includes(run))
-            throw new InvalidArgumentError(`--runs: "${run}" is not one of ${RUNS.join(', ')}.`);
-        }
-        return runs as Run[];
-      },
-      [...RUNS],
-    )
+    .option('--runs <list>', `comma-separated: ${RUNS.join(', ')}`, listOf('--runs', oneOf('--runs', RUNS)), [
+      ...RUNS,
+    ])
     .option(
       '--time-limit <s>',
       'give up a run that has not created every contact after this many seconds',
@@ -212,7 +198,7 @@ const SOURCE_COLUMNS = {
 
 // ---- Figures common to both sides --------------------------------------------------------------
 
-interface CreationFigures {
+export interface CreationFigures {
   run: string;
   created: number;
   /** Batch start (or first call sent) → every contact created, or → giving up. */
@@ -268,14 +254,32 @@ function creationFigures(
   };
 }
 
-/** `n/s (x% of the limit)` for `count` contacts over `ms`. */
-function rateCell(count: number, ms: number | undefined, limit: number): string {
-  if (ms === undefined || ms <= 0 || count <= 0) return 'n/a';
-  const rate = count / (ms / 1000);
-  return `${fmt(rate, 1)}/s (${fmt((100 * rate) / limit, 1)}%)`;
+/** `count` contacts over `ms`, per second; NaN when there is no span or nothing to count. */
+function ratePerSecond(count: number, ms: number | undefined): number {
+  return ms === undefined || ms <= 0 || count <= 0 ? NaN : count / (ms / 1000);
 }
 
-function creationTable(rows: CreationFigures[], items: number, limit: number): string {
+/**
+ * Contacts created per second between the first and the last CreateContact that created one
+ * (n contacts: n − 1 intervals), and over the wall time; NaN where there is no span.
+ */
+export function creationRates(row: CreationFigures): { firstToLast: number; overWallTime: number } {
+  const span =
+    row.firstCreateAt === undefined || row.lastCreateAt === undefined
+      ? undefined
+      : row.lastCreateAt - row.firstCreateAt;
+  return {
+    firstToLast: ratePerSecond(row.created - 1, span),
+    overWallTime: ratePerSecond(row.created, row.wallMs),
+  };
+}
+
+/** `n/s (x% of the limit)`. */
+function rateCell(rate: number, limit: number): string {
+  return Number.isNaN(rate) ? 'n/a' : `${fmt(rate, 1)}/s (${fmt((100 * rate) / limit, 1)}%)`;
+}
+
+export function creationTable(rows: CreationFigures[], items: number, limit: number): string {
   return formatTable(
     [
       'run',
@@ -291,17 +295,13 @@ function creationTable(rows: CreationFigures[], items: number, limit: number): s
       'worker peak RSS',
     ],
     rows.map((row) => {
-      const span =
-        row.firstCreateAt === undefined || row.lastCreateAt === undefined
-          ? undefined
-          : row.lastCreateAt - row.firstCreateAt;
+      const rates = creationRates(row);
       return [
         row.run,
         `${fmt(row.created)} / ${fmt(items)}`,
         `${seconds(row.wallMs)}${row.gaveUp ? ` (${row.gaveUp})` : ''}`,
-        // n contacts over the span between the first and the last: n − 1 intervals.
-        rateCell(row.created - 1, span, limit),
-        rateCell(row.created, row.wallMs, limit),
+        rateCell(rates.firstToLast, limit),
+        rateCell(rates.overWallTime, limit),
         fmt(row.busiestSecond),
         fmt(row.createContactCalls),
         fmt(row.throttled),
@@ -314,36 +314,6 @@ function creationTable(rows: CreationFigures[], items: number, limit: number): s
 }
 
 // ---- Ours: bulkCreateTasks -----------------------------------------------------------------------
-
-/**
- * Samples the worker process's memory until stopped (bounded by `maxSamples`), and keeps its latest
- * counts of warning and error log lines. Asks nothing of a worker process that has ended.
- */
-function sampleWorkerMemory(worker: WorkerProcess, maxSamples: number) {
-  let peakRss = worker.atStart.memory.rss;
-  let peakHeap = worker.atStart.memory.heapUsed;
-  let logs: Record<string, number> = {};
-  let stopped = false;
-  const done = (async () => {
-    for (let i = 0; i < maxSamples && !stopped && worker.exitReason() === undefined; i++) {
-      const stats = await worker.stats().catch(() => undefined);
-      if (stats) {
-        peakRss = Math.max(peakRss, stats.memory.rss);
-        peakHeap = Math.max(peakHeap, stats.memory.heapUsed);
-        logs = stats.logs;
-      }
-      await sleep(RSS_EVERY_MS);
-    }
-  })();
-  return {
-    peak: () => ({ rss: peakRss, heap: peakHeap }),
-    logs: () => logs,
-    async stop() {
-      stopped = true;
-      await done;
-    },
-  };
-}
 
 interface Batch {
   batchId: string;
@@ -376,7 +346,7 @@ interface ActionsFigures {
   batchTaskFailures: Record<string, number>;
 }
 
-interface OursReport {
+export interface OursReport {
   figures: CreationFigures;
   text: string;
 }
@@ -592,7 +562,7 @@ function progressSentence(
   );
 }
 
-async function runOurs(
+export async function runOurs(
   layout: Layout,
   options: BulkBenchOptions,
   log: (line: string) => void,
@@ -799,7 +769,7 @@ async function runOurs(
 
 // ---- Baseline: Promise.all over CreateContact ----------------------------------------------------
 
-async function runBaseline(
+export async function runBaseline(
   options: BulkBenchOptions,
   log: (line: string) => void,
   onStop: Cleanups,
@@ -907,32 +877,6 @@ async function runBaseline(
   }
 }
 
-// ---- Cleanup on signals ---------------------------------------------------------------------------
-
-/** Cleanup steps to run if the bench is interrupted; each runs once, whether by its owner or by a signal. */
-class Cleanups {
-  private readonly pending = new Set<() => Promise<unknown>>();
-
-  add(step: () => Promise<unknown>): () => Promise<void> {
-    let ran: Promise<void> | undefined;
-    const once = () => {
-      this.pending.delete(once);
-      ran ??= step().then(
-        () => undefined,
-        (error: unknown) => console.error(`cleanup: ${String(error)}`),
-      );
-      return ran;
-    };
-    this.pending.add(once);
-    return once;
-  }
-
-  /** Latest added first. */
-  async runAll(): Promise<void> {
-    for (const step of [...this.pending].reverse()) await step();
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions();
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -991,7 +935,10 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+// Run as a script; bench:report imports the runners.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

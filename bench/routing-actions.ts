@@ -35,6 +35,7 @@ import {
   SUPPORT_QUEUE,
   withTimeout,
 } from './routing-stack';
+import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, seconds, summarize } from './stats';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -251,12 +252,23 @@ export interface ActionsOptions {
   pushCoalesceMs: number;
 }
 
+/** Actions per routed task: routeTask's own (mean over the tasks) and its share of the dispatcher's. */
+export interface ActionsFigures {
+  push: boolean;
+  tasks: number;
+  routed: number;
+  routeTaskPerTask: number;
+  dispatcherPerTask: number;
+  /** The same two, by kind of action. */
+  byKind: Record<ActionKind, { routeTask: number; dispatcher: number }>;
+}
+
 /** Agents Available, short handle times: N tasks go through the whole routing; then their histories are read. */
 export async function runActionsScenario(
   server: BenchServer,
   options: ActionsOptions,
   log: (line: string) => void,
-): Promise<string> {
+): Promise<ScenarioReport<ActionsFigures>> {
   const deployment = await startDeployment(server, {
     label: `actions-${options.push ? 'push' : 'poll'}`,
     config: { handleTimeMs: { min: 1_000, max: 3_000 }, ...roomForTasks(options.tasks) },
@@ -329,7 +341,23 @@ export async function runActionsScenario(
         `agentsChanged signals (coalescing window ${fmt(options.pushCoalesceMs)} ms).`
       : undefined;
 
-    return [
+    const figures: ActionsFigures = {
+      push: options.push,
+      tasks: options.tasks,
+      routed,
+      routeTaskPerTask: perTask.mean,
+      dispatcherPerTask: share,
+      byKind: Object.fromEntries(
+        ACTION_KINDS.map((kind) => [
+          kind,
+          {
+            routeTask: taskTotal.byKind[kind] / Math.max(1, taskCounts.length),
+            dispatcher: dispatcher.byKind[kind] / Math.max(1, routed),
+          },
+        ]),
+      ) as ActionsFigures['byKind'],
+    };
+    const markdown = [
       `### Temporal actions per routed task (${options.push ? 'polling + push' : 'polling only'})`,
       '',
       `${options.tasks} routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in flight), ` +
@@ -370,6 +398,7 @@ export async function runActionsScenario(
         `commands (${fmt(taskTotal.signalsSentFailed + dispatcher.signalsSentFailed)} failed), ` +
         `${fmt(dispatcher.continuedAsNew)} ContinuedAsNew events (billed as the next run's start).`,
     ].join('\n');
+    return { markdown, figures };
   } finally {
     await deployment.stop();
   }

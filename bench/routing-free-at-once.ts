@@ -15,7 +15,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { waitUntil } from '../test/helpers/eventually';
 import type { EmulatorConfig, Ledger } from '../src/dev/emulator';
 import type { WorkerStats } from '../src/dev/worker-process';
 import {
@@ -42,7 +41,9 @@ import {
   startDeployment,
   withTimeout,
 } from './routing-stack';
+import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, seconds, type Summary, summarize } from './stats';
+import { type Fill, fillLine, terminateOpen } from './waiting-line';
 
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -343,63 +344,27 @@ function pollsIn(runs: readonly DispatcherRun[], fromMs: number, toMs: number): 
   return polls.sort((a, b) => a.scheduledAt - b.scheduledAt);
 }
 
-interface Fill {
-  startedMs: number;
-  /** First start → the dispatcher reports N waiting (or the give-up time). */
-  fillMs: number;
-  reached: number;
-  failure?: string;
-}
-
-async function fillLine(
-  deployment: Deployment,
-  options: FreeAtOnceOptions,
-  handles: WorkflowHandle<typeof routeTask>[],
-  say: (line: string) => void,
-): Promise<Fill> {
-  const began = Date.now();
-  let lastLog = began;
-  let last: DispatcherStatus | undefined;
-  const workerAlive = () => {
-    const exit = deployment.worker.exitReason();
-    if (exit !== undefined) throw new Error(`the worker process ended (${exit})`);
+/** What bench:report needs of the scenario: the burst's timing and rates, and its mistakes. */
+export interface FreeAtOnceFigures {
+  agents: number;
+  waiting: number;
+  /** AssociateContactWithUser's quota on the emulator (and the worker's lane, and offersPerSecond). */
+  associateRate: number;
+  fill: Fill;
+  /** Unset when not every task got in line (no burst was measured). */
+  burst?: {
+    busy: number;
+    timedOut: boolean;
+    /** t0 → first association; t0 → all busy (NaN when not reached). */
+    firstMs: number;
+    allBusyMs: number;
+    /** Assignments per second, first → last and over the 10th→90th percentile of their times. */
+    overallRate: number;
+    steadyRate: number;
+    throttled: number;
+    overCapacity: number;
+    doubleAssignments: number;
   };
-  let startedMs = NaN;
-  try {
-    await runBounded(options.waiting, options.startConcurrency, async (index) => {
-      workerAlive();
-      handles[index] = await deployment.startTask(index, {
-        queueId: QUEUE_ID,
-        contact: { name: `free-at-once task ${index}` },
-      });
-    });
-    startedMs = Date.now() - began;
-    say(`started ${fmt(options.waiting)} routeTask runs in ${seconds(startedMs)}`);
-    await waitUntil(
-      `${options.waiting} tasks waiting`,
-      async () => {
-        workerAlive();
-        last = (await deployment.status().catch(() => undefined)) ?? last;
-        if (Date.now() - lastLog >= 10_000) {
-          lastLog = Date.now();
-          say(`${seconds(Date.now() - began)}: ${fmt(last?.waitingCount ?? 0)} in line`);
-        }
-        return last?.waitingCount === options.waiting ? last : undefined;
-      },
-      {
-        timeoutMs: Math.max(1_000, options.fillTimeoutSeconds * 1000 - (Date.now() - began)),
-        intervalMs: 500,
-      },
-    );
-    return { startedMs, fillMs: Date.now() - began, reached: options.waiting };
-  } catch (error) {
-    return {
-      startedMs,
-      fillMs: Date.now() - began,
-      reached: last?.waitingCount ?? 0,
-      failure: (error as Error).message,
-    };
-  }
 }
 
 interface Burst {
@@ -666,25 +631,11 @@ function bottleneck(
   );
 }
 
-/** Terminates the runs still open (waiting tasks never end by themselves), bounded in time. */
-async function terminateOpen(
-  handles: readonly (WorkflowHandle<typeof routeTask> | undefined)[],
-): Promise<void> {
-  const started = handles.filter(
-    (handle): handle is WorkflowHandle<typeof routeTask> => handle !== undefined,
-  );
-  await withTimeout(
-    'terminating the routeTask runs',
-    runBounded(started.length, 20, (index) => started[index]!.terminate('bench done').catch(() => undefined)),
-    120_000,
-  ).catch(() => undefined);
-}
-
 export async function runFreeAtOnceScenario(
   server: BenchServer,
   options: FreeAtOnceOptions,
   log: (line: string) => void,
-): Promise<string> {
+): Promise<ScenarioReport<FreeAtOnceFigures>> {
   const rate = options.associateRate;
   const settings = {
     ...DEFAULT_DISPATCHER_SETTINGS,
@@ -708,7 +659,17 @@ export async function runFreeAtOnceScenario(
   let stages: Awaited<ReturnType<typeof routeTaskStageSummaries>> | undefined;
   let worker: WorkerStats | undefined;
   try {
-    fill = await fillLine(deployment, options, handles, say);
+    fill = await fillLine(
+      deployment,
+      {
+        count: options.waiting,
+        startConcurrency: options.startConcurrency,
+        fillTimeoutSeconds: options.fillTimeoutSeconds,
+        task: (index) => ({ queueId: QUEUE_ID, contact: { name: `free-at-once task ${index}` } }),
+      },
+      handles,
+      say,
+    );
     if (fill.failure === undefined) {
       say(`all ${fmt(options.waiting)} waiting after ${seconds(fill.fillMs)}`);
       burst = await freeEveryone(deployment, options, say);
@@ -755,8 +716,20 @@ export async function runFreeAtOnceScenario(
     ],
   );
   const heading = ['### Free at once: many agents become Available together', '', setup, '', fillTable];
-  if (!burst || !analysis)
-    return [...heading, '', `Not all tasks got in line (${fill.failure}): no burst was measured.`].join('\n');
+  const figures: FreeAtOnceFigures = {
+    agents: options.agents,
+    waiting: options.waiting,
+    associateRate: rate,
+    fill,
+  };
+  if (!burst || !analysis) {
+    return {
+      markdown: [...heading, '', `Not all tasks got in line (${fill.failure}): no burst was measured.`].join(
+        '\n',
+      ),
+      figures,
+    };
+  }
 
   const a = analysis;
   const routeStages = stages;
@@ -785,7 +758,18 @@ export async function runFreeAtOnceScenario(
   }
   const workerLogs = Object.entries(logCounts).map(([line, n]) => `- ${n}× ${line}`);
 
-  return [
+  figures.burst = {
+    busy: burst.busyAt.length,
+    timedOut: burst.timedOut,
+    firstMs: a.firstMs,
+    allBusyMs: burst.timedOut ? NaN : a.lastMs,
+    overallRate: a.overallRate,
+    steadyRate: a.steady,
+    throttled: total(throttled),
+    overCapacity: burst.ledgerAfter.overCapacityAssignments - burst.ledgerBefore.overCapacityAssignments,
+    doubleAssignments: burst.ledgerAfter.doubleAssignments - burst.ledgerBefore.doubleAssignments,
+  };
+  const markdown = [
     ...heading,
     '',
     `t0: the moment the last of ${fmt(options.agents)} agents was set Available (the loop took ` +
@@ -922,4 +906,5 @@ export async function runFreeAtOnceScenario(
     workerLogs.length > 0 ? 'Worker warnings and errors:' : 'Worker warnings and errors: none.',
     ...workerLogs,
   ].join('\n');
+  return { markdown, figures };
 }

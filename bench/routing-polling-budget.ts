@@ -35,7 +35,9 @@ import {
   SUPPORT_QUEUE,
 } from './routing-stack';
 import type { WorkerStats } from '../src/dev/worker-process';
+import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
+import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -96,7 +98,7 @@ interface WindowFigures {
   cycle: PollCycle;
 }
 
-interface BudgetResult {
+export interface BudgetResult {
   waiting: number;
   /** Why N never all got in line; the window was not measured. */
   failure?: string;
@@ -113,6 +115,8 @@ interface BudgetResult {
   health: DispatcherHealth;
   worker?: WorkerStats;
   workerAtStart: WorkerStats;
+  /** The worker's highest rss from its start to the end of the window (or the give-up), sampled. */
+  peakRss: number;
   maxCachedWorkflows: number;
   ledgerErrors: Ledger['errors'];
   queryTimeouts: number;
@@ -250,6 +254,12 @@ async function measure(
     heapLimitMb: options.heapLimitMb,
   });
   const say = (line: string) => log(`budget ${fmt(waiting)}: ${line}`);
+  const memory = sampleWorkerMemory(
+    deployment.worker,
+    Math.ceil(((options.fillTimeoutSeconds + options.windowSeconds) * 1000 + 600_000) / RSS_EVERY_MS),
+  );
+  // A final reading counts too: the sampler may not have caught the end of the window.
+  const peakRss = (worker?: WorkerStats) => Math.max(memory.peak().rss, worker?.memory.rss ?? 0);
   try {
     const began = Date.now();
     let started = 0;
@@ -322,15 +332,17 @@ async function measure(
 
     if (failure !== undefined) {
       const runs = await dispatcherRuns(server.client, deployment.dispatcherId).catch(() => []);
+      const worker = deployment.worker.exitReason()
+        ? undefined
+        : await deployment.worker.stats().catch(() => undefined);
       return {
         ...common,
         reachedWaiting: lastStatus?.waitingCount,
         runsSoFar: lastStatus?.runsSoFar,
         fillCycle: pollCycle(runs, began, began + fillMs),
         health: dispatcherHealth(runs),
-        worker: deployment.worker.exitReason()
-          ? undefined
-          : await deployment.worker.stats().catch(() => undefined),
+        worker,
+        peakRss: peakRss(worker),
         ledgerErrors: ledgerAtFill.errors,
         queryTimeouts: deployment.queryTimeouts(),
         lineSegments: await lineSegmentFigures(server, deployment.dispatcherId),
@@ -375,11 +387,13 @@ async function measure(
       },
       health: dispatcherHealth(runs),
       worker,
+      peakRss: peakRss(worker),
       ledgerErrors: ledgerAfter.errors,
       queryTimeouts: deployment.queryTimeouts(),
       lineSegments: await lineSegmentFigures(server, deployment.dispatcherId),
     };
   } finally {
+    await memory.stop();
     await deployment.stop();
   }
 }
@@ -388,7 +402,7 @@ export async function runPollingBudgetScenario(
   server: BenchServer,
   options: PollingBudgetOptions,
   log: (line: string) => void,
-): Promise<string> {
+): Promise<ScenarioReport<BudgetResult[]>> {
   const results: BudgetResult[] = [];
   for (const waiting of options.waiting) results.push(await measure(server, waiting, options, log));
   const measured = results.filter((r) => r.window !== undefined);
@@ -414,7 +428,7 @@ export async function runPollingBudgetScenario(
         `last answer, ${fmt(r.gcudDuringFill)} GetCurrentUserData calls so far.`,
     );
 
-  return [
+  const markdown = [
     '### Polling budget while tasks wait',
     '',
     `Every agent Offline, N routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in ` +
@@ -540,7 +554,8 @@ export async function runPollingBudgetScenario(
     ),
     '',
     'Worker process (a child process: worker only, no emulator or benchmark client) at the end of the window ' +
-      "(in brackets: right after it started). heapUsed is the main thread's V8 heap (activities, clients); " +
+      `(in brackets: right after it started; peak rss: the highest of samples every ${seconds(RSS_EVERY_MS)} ` +
+      "from its start to the end of the window). heapUsed is the main thread's V8 heap (activities, clients); " +
       'workflows run in a worker thread with a V8 heap of its own, which only rss includes. V8 old-space limit: ' +
       `${options.heapLimitMb === undefined ? "Node's default" : `${fmt(options.heapLimitMb)} MiB`} (V8 collects ` +
       'lazily below it). Book: the JSON input carried across continue-as-new (latest and largest run input); ' +
@@ -550,6 +565,7 @@ export async function runPollingBudgetScenario(
       [
         'waiting',
         'rss (at start)',
+        'peak rss',
         'heapUsed (at start)',
         'heapTotal',
         'external',
@@ -561,6 +577,7 @@ export async function runPollingBudgetScenario(
       results.map((r) => [
         fmt(r.waiting),
         r.worker ? `${mib(r.worker.memory.rss)} (${mib(r.workerAtStart.memory.rss)})` : 'worker gone',
+        mib(r.peakRss),
         r.worker ? `${mib(r.worker.memory.heapUsed)} (${mib(r.workerAtStart.memory.heapUsed)})` : '',
         r.worker ? mib(r.worker.memory.heapTotal) : '',
         r.worker ? mib(r.worker.memory.external) : '',
@@ -576,4 +593,5 @@ export async function runPollingBudgetScenario(
     errorLines.length > 0 ? 'Emulator error answers:' : 'Emulator error answers: none.',
     ...errorLines,
   ].join('\n');
+  return { markdown, figures: results };
 }

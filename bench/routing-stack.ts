@@ -24,8 +24,11 @@ import type { RouteTaskInput } from '../src/shared/route-task-contract';
 import type { ConnectCallRates } from '../src/shared/task-queues';
 import type { routeTask } from '../workflows/route-task';
 
-/** The agents of the default call centre whose routing profiles serve the Billing queue. */
-export const BILLING_AGENTS = ['alice', 'bob', 'erin', 'frank'].map(defaultAgentId);
+/**
+ * The agents of the default call centre who serve the Billing queue with one TASK slot (erin and frank
+ * serve it too, with three: with a line waiting, each would take three tasks at once).
+ */
+export const ONE_SLOT_BILLING_AGENTS = ['alice', 'bob'].map(defaultAgentId);
 export const [BILLING_QUEUE, SUPPORT_QUEUE] = ['Billing', 'Support'].map(defaultQueueId);
 
 export type BenchServer = TestWorkflowEnvironment;

@@ -4,7 +4,7 @@
  *
  *   npm run bench:routing                                   # every scenario
  *   npm run bench:routing -- --scenario polling-budget --waiting 10,1000,10000
- *   npm run bench:routing -- --scenario latency --rounds 40 --latency-modes poll,push
+ *   npm run bench:routing -- --scenario latency --rounds 40 --latency-modes poll,push --latency-waiting 1,1000
  *   npm run bench:routing -- --scenario actions --tasks 200 --actions-modes poll,push
  *   npm run bench:routing -- --scenario offers --miss-rates 0,0.1,0.3 --offer-tasks 60 --rate-tasks 100
  *   npm run bench:routing -- --scenario free-at-once --free-agents 500 --free-waiting 2000 --free-associate-rate 50
@@ -22,6 +22,7 @@ without, on the dispatcher's pure book: no server). Every loop is bounded in cou
 import { Command, InvalidArgumentError } from 'commander';
 import { integerOption } from '../src/cli/options';
 import { DEFAULT_COALESCE_MS } from '../src/push/agent-event-forwarder';
+import { listOf, oneOf } from './list-options';
 import { runActionsScenario } from './routing-actions';
 import { runFreeAtOnceScenario } from './routing-free-at-once';
 import { type LatencyMode, runLatencyScenario } from './routing-latency';
@@ -35,25 +36,6 @@ const SCENARIOS = ['polling-budget', 'latency', 'actions', 'offers', 'free-at-on
 /** Scenarios that need no Temporal server. */
 const PURE_SCENARIOS: readonly Scenario[] = ['skills'];
 type Scenario = (typeof SCENARIOS)[number];
-
-function listOf<T>(name: string, parseItem: (item: string) => T) {
-  return (text: string): T[] => {
-    const items = text
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0);
-    if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one value.`);
-    return items.map(parseItem);
-  };
-}
-
-function oneOf<T extends string>(name: string, allowed: readonly T[]) {
-  return (item: string): T => {
-    if (!(allowed as readonly string[]).includes(item))
-      throw new InvalidArgumentError(`${name}: "${item}" is not one of ${allowed.join(', ')}.`);
-    return item as T;
-  };
-}
 
 /** A commander option parser for a probability in [0, 1]. */
 function probabilityOption(name: string) {
@@ -79,6 +61,7 @@ interface BenchOptions {
   startConcurrency: number;
   rounds: number;
   latencyModes: LatencyMode[];
+  latencyWaiting: number[];
   pushPollInterval: number;
   pushCoalesceMs: number;
   tasks: number;
@@ -121,7 +104,7 @@ function parseOptions(): BenchOptions {
     )
     .option(
       '--fill-timeout <s>',
-      'polling-budget, free-at-once: give up getting N tasks in line after this many seconds',
+      'polling-budget, free-at-once, latency: give up getting N tasks in line after this many seconds',
       integerOption('--fill-timeout', 10, 3_600),
       1_200,
     )
@@ -135,7 +118,7 @@ function parseOptions(): BenchOptions {
     )
     .option(
       '--start-concurrency <n>',
-      'routeTask starts in flight',
+      'routeTask starts in flight (polling-budget, actions, offers, free-at-once, the latency line)',
       integerOption('--start-concurrency', 1, 200),
       50,
     )
@@ -145,6 +128,12 @@ function parseOptions(): BenchOptions {
       'latency: poll, push',
       listOf('--latency-modes', oneOf('--latency-modes', LATENCY_MODES)),
       [...LATENCY_MODES],
+    )
+    .option(
+      '--latency-waiting <list>',
+      'latency: tasks waiting for the queue at each t0, the measured one included (a line in the same queue)',
+      listOf('--latency-waiting', integerOption('--latency-waiting', 1, 20_000)),
+      [1],
     )
     .option(
       '--push-poll-interval <ms>',
@@ -269,7 +258,7 @@ async function runScenario(
   }
   if (!server) throw new Error(`scenario ${scenario} needs the dev server`);
   if (scenario === 'polling-budget') {
-    return runPollingBudgetScenario(
+    const { markdown } = await runPollingBudgetScenario(
       server,
       {
         waiting: options.waiting,
@@ -282,18 +271,23 @@ async function runScenario(
       },
       log,
     );
+    return markdown;
   }
   if (scenario === 'latency') {
-    return runLatencyScenario(
+    const { markdown } = await runLatencyScenario(
       server,
       {
         rounds: options.rounds,
         modes: options.latencyModes,
+        waiting: options.latencyWaiting,
         pushPollIntervalMs: options.pushPollInterval,
         pushCoalesceMs: options.pushCoalesceMs,
+        startConcurrency: options.startConcurrency,
+        fillTimeoutSeconds: options.fillTimeout,
       },
       log,
     );
+    return markdown;
   }
   if (scenario === 'offers') {
     return runOffersScenario(
@@ -309,7 +303,7 @@ async function runScenario(
     );
   }
   if (scenario === 'free-at-once') {
-    return runFreeAtOnceScenario(
+    const { markdown } = await runFreeAtOnceScenario(
       server,
       {
         agents: options.freeAgents,
@@ -323,21 +317,21 @@ async function runScenario(
       },
       log,
     );
+    return markdown;
   }
   const reports: string[] = [];
   for (const mode of options.actionsModes) {
-    reports.push(
-      await runActionsScenario(
-        server,
-        {
-          tasks: options.tasks,
-          startConcurrency: options.startConcurrency,
-          push: mode === 'push',
-          pushCoalesceMs: options.pushCoalesceMs,
-        },
-        log,
-      ),
+    const { markdown } = await runActionsScenario(
+      server,
+      {
+        tasks: options.tasks,
+        startConcurrency: options.startConcurrency,
+        push: mode === 'push',
+        pushCoalesceMs: options.pushCoalesceMs,
+      },
+      log,
     );
+    reports.push(markdown);
   }
   return reports.join('\n\n');
 }

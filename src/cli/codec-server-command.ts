@@ -26,6 +26,7 @@ export function registerCodecServerCommand(program: Command): void {
     .description(
       `Serve the codec endpoint that shows encrypted payloads decrypted (Web UI, temporal CLI), with the keys in $${ENCRYPTION_KEYS_VARIABLE}.`,
     )
+    .showHelpAfterError(false)
     .option(
       '--port <n>',
       'port to listen on (0 picks a free one)',

@@ -1,18 +1,26 @@
 /**
  * `connect-task-router worker` as a service, run as the bin script in a child process the way a
  * process manager runs it: against the shared dev server and the Connect emulator, with fake AWS and
- * Temporal secrets in its environment. One task is routed; the metrics endpoint shows the Temporal
- * runtime's metrics and the package's; every output line is a JSON object with the SDK's ids; no
- * secret appears anywhere; SIGTERM ends it with exit code 0. Bad configuration fails in one line.
+ * Temporal secrets and an encryption key in its environment. One task is routed (started by a client
+ * with the same key); the metrics endpoint shows the Temporal runtime's metrics and the package's;
+ * every output line is a JSON object with the SDK's ids; no secret appears anywhere, neither in the
+ * output nor in the histories of the runs (read decrypted, as a client with the key reads them);
+ * SIGTERM ends it with exit code 0. Bad configuration fails in one line.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_CALL_CENTRE, EVERYONE_OFFLINE } from '../../src/dev/emulator';
+import { Client } from '@temporalio/client';
+import { startRouteTask } from '../../src/client/route-task-client';
+import { DEFAULT_CALL_CENTRE, defaultContactFlowId, EVERYONE_OFFLINE } from '../../src/dev/emulator';
+import { encryptedDataConverter } from '../../src/encryption/encrypted-data-converter';
+import { ENCRYPTION_KEYS_VARIABLE, parseEncryptionKeys } from '../../src/encryption/encryption-keys';
 import { METRICS } from '../../src/worker/metric-names';
 import { assertOneLineMistake, BIN, runBin } from '../helpers/cli';
 import { waitUntil } from '../helpers/eventually';
+import { decodedHistoryText } from '../helpers/history';
 import { ALICE, BILLING_QUEUE, type RoutingStack, startRoutingStack } from './routing/routing-stack';
 
 const SECRETS = {
@@ -20,7 +28,14 @@ const SECRETS = {
   AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key-5b1c7e0d9a',
   AWS_SESSION_TOKEN: 'fake-session-token-3f8a2c6e4d1b9f7a',
   TEMPORAL_API_KEY: 'fake-temporal-api-key-7d2e9b4c1a',
+  // A real key (the worker must use it), made for this run only.
+  [ENCRYPTION_KEYS_VARIABLE]: `ws-1:${randomBytes(32).toString('base64')}`,
 };
+/** Each value that must never be printed or stored: the encryption key also on its own. */
+const SECRET_VALUES: [string, string][] = [
+  ...Object.entries(SECRETS),
+  ['the encryption key', SECRETS[ENCRYPTION_KEYS_VARIABLE].slice('ws-1:'.length)],
+];
 /** How long SIGTERM may take to end the worker (nothing is in flight by then). */
 const SHUTDOWN_BOUND_MS = 15_000;
 
@@ -126,13 +141,26 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     );
     const scrape = async () => (await fetch(`http://${metricsAddress}/metrics`)).text();
 
-    // Nobody is Available: the task waits, and the dispatcher's gauge shows it.
+    // Nobody is Available: the task waits, and the dispatcher's gauge shows it. A client with the
+    // worker's key starts it, as a service of the deployment would.
     stack.emulator.setAgentOffers(ALICE, { autoAccept: true });
-    const handle = await stack.startTask('worker-service', {
-      queueId: BILLING_QUEUE,
-      priority: 3,
-      contact: { name: 'Worker service task' },
+    const dataConverter = encryptedDataConverter(parseEncryptionKeys(SECRETS[ENCRYPTION_KEYS_VARIABLE]));
+    const client = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      dataConverter,
     });
+    const handle = await startRouteTask(
+      client,
+      {
+        instanceId: stack.instanceId,
+        queueId: BILLING_QUEUE,
+        transferFlowId: defaultContactFlowId('Transfer to queue'),
+        priority: 3,
+        contact: { name: 'Worker service task' },
+      },
+      { workflowId: `route-task/${stack.instanceId}/worker-service`, taskQueue: stack.taskQueue },
+    );
     await stack.waitForStatus(handle, (status) => status.stage === 'waiting-for-agent');
     const line = { instance_id: stack.instanceId, queue_id: BILLING_QUEUE, priority: '3' };
     const waiting = await waitUntil(
@@ -246,10 +274,29 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     // A source checkout has no prebuilt bundle (the installed package's test sees no such line).
     assert.ok(records.some((record) => record.message === 'Workflow bundle created'));
 
-    // No secret, anywhere, even at DEBUG.
+    const start = records.find((record) => String(record.message).startsWith('Worker polling task queue'));
+    assert.match(String(start?.message), /, payloads encrypted with key "ws-1"$/);
+    assert.equal(start?.encryptionKeyId, 'ws-1');
+
+    // No secret, anywhere, even at DEBUG: not in the output, not in the runs' histories.
     const output = `${stdout}\n${stderr}`;
-    for (const [name, value] of Object.entries(SECRETS).filter(([name]) => name !== 'AWS_ACCESS_KEY_ID')) {
+    const histories = await Promise.all(
+      [handle.workflowId, stack.dispatcher.workflowId].map(async (workflowId) =>
+        decodedHistoryText(
+          await client.workflow.getHandle(workflowId).fetchHistory(),
+          dataConverter.payloadCodecs![0]!,
+        ),
+      ),
+    );
+    assert.ok(histories[0]!.includes('Worker service task'), 'the history is read decrypted');
+    for (const [name, value] of SECRET_VALUES) {
       assert.ok(!output.includes(value), `${name} appears in the output`);
+      histories.forEach((history, index) =>
+        assert.ok(
+          !history.includes(value),
+          `${name} appears in the ${['routeTask', 'dispatcher'][index]} history`,
+        ),
+      );
     }
     console.log(
       `      (worker up in ${stopping - started} ms incl. bundling; ${lines.length} log lines; ` +
@@ -257,7 +304,7 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     );
   });
 
-  it('fails at start in one line, exit code 1: a bad --connect-rates, a bad metrics address, Temporal out of reach', async () => {
+  it('fails at start in one line, exit code 1: a bad --connect-rates, a bad metrics address, a bad encryption key, Temporal out of reach', async () => {
     const run = async (args: string[], env: Record<string, string> = {}) => {
       const saved = { ...process.env };
       Object.assign(process.env, environment(env));
@@ -282,6 +329,14 @@ describe('connect-task-router worker as a service (the bin script, on the shared
       /^error: .*--log-format must be one of json, pretty/,
       'bad log format',
     );
+    const shortKey = Buffer.from('only sixteen b!!').toString('base64');
+    const badKey = await run(['worker'], { [ENCRYPTION_KEYS_VARIABLE]: `ws-2:${shortKey}` });
+    assertOneLineMistake(
+      badKey,
+      /^error: CONNECT_TASK_ROUTER_ENCRYPTION_KEYS entry 1 \(key "ws-2"\): the key must be 32 bytes/,
+      'bad encryption key',
+    );
+    assert.ok(!badKey.stderr.includes(shortKey), 'the error shows the key');
     const unreachable = `127.0.0.1:${await freePort()}`;
     assertOneLineMistake(
       await run(['worker'], { TEMPORAL_ADDRESS: unreachable }),
