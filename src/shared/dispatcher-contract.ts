@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { CONTACT_STATES, formatCount } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
 import type { RoutingCriteria } from './routing-criteria';
+import { sharedSchemasOf } from './shared-schemas';
+
+const shared = sharedSchemasOf('dispatcher-contract');
 
 /** One dispatcher per Connect instance: a stable, readable id that anyone can compute. */
 export function dispatcherWorkflowId(instanceId: string): string {
@@ -424,131 +427,139 @@ export interface EncodedDispatcherBook {
  */
 export type EncodedAssignedWaits = [string, number, number[], number[]][];
 
-const count = z.int().min(0);
+const count = shared('count', () => z.int().min(0));
 
 /**
  * The dispatcher's `status` query answer, and its result when it ends (idle). One schema gives the
  * TypeScript type and the JSON Schema (`npm run schemas`).
  */
-export const dispatcherStatusSchema = z
-  .object({
-    instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
-    waitingCount: count.describe('Tasks in line, waiting for an agent.'),
-    carriedCount: count
-      .optional()
-      .describe('Of the waiting tasks, those held by line-segment workflows, out of its memory.'),
-    lineSegments: count.optional().describe('Line-segment workflows holding part of its line.'),
-    reservationCount: count.describe(
-      'Reservations held: agent slots reserved for tasks, offers awaiting an answer included.',
-    ),
-    offersAwaitingAnswer: count.describe(
-      'Offers Connect made and whose answer the dispatcher still waits for.',
-    ),
-    watchedQueues: z
-      .array(z.string())
-      .describe('Queues with waiting or reserved tasks: the ones it polls GetCurrentUserData for.'),
-    pollCount: count.describe('GetCurrentUserData rounds so far, over all runs.'),
-    getCurrentUserDataCalls: count.describe(
-      'GetCurrentUserData calls so far (100 queues per call), over all runs.',
-    ),
-    lastPollAt: z.iso.datetime().optional().describe('When this run last polled (ISO 8601, UTC).'),
-    agentsKnown: count.describe("Agents it has seen in Connect's data."),
-    runsSoFar: z.int().min(1).describe('Runs of this dispatcher, counting continue-as-new.'),
-  })
-  .describe('A connectDispatcher (one per Connect instance): its line, reservations and polling.');
+export const dispatcherStatusSchema = shared('dispatcherStatusSchema', () =>
+  z
+    .object({
+      instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
+      waitingCount: count.describe('Tasks in line, waiting for an agent.'),
+      carriedCount: count
+        .optional()
+        .describe('Of the waiting tasks, those held by line-segment workflows, out of its memory.'),
+      lineSegments: count.optional().describe('Line-segment workflows holding part of its line.'),
+      reservationCount: count.describe(
+        'Reservations held: agent slots reserved for tasks, offers awaiting an answer included.',
+      ),
+      offersAwaitingAnswer: count.describe(
+        'Offers Connect made and whose answer the dispatcher still waits for.',
+      ),
+      watchedQueues: z
+        .array(z.string())
+        .describe('Queues with waiting or reserved tasks: the ones it polls GetCurrentUserData for.'),
+      pollCount: count.describe('GetCurrentUserData rounds so far, over all runs.'),
+      getCurrentUserDataCalls: count.describe(
+        'GetCurrentUserData calls so far (100 queues per call), over all runs.',
+      ),
+      lastPollAt: z.iso.datetime().optional().describe('When this run last polled (ISO 8601, UTC).'),
+      agentsKnown: count.describe("Agents it has seen in Connect's data."),
+      runsSoFar: z.int().min(1).describe('Runs of this dispatcher, counting continue-as-new.'),
+    })
+    .describe('A connectDispatcher (one per Connect instance): its line, reservations and polling.'),
+);
 
 export type DispatcherStatus = z.output<typeof dispatcherStatusSchema>;
 
 /** The queue statistics' window holds the last this many assignments of each queue and priority. */
 export const ASSIGNMENTS_KEPT_PER_PRIORITY = 1_000;
 
-const milliseconds = z.int().min(0);
+const milliseconds = shared('milliseconds', () => z.int().min(0));
 
-const priorityStatisticsSchema = z.object({
-  priority: z.int().describe("The tasks' priority (lower is served first)."),
-  waiting: count.describe('Tasks waiting in line, those held by line segments included.'),
-  oldestWaitingSince: z.iso
-    .datetime()
-    .optional()
-    .describe('When the longest-waiting of them joined the line (ISO 8601, UTC).'),
-  oldestWaitMs: milliseconds.optional().describe('How long that task has waited, as of `at`.'),
-  assigned: count.describe(
-    `Tasks assigned (accepted by their agent) within the window: at most the last ${formatCount(ASSIGNMENTS_KEPT_PER_PRIORITY)}.`,
-  ),
-  waitP50Ms: milliseconds
-    .optional()
-    .describe(
-      "Median wait of the tasks assigned within the window, from joining the line to the agent's acceptance.",
+const priorityStatisticsSchema = shared('priorityStatisticsSchema', () =>
+  z.object({
+    priority: z.int().describe("The tasks' priority (lower is served first)."),
+    waiting: count.describe('Tasks waiting in line, those held by line segments included.'),
+    oldestWaitingSince: z.iso
+      .datetime()
+      .optional()
+      .describe('When the longest-waiting of them joined the line (ISO 8601, UTC).'),
+    oldestWaitMs: milliseconds.optional().describe('How long that task has waited, as of `at`.'),
+    assigned: count.describe(
+      `Tasks assigned (accepted by their agent) within the window: at most the last ${formatCount(ASSIGNMENTS_KEPT_PER_PRIORITY)}.`,
     ),
-  waitP90Ms: milliseconds
-    .optional()
-    .describe('90th percentile (nearest rank) of the waits of the tasks assigned within the window.'),
-  withinServiceLevel: z
-    .number()
-    .min(0)
-    .max(1)
-    .optional()
-    .describe('Share (0 to 1) of the tasks assigned within the window that waited at most serviceLevelMs.'),
-});
+    waitP50Ms: milliseconds
+      .optional()
+      .describe(
+        "Median wait of the tasks assigned within the window, from joining the line to the agent's acceptance.",
+      ),
+    waitP90Ms: milliseconds
+      .optional()
+      .describe('90th percentile (nearest rank) of the waits of the tasks assigned within the window.'),
+    withinServiceLevel: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Share (0 to 1) of the tasks assigned within the window that waited at most serviceLevelMs.'),
+  }),
+);
 
-const queueAgentsSchema = z.object({
-  available: count.describe(
-    'Agents with nothing offered and a free TASK slot, in a status that tasks of the queue allow, with no NextStatus pending.',
-  ),
-  offered: count.describe(
-    'Agents with an offer awaiting their answer: one the dispatcher reserved a slot for, or a contact Connect shows ringing (CONNECTING).',
-  ),
-  busy: count.describe(
-    "Agents with nothing offered and no free TASK slot (Connect's free slots less those reserved that Connect does not show yet).",
-  ),
-});
+const queueAgentsSchema = shared('queueAgentsSchema', () =>
+  z.object({
+    available: count.describe(
+      'Agents with nothing offered and a free TASK slot, in a status that tasks of the queue allow, with no NextStatus pending.',
+    ),
+    offered: count.describe(
+      'Agents with an offer awaiting their answer: one the dispatcher reserved a slot for, or a contact Connect shows ringing (CONNECTING).',
+    ),
+    busy: count.describe(
+      "Agents with nothing offered and no free TASK slot (Connect's free slots less those reserved that Connect does not show yet).",
+    ),
+  }),
+);
 
 /**
  * The dispatcher's `queueStatistics` query answer: per queue and priority, what waits and how long
  * the tasks assigned lately waited; per queue, its agents. Computed from the dispatcher's own state:
  * no Connect call.
  */
-export const queueStatisticsSchema = z
-  .object({
-    instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
-    at: z.iso
-      .datetime()
-      .describe(
-        "When the figures hold (ISO 8601, UTC): the dispatcher's clock at its last workflow task, at most a poll interval ago while tasks wait.",
+export const queueStatisticsSchema = shared('queueStatisticsSchema', () =>
+  z
+    .object({
+      instanceId: z.string().describe('The Connect instance this dispatcher serves.'),
+      at: z.iso
+        .datetime()
+        .describe(
+          "When the figures hold (ISO 8601, UTC): the dispatcher's clock at its last workflow task, at most a poll interval ago while tasks wait.",
+        ),
+      windowMs: milliseconds.describe(
+        'statisticsWindowMs: the assigned figures are those of the tasks assigned within this many ms before `at`.',
       ),
-    windowMs: milliseconds.describe(
-      'statisticsWindowMs: the assigned figures are those of the tasks assigned within this many ms before `at`.',
-    ),
-    serviceLevelMs: milliseconds.describe(
-      'serviceLevelMs: a task assigned within this many ms of joining the line was served within the service level.',
-    ),
-    agentsObservedAt: z.iso
-      .datetime()
-      .optional()
-      .describe(
-        "When Connect last described the agents: the dispatcher's last poll (pushed agent events may be newer); absent before the first.",
+      serviceLevelMs: milliseconds.describe(
+        'serviceLevelMs: a task assigned within this many ms of joining the line was served within the service level.',
       ),
-    queues: z
-      .array(
-        z.object({
-          queueId: z.string().describe('The Connect queue.'),
-          agents: queueAgentsSchema
-            .optional()
-            .describe(
-              'Agents whose routing profile has the queue among its manual-assignment queues, each in one state at most (an agent away, in a status no task of the queue allows, is in none), as of agentsObservedAt; only for queues the dispatcher polls (waiting tasks or open offers), once it has polled.',
-            ),
-          priorities: z
-            .array(priorityStatisticsSchema)
-            .describe(
-              'Priorities with waiting tasks or tasks assigned within the window, most urgent first.',
-            ),
-        }),
-      )
-      .describe('Queues with waiting tasks, open offers or tasks assigned within the window, by queue id.'),
-  })
-  .describe(
-    "A connectDispatcher's live queue statistics: waiting tasks, recent waits and service level, and agents, per queue.",
-  );
+      agentsObservedAt: z.iso
+        .datetime()
+        .optional()
+        .describe(
+          "When Connect last described the agents: the dispatcher's last poll (pushed agent events may be newer); absent before the first.",
+        ),
+      queues: z
+        .array(
+          z.object({
+            queueId: z.string().describe('The Connect queue.'),
+            agents: queueAgentsSchema
+              .optional()
+              .describe(
+                'Agents whose routing profile has the queue among its manual-assignment queues, each in one state at most (an agent away, in a status no task of the queue allows, is in none), as of agentsObservedAt; only for queues the dispatcher polls (waiting tasks or open offers), once it has polled.',
+              ),
+            priorities: z
+              .array(priorityStatisticsSchema)
+              .describe(
+                'Priorities with waiting tasks or tasks assigned within the window, most urgent first.',
+              ),
+          }),
+        )
+        .describe('Queues with waiting tasks, open offers or tasks assigned within the window, by queue id.'),
+    })
+    .describe(
+      "A connectDispatcher's live queue statistics: waiting tasks, recent waits and service level, and agents, per queue.",
+    ),
+);
 
 export type QueueStatistics = z.output<typeof queueStatisticsSchema>;
 export type QueueFigures = QueueStatistics['queues'][number];
