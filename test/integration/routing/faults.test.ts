@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ErrorPolicyOverrides } from '../../../src/shared/error-policy';
 import type { Faults, Ledger } from '../../../src/dev/emulator';
 import { assertEachTaskAssignedOnce } from './assert-assigned-once';
+import { FAST_ERROR_POLICY } from './fast-error-policy';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack, SUPPORT_QUEUE } from './routing-stack';
 
-/** Retries in milliseconds rather than seconds, so that a test full of faults stays short. */
-const FAST_RETRIES = { initialInterval: 50, maximumInterval: 400 };
-const FAST_ERROR_POLICY: ErrorPolicyOverrides = {
-  ThrottlingException: FAST_RETRIES,
-  InternalServiceException: { ...FAST_RETRIES, maximumAttempts: 20 },
-  ServiceUnavailable: { ...FAST_RETRIES, maximumAttempts: 20 },
-  NetworkError: { ...FAST_RETRIES, maximumAttempts: 20 },
-};
 const TASKS = 12;
 
 describe('routeTask under Connect faults', () => {

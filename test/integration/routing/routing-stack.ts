@@ -9,6 +9,7 @@ import {
   inProcessWorker,
   type InProcessWorker,
   type LocalStack,
+  type LocalTemporal,
   NO_WORKER,
   startLocalStack,
 } from '../../../src/dev/local-stack';
@@ -66,9 +67,11 @@ export async function startRoutingStack(
     push?: boolean;
     /** `false`: the test runs its own workers (e.g. in child processes) on `taskQueue`. */
     inProcessWorker?: boolean;
+    /** Another Temporal server than the tests' shared dev server (e.g. one the test restarts). */
+    temporal?: LocalTemporal & { address: string };
   } = {},
 ): Promise<RoutingStack> {
-  const env = await sharedTestEnv();
+  const env = options.temporal ?? (await sharedTestEnv());
   instanceCounter += 1;
   const stack = await startLocalStack({
     temporal: env,
@@ -103,7 +106,10 @@ export async function startRoutingStack(
   return Object.assign(stack, fixture);
 }
 
-/** A worker for the stack in a child process of its own, so that a test can kill it with SIGKILL. */
+/**
+ * A worker for the stack in a child process of its own, so that a test can kill it with SIGKILL; its
+ * dispatcher has the same local settings as the stack's in-process worker.
+ */
 export function startStackWorkerProcess(stack: RoutingStack): Promise<WorkerProcess> {
   return startWorkerProcess(
     {
@@ -111,6 +117,7 @@ export function startStackWorkerProcess(stack: RoutingStack): Promise<WorkerProc
       taskQueue: stack.taskQueue,
       connectEndpoint: stack.emulator.endpoint,
       connectCallRates: stack.connectCallRates,
+      dispatcherSettings: LOCAL_DISPATCHER_SETTINGS,
     },
     { quiet: true },
   );
