@@ -285,6 +285,51 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   skillRefreshMs: 15 * 60_000,
 };
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The limits of each setting: a dispatcher would spin with a poll interval of 0 and could never
+ * continue-as-new past Temporal's history limits, so settings are checked before a worker starts.
+ * Temporal's payload limit is 2 MB: the byte budgets stay well below it.
+ */
+export const dispatcherSettingsSchema = shared('dispatcherSettingsSchema', () => {
+  const ms = (min: number, max: number) => z.int().min(min).max(max);
+  const positive = (max: number) => z.number().positive().max(max);
+  return z
+    .object({
+      pollIntervalMs: ms(100, 60_000),
+      reservationTtlMs: ms(1_000, HOUR_MS),
+      catchUpMs: ms(0, 10 * 60_000),
+      offersPerSecond: positive(10_000),
+      offerBurst: z.int().min(1).max(100_000),
+      offerAnswerTimeoutMs: ms(1_000, HOUR_MS),
+      offerVisibleWithinMs: ms(0, 10 * 60_000),
+      missedAgentSkipMs: ms(0, 24 * HOUR_MS),
+      consecutiveMissesToHold: z.int().min(1).max(100),
+      maxWaitNoticesPerRound: z.int().min(0).max(10_000),
+      waitNoticeAfterMs: ms(0, 24 * HOUR_MS),
+      lineHeadPerClass: z.int().min(1).max(100_000),
+      carriedLineMaxBytes: z
+        .int()
+        .min(1)
+        .max(1_536 * 1024),
+      lineSegmentMaxBytes: z
+        .int()
+        .min(1)
+        .max(1_536 * 1024),
+      continueAsNewAfterEvents: z.int().min(10).max(50_000),
+      idleShutdownMs: ms(0, 7 * 24 * HOUR_MS),
+      routingProfileRefreshMs: ms(1_000, 24 * HOUR_MS),
+      pollFailureBackoffIntervals: z.int().min(1).max(1_000),
+      skillReadsPerSecond: positive(1_000),
+      skillRefreshMs: ms(1_000, 7 * 24 * HOUR_MS),
+      statisticsWindowMs: ms(1_000, 24 * HOUR_MS),
+      serviceLevelMs: ms(1, 24 * HOUR_MS),
+    } satisfies Record<keyof DispatcherSettings, z.ZodType>)
+    .partial()
+    .strict();
+});
+
 /**
  * Quicker answers for a local emulator (the demo, the tests): polls twice as often, still within
  * GetCurrentUserData's default quota of 2 per second, and shorter holds on reserved slots.

@@ -30,6 +30,8 @@ import {
   laneActivities,
   resolveConnectCallRates,
 } from '../shared/task-queues';
+import { formatValidationIssues, validateWithSchema } from '../shared/connect-validation';
+import { dispatcherSettingsSchema } from '../shared/dispatcher-contract';
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
@@ -132,6 +134,10 @@ export async function createWorker(
   options: ConnectTaskRouterWorkerOptions,
 ): Promise<ConnectTaskRouterWorker> {
   checkClientCodecs(options.dataConverter, options.temporal);
+  const settingsIssues = validateWithSchema(options.dispatcherSettings ?? {}, dispatcherSettingsSchema);
+  if (settingsIssues.length > 0) {
+    throw new TypeError(`createWorker: dispatcherSettings: ${formatValidationIssues(settingsIssues)}`);
+  }
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const dispatchers = dispatcherTaskQueue(taskQueue);
   const rates = resolveConnectCallRates(options.connectCallRates);

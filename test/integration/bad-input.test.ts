@@ -756,6 +756,27 @@ const BAD_INPUTS: BadInput[] = [
     limit: /at least 128/,
   },
   {
+    what: 'createWorker with a poll interval of 0',
+    submit: { how: 'createWorker', options: { dispatcherSettings: { pollIntervalMs: 0 } } },
+    field: 'pollIntervalMs',
+    limit: /pollIntervalMs must be at least 100 \(got 0\)/,
+  },
+  {
+    what: "createWorker with a carried line over Temporal's payload limit",
+    submit: {
+      how: 'createWorker',
+      options: { dispatcherSettings: { carriedLineMaxBytes: 4 * 1024 * 1024 } },
+    },
+    field: 'carriedLineMaxBytes',
+    limit: /carriedLineMaxBytes must be at most 1,572,864/,
+  },
+  {
+    what: 'createWorker with a misspelt dispatcher setting',
+    submit: { how: 'createWorker', options: { dispatcherSettings: { pollIntervalMS: 500 } as never } },
+    field: 'pollIntervalMS',
+    limit: /pollIntervalMS is not a known field/,
+  },
+  {
     what: 'an emulator agent in an unknown status',
     submit: {
       how: 'emulator config',
