@@ -40,6 +40,25 @@ function limitLine(limit: LimitLine | undefined) {
     : undefined;
 }
 
+/** A round number at or above `value` (a power of ten on a logarithmic axis): an axis end with round ticks. */
+function roundUp(value: number, logarithmic: boolean): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  if (logarithmic) return power === value ? power : 10 * power;
+  return [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((step) => step * power).find((end) => end >= value)!;
+}
+
+/**
+ * The value axis's end when the limit lies above every figure (ECharts sizes the axis to the data
+ * only, and would leave the limit line off the chart); unset otherwise, for ECharts' own choice.
+ */
+function axisMaxFor(
+  limit: LimitLine | undefined,
+  largestFigure: number,
+  logarithmic = false,
+): number | undefined {
+  return limit && limit.value * 1.1 > largestFigure ? roundUp(limit.value * 1.15, logarithmic) : undefined;
+}
+
 function titleAndLegend(title: string, subtitle: string | undefined) {
   return {
     title: { text: title, subtext: subtitle, left: 'center', textStyle: { fontSize: 15 } },
@@ -72,10 +91,21 @@ export function barChart(spec: BarChart): string {
     spec.series.reduce((sum, series) => sum + (series.stack ? Math.max(0, series.values[index] ?? 0) : 0), 0),
   );
   const smallest = 0.06 * Math.max(0, ...stackTotals);
+  const largest = Math.max(
+    0,
+    ...stackTotals,
+    ...spec.series.flatMap((series) => series.values.filter(Number.isFinite)),
+  );
   return render({
     ...titleAndLegend(spec.title, spec.subtitle),
     xAxis: { type: 'category', data: spec.categories, axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', name: spec.yName, nameLocation: 'middle', nameGap: 55 },
+    yAxis: {
+      type: 'value',
+      name: spec.yName,
+      nameLocation: 'middle',
+      nameGap: 55,
+      max: axisMaxFor(spec.limit, largest),
+    },
     series: spec.series.map((series, index) => ({
       type: 'bar' as const,
       name: series.name,
@@ -120,10 +150,14 @@ export function lineChart(spec: LineChart): string {
     nameLocation: 'middle' as const,
     nameGap: 35,
   });
+  const largest = Math.max(
+    0,
+    ...spec.series.flatMap((series) => series.points.map(([, y]) => y).filter(Number.isFinite)),
+  );
   return render({
     ...titleAndLegend(spec.title, spec.subtitle),
     xAxis: axis(spec.xName),
-    yAxis: { ...axis(spec.yName), nameGap: 55 },
+    yAxis: { ...axis(spec.yName), nameGap: 55, max: axisMaxFor(spec.limit, largest, spec.logarithmic) },
     series: spec.series.map((series, index) => ({
       type: 'line' as const,
       name: series.name,
