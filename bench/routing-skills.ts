@@ -9,7 +9,12 @@
  * (signals to tasks: reservations and wait notices); and once: the carried book, and one agent's
  * ListUserProficiencies answer as the activity returns it. No server: the book is the whole decision.
  */
-import type { AgentProficiency, AgentState, WaitingTask } from '../src/shared/dispatcher-contract';
+import {
+  type AgentProficiency,
+  type AgentState,
+  DEFAULT_DISPATCHER_SETTINGS,
+  type WaitingTask,
+} from '../src/shared/dispatcher-contract';
 import type { RoutingCriteria } from '../src/shared/routing-criteria';
 import { type BookSettings, DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { fmt, formatTable, summarize } from './stats';
@@ -23,24 +28,8 @@ export interface SkillsScenarioOptions {
   freedPerRound: number;
 }
 
-const SETTINGS: BookSettings = {
-  reservationTtlMs: 120_000,
-  catchUpMs: 15_000,
-  maxWaitNoticesPerRound: 20,
-  waitNoticeAfterMs: 10_000,
-  offersPerSecond: 1_000,
-  offerBurst: 1_000,
-  offerAnswerTimeoutMs: 45_000,
-  offerVisibleWithinMs: 5_000,
-  missedAgentSkipMs: 120_000,
-  consecutiveMissesToHold: 2,
-  lineHeadPerClass: 500,
-  carriedLineMaxBytes: 320 * 1024,
-  lineSegmentMaxBytes: 256 * 1024,
-  skillRefreshMs: 15 * 60_000,
-  statisticsWindowMs: 15 * 60_000,
-  serviceLevelMs: 60_000,
-};
+/** The dispatcher's defaults, with offers unpaced: the round's own cost is what is measured. */
+const SETTINGS: BookSettings = { ...DEFAULT_DISPATCHER_SETTINGS, offersPerSecond: 1_000, offerBurst: 1_000 };
 
 const QUEUES = ['q-1', 'q-2', 'q-3', 'q-4', 'q-5'];
 const LANGUAGES = ['English', 'Spanish', 'French', 'German', 'Portuguese', 'Italian', 'Polish', 'Dutch'];

@@ -6,27 +6,10 @@ import type {
   OfferVerdict,
   WaitingTask,
 } from '../../../src/shared/dispatcher-contract';
+import { bookSettings } from '../../helpers/book-settings';
 import { waitingTask } from '../../helpers/waiting-task';
 
-const SETTINGS: BookSettings = {
-  reservationTtlMs: 60_000,
-  catchUpMs: 15_000,
-  maxWaitNoticesPerRound: 3,
-  waitNoticeAfterMs: 0,
-  // Pacing is tested on its own; elsewhere it must not get in the way.
-  offersPerSecond: 1_000,
-  offerBurst: 1_000,
-  offerAnswerTimeoutMs: 20_000,
-  offerVisibleWithinMs: 5_000,
-  missedAgentSkipMs: 30_000,
-  consecutiveMissesToHold: 2,
-  statisticsWindowMs: 15 * 60_000,
-  serviceLevelMs: 60_000,
-  lineHeadPerClass: 500,
-  carriedLineMaxBytes: 192 * 1024,
-  lineSegmentMaxBytes: 256 * 1024,
-  skillRefreshMs: 60_000,
-};
+const SETTINGS: BookSettings = bookSettings();
 const T0 = 10_000_000;
 
 const task = waitingTask;

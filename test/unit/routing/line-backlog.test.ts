@@ -7,27 +7,17 @@ import type {
 } from '../../../src/shared/dispatcher-contract';
 import { type BookSettings, DispatcherBook } from '../../../src/shared/routing/dispatcher-book';
 import { compareWaitingTasks } from '../../../src/shared/routing/waiting-order';
+import { bookSettings } from '../../helpers/book-settings';
 import { waitingTask as task } from '../../helpers/waiting-task';
 
 const T0 = 10_000_000;
-const SETTINGS: BookSettings = {
-  reservationTtlMs: 60_000,
-  catchUpMs: 15_000,
-  maxWaitNoticesPerRound: 3,
-  waitNoticeAfterMs: 0,
+const SETTINGS: BookSettings = bookSettings({
   offersPerSecond: 1_000_000,
   offerBurst: 1_000_000,
-  offerAnswerTimeoutMs: 20_000,
-  offerVisibleWithinMs: 5_000,
-  missedAgentSkipMs: 30_000,
-  consecutiveMissesToHold: 2,
-  statisticsWindowMs: 15 * 60_000,
-  serviceLevelMs: 60_000,
   lineHeadPerClass: 4,
   carriedLineMaxBytes: 6_000,
   lineSegmentMaxBytes: 1_500,
-  skillRefreshMs: 60_000,
-};
+});
 
 /** A fresh agent per round, so that earlier reservations hold no slot it needs. */
 let agentCounter = 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { matchTasksToAgents, type MatchingInput } from '../../../src/shared/routing/matching';
 import type { AgentState, HeldReservation, WaitingTask } from '../../../src/shared/dispatcher-contract';
+import { agentState } from '../../helpers/agent-state';
 
 const NOW = 1_000_000;
 const QUEUES = {
@@ -23,16 +24,7 @@ function task(taskId: string, overrides: Partial<WaitingTask> = {}): WaitingTask
 }
 
 function agent(userId: string, overrides: Partial<AgentState> = {}): AgentState {
-  return {
-    userId,
-    routingProfileId: 'general',
-    statusName: 'Available',
-    statusSince: NOW - 60_000,
-    freeTaskSlots: 1,
-    contacts: [],
-    observedAt: NOW - 60_000,
-    ...overrides,
-  };
+  return agentState(userId, NOW - 60_000, { statusSince: NOW - 60_000, ...overrides });
 }
 
 function match(partial: Partial<MatchingInput>) {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AgentState, WaitingTask } from '../../../src/shared/dispatcher-contract';
+import { agentState } from '../../helpers/agent-state';
+import { bookSettings } from '../../helpers/book-settings';
+import { waitingTask } from '../../helpers/waiting-task';
 import type { RoutingCriteria } from '../../../src/shared/routing-criteria';
 import { type BookSettings, DispatcherBook } from '../../../src/shared/routing/dispatcher-book';
 import { matchTasksToAgents, type MatchingInput } from '../../../src/shared/routing/matching';
@@ -30,30 +33,11 @@ const WIDENING: RoutingCriteria = {
 const STRICT: RoutingCriteria = { steps: [{ expression: { andExpression: [spanish(3), billing] } }] };
 
 function task(taskId: string, routingCriteria: RoutingCriteria | undefined, enqueuedAt = NOW): WaitingTask {
-  return {
-    taskId,
-    queueId: 'q',
-    priority: 5,
-    enqueuedAt,
-    preferredAgentIds: [],
-    widenAt: enqueuedAt,
-    excludedAgentIds: [],
-    allowedStatuses: ['Available'],
-    ...(routingCriteria ? { routingCriteria } : {}),
-  };
+  return waitingTask(taskId, enqueuedAt, { queueId: 'q', ...(routingCriteria ? { routingCriteria } : {}) });
 }
 
 function agent(userId: string, overrides: Partial<AgentState> = {}): AgentState {
-  return {
-    userId,
-    routingProfileId: 'general',
-    statusName: 'Available',
-    statusSince: NOW - 60_000,
-    freeTaskSlots: 1,
-    contacts: [],
-    observedAt: NOW,
-    ...overrides,
-  };
+  return agentState(userId, NOW, overrides);
 }
 
 const SKILLS = new Map([
@@ -198,24 +182,7 @@ describe('matching with routing criteria', () => {
 });
 
 describe('DispatcherBook and skills', () => {
-  const SETTINGS: BookSettings = {
-    reservationTtlMs: 60_000,
-    catchUpMs: 15_000,
-    maxWaitNoticesPerRound: 10,
-    waitNoticeAfterMs: 0,
-    offersPerSecond: 1_000,
-    offerBurst: 1_000,
-    offerAnswerTimeoutMs: 20_000,
-    offerVisibleWithinMs: 5_000,
-    missedAgentSkipMs: 30_000,
-    consecutiveMissesToHold: 2,
-    lineHeadPerClass: 500,
-    carriedLineMaxBytes: 192 * 1024,
-    lineSegmentMaxBytes: 256 * 1024,
-    skillRefreshMs: 60_000,
-    statisticsWindowMs: 15 * 60_000,
-    serviceLevelMs: 60_000,
-  };
+  const SETTINGS: BookSettings = bookSettings({ maxWaitNoticesPerRound: 10 });
 
   function bookWithAgents(): DispatcherBook {
     const book = new DispatcherBook(SETTINGS);
