@@ -59,6 +59,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   const boundsTheLine = patched('dispatcher-line-segments');
   // Runs begun before queue statistics carried none, and their replays must spill the line as they did.
   const carriesStatistics = patched('dispatcher-queue-statistics');
+  // Runs begun before it ignored an offer reported after its reservation had lapsed.
+  const revivesLapsedOffers = patched('dispatcher-revive-lapsed-offers');
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
     respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
@@ -70,7 +72,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ? {}
       : { lineHeadPerClass: Number.MAX_SAFE_INTEGER, carriedLineMaxBytes: Number.MAX_SAFE_INTEGER }),
   };
-  const bookSettings = { ...settings, carriesStatistics };
+  const bookSettings = { ...settings, carriesStatistics, revivesLapsedOffers };
   const book = input.carried
     ? DispatcherBook.decode(bookSettings, input.carried.book)
     : new DispatcherBook(bookSettings);

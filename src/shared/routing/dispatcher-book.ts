@@ -51,6 +51,8 @@ export type BookSettings = BacklogSettings &
      * must spill the line into segments as they did.
      */
     carriesStatistics?: boolean;
+    /** False: a late settle of a lapsed reservation is ignored, as runs begun before `revive` did. */
+    revivesLapsedOffers?: boolean;
   };
 
 export interface RoundOutcome {
@@ -65,6 +67,9 @@ export interface RoundOutcome {
   /** When the next round is due for a reason other than new data (widening, a reservation expiring). */
   nextDeadline?: number;
 }
+
+/** Lapsed reservations remembered (a few KB): far more than expire within any outage a task outlives. */
+const LAPSED_KEPT = 1_000;
 
 function noFreeSlot(agent: AgentState): AgentState {
   return { ...agent, freeTaskSlots: 0 };
@@ -100,6 +105,11 @@ export class DispatcherBook {
   private readonly agentsLookedUp = new Set<string>();
   /** How long the tasks assigned lately waited: for the queue statistics. */
   private assignedWaits: AssignedWaits;
+  /**
+   * Reservations that expired unsettled, the latest `LAPSED_KEPT`: a task whose worker was down past
+   * the expiry may still report that Connect offered it the contact, and that offer must be watched.
+   */
+  private readonly lapsed = new Map<string, HeldReservation>();
   /** Agents' proficiencies as last read, by user id. */
   private readonly skills = new Map<string, { readAt: number; proficiencies: AgentProficiency[] }>();
   private readonly skillLevels = new Map<string, SkillLevels>();
@@ -271,7 +281,9 @@ export class DispatcherBook {
 
   /** The task reports how its reservation went (see SettleOutcome). */
   settle(reservationId: string, outcome: SettleOutcome, now: number, contactId?: string): void {
-    const reservation = this.reservations.get(reservationId);
+    const reservation =
+      this.reservations.get(reservationId) ??
+      (outcome === 'offered' || outcome === 'accepted' ? this.revive(reservationId, now) : undefined);
     if (!reservation) return;
     const withContact = { ...reservation, contactId: contactId ?? reservation.contactId };
     switch (outcome) {
@@ -331,7 +343,12 @@ export class DispatcherBook {
     for (const reservation of review.unclear) tell(reservation, 'unclear');
     const requeued: string[] = [];
     for (const expired of review.expired) {
+      this.lapsed.set(expired.reservationId, expired);
       if (this.backInLine(expired.taskId)) requeued.push(expired.taskId);
+    }
+    for (const id of this.lapsed.keys()) {
+      if (this.lapsed.size <= LAPSED_KEPT) break;
+      this.lapsed.delete(id);
     }
 
     const segmentsToRequest = this.backlog.balance(this.line, now);
@@ -390,6 +407,27 @@ export class DispatcherBook {
   }
 
   /** A reserved task goes back in line at its old place; false when the task is not reserved. */
+  /**
+   * A lapsed reservation its task settles late as offered or accepted: Connect did offer the agent the
+   * contact, so the task leaves the line again and the reservation holds that agent's slot; a newer
+   * reservation of the task is void (the task, offered, takes no other).
+   */
+  private revive(reservationId: string, now: number): HeldReservation | undefined {
+    const lapsed = this.lapsed.get(reservationId);
+    if (!lapsed || this.settings.revivesLapsedOffers === false) return undefined;
+    this.lapsed.delete(reservationId);
+    const { taskId } = lapsed;
+    const task = this.line.get(taskId) ?? this.backlog.remove(taskId) ?? this.reserved.get(taskId);
+    if (!task) return undefined;
+    this.line.delete(taskId);
+    this.told.delete(taskId);
+    for (const [id, other] of this.reservations) if (other.taskId === taskId) this.reservations.delete(id);
+    this.reserved.set(taskId, task);
+    const revived: HeldReservation = { ...lapsed, expiresAt: now + this.settings.reservationTtlMs };
+    this.reservations.set(reservationId, revived);
+    return revived;
+  }
+
   private backInLine(taskId: string): boolean {
     const task = this.reserved.get(taskId);
     if (!task) return false;

@@ -100,6 +100,49 @@ describe('DispatcherBook', () => {
     );
   });
 
+  it('watches an offer its task reports after the reservation lapsed, and voids the newer reservation', () => {
+    const book = bookWith(task('a', T0));
+    book.applySnapshot([agent('u1', 1), agent('u2', 1)], T0);
+    const [first] = book.round(T0).reservations;
+    assert.equal(first.userId, 'u1');
+    // The association went through (Connect shows the offer ringing on u1), but the task's worker was
+    // down past the expiry: the task is back in line and reserved u2.
+    const ttl = T0 + SETTINGS.reservationTtlMs;
+    book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTING']], ttl), agent('u2', 1)], ttl);
+    const [second] = book.round(T0 + SETTINGS.reservationTtlMs).reservations;
+    assert.equal(second.userId, 'u2');
+
+    // Then it reports that Connect offered it u1 on the first reservation.
+    const late = T0 + SETTINGS.reservationTtlMs + 500;
+    book.settle(first.reservationId, 'offered', late, 'contact-a');
+    assert.equal(book.waitingCount, 0);
+    assert.equal(book.offersAwaitingAnswer, 1);
+    // u1 accepts: the task hears it, and u2's slot (the void reservation) goes to the next task.
+    book.enqueue(task('b', T0 + 1));
+    book.applySnapshot(
+      [agent('u1', 0, [['contact-a', 'CONNECTED']], late + 1000), agent('u2', 1)],
+      late + 1000,
+    );
+    const round = book.round(late + 1000);
+    assert.deepEqual(
+      round.verdicts.map(({ taskId, verdict }) => [taskId, verdict.reservationId, verdict.verdict]),
+      [['a', first.reservationId, 'accepted']],
+    );
+    assert.deepEqual(
+      round.reservations.map((o) => [o.taskId, o.userId]),
+      [['b', 'u2']],
+    );
+  });
+
+  it('ignores a lapsed reservation settled late when the run began before reviving them', () => {
+    const book = bookWithSettings({ ...SETTINGS, revivesLapsedOffers: false }, task('a', T0));
+    book.applySnapshot([agent('u1', 1)], T0);
+    const [first] = book.round(T0).reservations;
+    book.round(T0 + SETTINGS.reservationTtlMs);
+    book.settle(first.reservationId, 'offered', T0 + SETTINGS.reservationTtlMs + 500, 'contact-a');
+    assert.equal(book.offersAwaitingAnswer, 0);
+  });
+
   it("wakes at the end of an accepted reservation's catch-up window, so an idle dispatcher can end", () => {
     const book = bookWith(task('a', T0));
     book.applySnapshot([agent('u1', 1)], T0);
