@@ -7,11 +7,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { devServerExecutable } from './temporal-cli';
 
+/** Starts that fail the SDK's 5 s wait for the server's port are tried again, this many times in all. */
+const START_ATTEMPTS = 3;
+
 /** A dev server on 127.0.0.1 with the package's search attributes. */
 export async function startSdkDevServer(): Promise<TestWorkflowEnvironment> {
   const executable = devServerExecutable();
-  try {
-    return await TestWorkflowEnvironment.createLocal({
+  const start = () =>
+    TestWorkflowEnvironment.createLocal({
       server: {
         executable,
         ip: '127.0.0.1',
@@ -19,6 +22,14 @@ export async function startSdkDevServer(): Promise<TestWorkflowEnvironment> {
         log: { format: 'pretty', level: 'error' },
       },
     });
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await start();
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS || !/did not start within/.test((error as Error).message)) throw error;
+      }
+    }
   } catch (error) {
     const hint =
       executable.type === 'existing-path'

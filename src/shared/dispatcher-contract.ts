@@ -297,7 +297,7 @@ export const dispatcherSettingsSchema = shared('dispatcherSettingsSchema', () =>
   const positive = (max: number) => z.number().positive().max(max);
   return z
     .object({
-      pollIntervalMs: ms(100, 60_000),
+      pollIntervalMs: ms(100, 24 * HOUR_MS),
       reservationTtlMs: ms(1_000, HOUR_MS),
       catchUpMs: ms(0, 10 * 60_000),
       offersPerSecond: positive(10_000),
