@@ -1,10 +1,10 @@
 /**
  * How the package's workflows are bundled. The Temporal SDK runs cached workflows in one reusable V8
- * context but evaluates the bundle's modules once per workflow run, and zod's own modules came to
- * about 3 MB per cached run. zod holds no per-run state, so the bundle loads it once, before any run,
- * and every run shares it (the SDK deep-freezes shared modules). The contract modules' schemas cannot
- * be shared that way (zod memoizes into a schema on its first parse, which a frozen schema refuses):
- * they are built through `shared-schemas`, also preloaded, which keeps them out of what is frozen.
+ * context but evaluates the bundle's modules once per workflow run, except those its preload loaded,
+ * which every run shares (the SDK deep-freezes them). The preload is `shared-schemas`, which loads zod
+ * (about 3 MB and most of a run's start-up work when each run had its own) and builds the contract
+ * schemas once, outside what is frozen (zod memoizes into a schema on its first parse, which a frozen
+ * schema refuses).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { encodedFailureConverterPath } from '../encryption/encrypted-data-conver
 export const workflowsPath: string = require.resolve('../../workflows');
 
 /** Modules the bundle loads once and shares across runs: see this module's comment. */
-export const workflowPreloadModules: readonly string[] = ['zod', require.resolve('../shared/shared-schemas')];
+export const workflowPreloadModules: readonly string[] = [require.resolve('../shared/shared-schemas')];
 
 /** The converters a workflow bundle is built with: a worker's data converter must match its bundle's. */
 export type BundledConverters = Pick<DataConverter, 'payloadConverterPath' | 'failureConverterPath'>;
