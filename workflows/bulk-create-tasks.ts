@@ -16,7 +16,9 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   rootCause,
   setCurrentDetails,
@@ -41,7 +43,16 @@ import type { WriteBulkReportPartInput } from '../src/shared/bulk-source';
 import { formatValidationIssues } from '../src/shared/connect-validation';
 import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
 import { BulkBatchId, TemporalScheduledStartTime } from '../src/shared/search-attributes';
+import { dispatcherTaskQueue } from '../src/shared/task-queues';
 import { routeTask } from './route-task';
+
+/**
+ * A batch runs on the dispatchers' task queue, not among its items: with thousands of routeTask runs
+ * on the main queue the batch's cached run was evicted between its workflow tasks, and each task then
+ * replayed a history of thousands of child starts (over 5 s each), which held creation far below the
+ * create lane's rate.
+ */
+const ON_DISPATCHER_QUEUE_PATCH = 'bulk-batch-on-dispatcher-queue';
 
 const bulk = proxyActivities<BulkActivities>({
   startToCloseTimeout: '5 minutes',
@@ -59,12 +70,22 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       details: [{ issues: parsed.issues }],
     });
   }
-  const scheduledAt = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
+  const { typedSearchAttributes, taskQueue, continuedFromExecutionRunId } = workflowInfo();
+  const firstRun = !parsed.request.carried && continuedFromExecutionRunId === undefined;
+  const scheduledAt = typedSearchAttributes.get(TemporalScheduledStartTime);
   // A scheduled run's batch is named after its scheduled time once; later runs carry the name.
   const batchId =
-    scheduledAt && !parsed.request.carried
-      ? scheduledBatchId(parsed.request.batchId, scheduledAt)
-      : parsed.request.batchId;
+    scheduledAt && firstRun ? scheduledBatchId(parsed.request.batchId, scheduledAt) : parsed.request.batchId;
+  const itemTaskQueue = parsed.request.itemTaskQueue ?? taskQueue;
+  const batchTaskQueue = dispatcherTaskQueue(itemTaskQueue);
+  // Only a batch that has started nothing moves: no item's news can be in flight to it.
+  if (firstRun && taskQueue !== batchTaskQueue && patched(ON_DISPATCHER_QUEUE_PATCH)) {
+    return await makeContinueAsNewFunc<typeof bulkCreateTasks>({ taskQueue: batchTaskQueue })({
+      ...input,
+      batchId,
+      itemTaskQueue,
+    });
+  }
   const request = { ...parsed.request, batchId };
   const state = new BulkBatchState(request, new Date());
   let changed = true;
@@ -107,6 +128,7 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       const child = await CancellationScope.nonCancellable(() =>
         startChild(routeTask, {
           workflowId,
+          taskQueue: itemTaskQueue,
           args: [taskInput],
           typedSearchAttributes: [{ key: BulkBatchId, value: batchId }],
           parentClosePolicy: ParentClosePolicy.ABANDON,

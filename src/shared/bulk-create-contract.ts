@@ -102,6 +102,16 @@ export const bulkCreateTasksInputSchema = shared('bulkCreateTasksInputSchema', (
           'What cancelling the batch does. spare-created (default): items whose contact exists route on; ' +
             'the others are cancelled. cancel-all: every running item is cancelled.',
         ),
+      itemTaskQueue: z
+        .string()
+        .min(1)
+        .max(1_000)
+        .optional()
+        .describe(
+          "The task queue of the items' routeTask runs. Default: the task queue the batch was started on. " +
+            "The batch itself runs on that queue's dispatchers' queue (`<itemTaskQueue>-dispatchers`): it " +
+            'moves there at its start.',
+        ),
       startsPerRun: z
         .int()
         .min(BULK_LIMITS.startsPerRun.min)
@@ -139,6 +149,8 @@ export interface BulkCreateTasksRequest {
   /** Absent: `<source location>.<batchId>.report` for a file source; inline batches keep theirs inline. */
   reportLocation?: string;
   onCancel: BulkCancelMode;
+  /** Absent: the task queue the batch was started on. */
+  itemTaskQueue?: string;
   startsPerRun: number;
   carried?: BulkBatchSnapshot;
 }
@@ -186,6 +198,7 @@ export function parseBulkCreateTasksInput(raw: unknown): BulkCreateTasksValidati
       reportLocation:
         data.report?.location ?? (data.source ? `${data.source.location}.${data.batchId}.report` : undefined),
       onCancel: data.onCancel ?? 'spare-created',
+      ...(data.itemTaskQueue ? { itemTaskQueue: data.itemTaskQueue } : {}),
       startsPerRun: data.startsPerRun ?? BULK_LIMITS.startsPerRun.default,
       ...(data.carried ? { carried: data.carried as unknown as BulkBatchSnapshot } : {}),
     },

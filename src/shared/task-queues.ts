@@ -2,9 +2,10 @@
 export const DEFAULT_TASK_QUEUE = 'connect-task-router';
 
 /**
- * Dispatchers get a task queue of their own: with thousands of routeTask runs on the main queue, a
- * dispatcher's workflow task that lost its sticky worker (a failed continue-as-new race, an eviction)
- * would otherwise wait behind all of theirs, and polling and matching would stall for minutes.
+ * Dispatchers (with their line segments) and bulk batches get a task queue of their own: with
+ * thousands of routeTask runs on the main queue, such a long-lived run would be evicted from the
+ * worker's cache between its workflow tasks, or its task would wait behind all of theirs after losing
+ * its sticky worker, and matching or a batch's child starts would stall.
  */
 export function dispatcherTaskQueue(taskQueue: string): string {
   return `${taskQueue}-dispatchers`;

@@ -1,6 +1,6 @@
 /**
- * The worker: routeTask runs on the main task queue, dispatchers on a task queue of their own (see
- * dispatcherTaskQueue), from one workflow bundle; each rate-limited Connect call on an activity task
+ * The worker: routeTask runs on the main task queue, dispatchers and bulk batches on a task queue of
+ * their own (see dispatcherTaskQueue), from one workflow bundle; each rate-limited Connect call on an activity task
  * queue of its own (see CONNECT_CALL_LANES). The Connect client and the Temporal client are built
  * once here and injected into the activities.
  */
@@ -189,7 +189,8 @@ export async function createWorker(
       maxCachedWorkflows: DEFAULT_MAX_CACHED_ROUTE_TASKS,
       ...options.mainWorkerOptions,
     }),
-    // A handful of dispatchers (one per Connect instance) stay cached for good.
+    // A handful of dispatchers (one per Connect instance), their line segments and the running bulk
+    // batches stay cached for good.
     await Worker.create({ ...common, taskQueue: dispatchers, maxCachedWorkflows: 100 }),
     connectCalls,
   );

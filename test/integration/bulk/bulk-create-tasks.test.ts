@@ -3,7 +3,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { defaultContactFlowId } from '../../../src/dev/emulator';
 import { startBulkCreateTasks } from '../../../src/client/bulk-create-client';
-import type { BulkCreateTasksInput } from '../../../src/shared/bulk-create-contract';
+import { type BulkCreateTasksInput, bulkItemWorkflowId } from '../../../src/shared/bulk-create-contract';
+import { dispatcherTaskQueue } from '../../../src/shared/task-queues';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack } from '../routing/routing-stack';
 
 describe('bulkCreateTasks against the Connect emulator', () => {
@@ -61,6 +62,13 @@ describe('bulkCreateTasks against the Connect emulator', () => {
       ],
     );
     assert.equal(stack.emulator.ledger().contactsCreated, 10);
+    // Started on the main task queue, the batch moved to the dispatchers' queue; its items stayed.
+    const batchRun = await stack.client.workflow.getHandle(`bulk-batch/${stack.instanceId}/first`).describe();
+    assert.equal(batchRun.taskQueue, dispatcherTaskQueue(stack.taskQueue));
+    const itemRun = await stack.client.workflow
+      .getHandle(bulkItemWorkflowId('claims-1', 'claim-0'))
+      .describe();
+    assert.equal(itemRun.taskQueue, stack.taskQueue);
 
     const again = await run('again');
     assert.equal(again.counts['already-existed'], 10, 'every item already had its routeTask');
