@@ -78,6 +78,10 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
     scheduledAt && firstRun ? scheduledBatchId(parsed.request.batchId, scheduledAt) : parsed.request.batchId;
   const itemTaskQueue = parsed.request.itemTaskQueue ?? taskQueue;
   const batchTaskQueue = dispatcherTaskQueue(itemTaskQueue);
+  const request = { ...parsed.request, batchId };
+  const state = new BulkBatchState(request, new Date());
+  // The query answers from the start: a client may ask while the run moves to the dispatchers' queue.
+  setHandler(bulkProgressQuery, () => state.progress());
   // Only a batch that has started nothing moves: no item's news can be in flight to it.
   if (firstRun && taskQueue !== batchTaskQueue && patched(ON_DISPATCHER_QUEUE_PATCH)) {
     return await makeContinueAsNewFunc<typeof bulkCreateTasks>({ taskQueue: batchTaskQueue })({
@@ -86,12 +90,9 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
       itemTaskQueue,
     });
   }
-  const request = { ...parsed.request, batchId };
-  const state = new BulkBatchState(request, new Date());
   let changed = true;
   let pendingStarts = 0;
   upsertSearchAttributes([{ key: BulkBatchId, value: batchId }]);
-  setHandler(bulkProgressQuery, () => state.progress());
   setHandler(bulkItemNewsSignal, (news) => {
     state.news(news);
     changed = true;
