@@ -71,7 +71,7 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
     });
   }
   const { typedSearchAttributes, taskQueue, continuedFromExecutionRunId } = workflowInfo();
-  const firstRun = !parsed.request.carried && continuedFromExecutionRunId === undefined;
+  const firstRun = continuedFromExecutionRunId === undefined;
   const scheduledAt = typedSearchAttributes.get(TemporalScheduledStartTime);
   // A scheduled run's batch is named after its scheduled time once; later runs carry the name.
   const batchId =

@@ -1,7 +1,7 @@
 /**
  * The worker: routeTask runs on the main task queue, dispatchers and bulk batches on a task queue of
- * their own (see dispatcherTaskQueue), from one workflow bundle; each rate-limited Connect call on an activity task
- * queue of its own (see CONNECT_CALL_LANES). The Connect client and the Temporal client are built
+ * their own (see dispatcherTaskQueue), from one workflow bundle; each rate-limited Connect call on an
+ * activity task queue of its own (see CONNECT_CALL_LANES). The Connect client and the Temporal client are built
  * once here and injected into the activities.
  */
 import type { ConnectClient } from '@aws-sdk/client-connect';
