@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { WaitingTask, DispatcherSettings } from '../src/shared/dispatcher-contract';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
-import { dispatcherWorkflowId, enqueueTaskSignal } from '../src/shared/dispatcher-contract';
+import { dispatcherWorkflowId, tasksJoinedSignal } from '../src/shared/dispatcher-contract';
+import { DEFAULT_LINE_JOINS, LineJoins, type LineJoinsOptions } from './line-joins';
 
 export interface DispatcherActivityDeps {
   temporal: Client;
@@ -15,6 +16,8 @@ export interface DispatcherActivityDeps {
   dispatcherSettings?: Partial<DispatcherSettings>;
   /** Error-policy overrides for the dispatcher's own Connect calls (a task's overrides are its own). */
   dispatcherErrorPolicy?: ErrorPolicyOverrides;
+  /** How this worker gathers the tasks that join a line into signals (see LineJoins). */
+  lineJoins?: Partial<LineJoinsOptions>;
 }
 
 export interface RegisterWithDispatcherInput {
@@ -22,35 +25,49 @@ export interface RegisterWithDispatcherInput {
   task: WaitingTask;
 }
 
+export const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
+
 /**
  * Puts a task in its instance's line, starting the dispatcher if none runs (signal-with-start, so
- * there is never more than one per instance). Registering again is harmless: the task keeps its place.
+ * there is never more than one per instance). The tasks that join while a signal is on its way, or
+ * within `lineJoins.intervalMs` of the last one, go together in the next. Registering again is
+ * harmless: the task keeps its place.
  */
 export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
+  const lineJoins = new LineJoins(
+    async ({ instanceId, taskQueue }, tasks) => {
+      await deps.temporal.workflow.signalWithStart('connectDispatcher', {
+        workflowId: dispatcherWorkflowId(instanceId),
+        taskQueue: deps.dispatcherTaskQueue ?? taskQueue,
+        args: [
+          {
+            instanceId,
+            taskQueue,
+            settings: deps.dispatcherSettings,
+            errorPolicy: deps.dispatcherErrorPolicy,
+          },
+        ],
+        // A continue-as-new the server fails (a signal came while it was in flight) is retried in a
+        // task that replays the whole run, thousands of events; signals wait meanwhile. Such a task
+        // must not time out at the default 10 s, or it starts over. Later runs keep this timeout.
+        workflowTaskTimeout: DISPATCHER_WORKFLOW_TASK_TIMEOUT,
+        signal: tasksJoinedSignal,
+        signalArgs: [{ tasks }],
+        typedSearchAttributes: [{ key: ConnectInstanceId, value: instanceId }],
+        staticSummary: `Dispatcher for Connect instance ${instanceId}`,
+        staticDetails:
+          'Polls GetCurrentUserData for the queues with waiting tasks or open offers, within a fixed budget, ' +
+          'hands each free TASK slot to one waiting task at the offer rate, and tells each task how its agent ' +
+          'answered the offer. Query `status` for the line, `explainTask` for one task.',
+      });
+    },
+    { ...DEFAULT_LINE_JOINS, ...deps.lineJoins },
+  );
   return async function registerWithDispatcher(
     input: RegisterWithDispatcherInput,
   ): Promise<{ dispatcherId: string }> {
-    const workflowId = dispatcherWorkflowId(input.instanceId);
-    await deps.temporal.workflow.signalWithStart('connectDispatcher', {
-      workflowId,
-      taskQueue: deps.dispatcherTaskQueue ?? Context.current().info.taskQueue,
-      args: [
-        {
-          instanceId: input.instanceId,
-          taskQueue: deps.taskQueue ?? Context.current().info.taskQueue,
-          settings: deps.dispatcherSettings,
-          errorPolicy: deps.dispatcherErrorPolicy,
-        },
-      ],
-      signal: enqueueTaskSignal,
-      signalArgs: [input.task],
-      typedSearchAttributes: [{ key: ConnectInstanceId, value: input.instanceId }],
-      staticSummary: `Dispatcher for Connect instance ${input.instanceId}`,
-      staticDetails:
-        'Polls GetCurrentUserData for the queues with waiting tasks or open offers, within a fixed budget, ' +
-        'hands each free TASK slot to one waiting task at the offer rate, and tells each task how its agent ' +
-        'answered the offer. Query `status` for the line, `explainTask` for one task.',
-    });
-    return { dispatcherId: workflowId };
+    const taskQueue = deps.taskQueue ?? Context.current().info.taskQueue;
+    await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
+    return { dispatcherId: dispatcherWorkflowId(input.instanceId) };
   };
 }

@@ -39,6 +39,7 @@ import {
   queueStatisticsQuery,
   settleReservationSignal,
   slotReservedSignal,
+  tasksJoinedSignal,
   updateTaskSignal,
   waitNoticeSignal,
 } from '../src/shared/dispatcher-contract';
@@ -108,6 +109,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
 
   setHandler(enqueueTaskSignal, (task) => {
     book.enqueue(task);
+    roundRequested = true;
+  });
+  setHandler(tasksJoinedSignal, ({ tasks }) => {
+    for (const task of tasks) book.enqueue(task);
     roundRequested = true;
   });
   setHandler(leaveLineSignal, ({ taskId }) => {
@@ -322,7 +327,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     learnSkills();
     await dispatchRound();
-    statisticsGauges.set(queueStatisticsNow());
+    // Gauges are not emitted while replaying, and a long replay should be as short as it can be.
+    if (!workflowInfo().unsafe.isReplaying) statisticsGauges.set(queueStatisticsNow());
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {

@@ -256,8 +256,8 @@ export function routeTaskSteps(
     },
 
     /**
-     * A signal straight to the running dispatcher: one action. Only when none runs (the first task
-     * of an instance, or after the dispatcher ended idle) does an activity signal-with-start it.
+     * The worker gathers the joins of many tasks into one signal-with-start (see
+     * registerWithDispatcher): a signal per task would reach the dispatcher as fast as tasks arrive.
      */
     async joinLine(task: WaitingTask): Promise<void> {
       if (joinLineBySignal) {

@@ -50,6 +50,8 @@ import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
+/** Joining the line through registerWithDispatcher, which gathers the joins of a worker's tasks. */
+const JOINS_GATHERED_PATCH = 'route-task-joins-gathered';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -86,7 +88,9 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     typedSearchAttributes,
     fewerActions,
   );
-  const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal: fewerActions });
+  // Runs begun between the two signalled the dispatcher themselves to join its line.
+  const joinLineBySignal = fewerActions && !patched(JOINS_GATHERED_PATCH);
+  const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal });
 
   /** Shows the state: search attributes when the stage changed, and the current details. */
   function publish(): void {

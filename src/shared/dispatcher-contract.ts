@@ -612,7 +612,10 @@ export type PriorityFigures = QueueFigures['priorities'][number];
 export type QueueAgents = NonNullable<QueueFigures['agents']>;
 
 // ---- Into the dispatcher ----
+/** One task joins the line (routeTask runs begun before joins were gathered send it themselves). */
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
+/** Tasks join the line, gathered by a worker into one signal (see registerWithDispatcher). */
+export const tasksJoinedSignal = defineSignal<[{ tasks: WaitingTask[] }]>('tasksJoined');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
 export const updateTaskSignal = defineSignal<[TaskUpdate]>('updateTask');
 export const settleReservationSignal =

@@ -32,6 +32,7 @@ import {
 } from '../shared/task-queues';
 import { formatValidationIssues, validateWithSchema } from '../shared/connect-validation';
 import { dispatcherSettingsSchema } from '../shared/dispatcher-contract';
+import { lineJoinsOptionsSchema } from '../../activities/line-joins';
 
 export interface ConnectTaskRouterWorkerOptions {
   connection: NativeConnection;
@@ -51,6 +52,11 @@ export interface ConnectTaskRouterWorkerOptions {
   s3?: S3Client;
   dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
   dispatcherErrorPolicy?: DispatcherActivityDeps['dispatcherErrorPolicy'];
+  /**
+   * How this worker gathers the tasks that join a dispatcher's line into signals: at most one per
+   * `intervalMs` (200) per dispatcher, up to `maxTasks` (500) and `maxBytes` (256 KiB) each.
+   */
+  lineJoins?: DispatcherActivityDeps['lineJoins'];
   /**
    * Requests per second per Connect call lane, across all workers of the deployment (the Temporal
    * server enforces it per task queue): set them to your account's Connect quotas. Defaults: Connect's
@@ -138,6 +144,10 @@ export async function createWorker(
   if (settingsIssues.length > 0) {
     throw new TypeError(`createWorker: dispatcherSettings: ${formatValidationIssues(settingsIssues)}`);
   }
+  const lineJoinsIssues = validateWithSchema(options.lineJoins ?? {}, lineJoinsOptionsSchema.partial());
+  if (lineJoinsIssues.length > 0) {
+    throw new TypeError(`createWorker: lineJoins: ${formatValidationIssues(lineJoinsIssues)}`);
+  }
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   const dispatchers = dispatcherTaskQueue(taskQueue);
   const rates = resolveConnectCallRates(options.connectCallRates);
@@ -155,6 +165,7 @@ export async function createWorker(
         ...options.dispatcherSettings,
       },
       dispatcherErrorPolicy: options.dispatcherErrorPolicy,
+      lineJoins: options.lineJoins,
     }),
     // Files and S3, not Connect: in no Connect call lane, so on the main task queue.
     ...createBulkActivities({ s3: options.s3 }),

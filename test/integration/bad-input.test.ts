@@ -771,6 +771,12 @@ const BAD_INPUTS: BadInput[] = [
     limit: /carriedLineMaxBytes must be at most 1,572,864/,
   },
   {
+    what: "createWorker gathering line joins into signals over Temporal's payload limit",
+    submit: { how: 'createWorker', options: { lineJoins: { maxBytes: 4 * 1024 * 1024 } } },
+    field: 'maxBytes',
+    limit: /maxBytes must be at most 1,048,576/,
+  },
+  {
     what: 'createWorker with a misspelt dispatcher setting',
     submit: { how: 'createWorker', options: { dispatcherSettings: { pollIntervalMS: 500 } as never } },
     field: 'pollIntervalMS',

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import {
   type AgentState,
   agentsChangedSignal,
@@ -14,6 +15,7 @@ import {
   dispatcherWorkflowId,
   explainTaskQuery,
   type Reservation,
+  tasksJoinedSignal,
 } from '../../src/shared/dispatcher-contract';
 import type { connectDispatcher } from '../../workflows/dispatcher';
 import { waitUntil } from '../helpers/eventually';
@@ -26,9 +28,11 @@ import {
   type StandInTaskInbox,
   startSettlingSignal,
 } from './fixtures/stand-ins';
-import { QUEUE_ID, runWorkflowTier, ScriptedConnect, type WorkflowTier } from './harness';
+import { QUEUE_ID, realWorkflowBundle, runWorkflowTier, ScriptedConnect, type WorkflowTier } from './harness';
 
 const EventType = temporal.api.enums.v1.EventType;
+const UNHANDLED_COMMAND =
+  temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
 
 /**
  * Short enough to keep each test to seconds (no test asserts how long anything took). No catch-up
@@ -287,6 +291,92 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
         const status = await line.dispatcher.query(dispatcherStatusQuery);
         assert.equal(status.pollCount, pollCount, 'no poll happened in between');
         assert.equal(status.agentsKnown, 2, 'agent-1 and agent-offline; the stale state was ignored');
+      },
+    );
+  });
+
+  it('continues as new while signals keep coming: no task is lost when the server fails a continue-as-new, and every run replays', async () => {
+    const env = await sharedTestEnv();
+    // No agent is free and nobody is told why they wait: the tasks only join, and the line only grows.
+    const settings = { ...FAST, waitNoticeAfterMs: 10 * 60_000, continueAsNewAfterEvents: 120 };
+    await runWorkflowTier(
+      env,
+      { connect: new ScriptedConnect().activities, dispatcher: { settings } },
+      async (tier) => {
+        const instanceId = tier.taskQueue;
+        const dispatcherId = dispatcherWorkflowId(instanceId);
+        await tier.register({ instanceId, task: waitingTask(`${instanceId}/first`, Date.now()) });
+        const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
+
+        // Signals from 8 senders, each right after the last, until the dispatcher has continued 4 times
+        // (or 3,000 signals, or 60 s): the server fails some of its continue-as-new tasks (a signal
+        // came while one was in flight), and the worker replays the run and tries again.
+        let sent = 1;
+        let runsSoFar = 1;
+        const deadline = Date.now() + 60_000;
+        const flooding = () => sent < 3_000 && runsSoFar < 5 && Date.now() < deadline;
+        const sender = async (senderIndex: number) => {
+          for (let n = 0; flooding(); n += 1) {
+            sent += 1;
+            const taskId = `${instanceId}/s${senderIndex}-${n}`;
+            const task = waitingTask(taskId, Date.now());
+            // The server refuses a signal while the run is closing (RESOURCE_EXHAUSTED): send it again.
+            for (let tries = 1; ; tries += 1) {
+              try {
+                await dispatcher.signal(tasksJoinedSignal, { tasks: [task] });
+                break;
+              } catch (error) {
+                if (tries >= 20 || !/workflow is closing/.test(String(error))) throw error;
+                await new Promise((resolve) => setTimeout(resolve, 50));
+              }
+            }
+          }
+        };
+        const watcher = async () => {
+          while (flooding()) {
+            runsSoFar =
+              (await dispatcher.query(dispatcherStatusQuery).catch(() => undefined))?.runsSoFar ?? runsSoFar;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        };
+        await Promise.all([watcher(), ...Array.from({ length: 8 }, (_, i) => sender(i))]);
+        assert.ok(runsSoFar >= 5, `the dispatcher continued ${runsSoFar - 1} time(s) under ${sent} signals`);
+
+        const status = await waitUntil('every task in line', async () => {
+          const now = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
+          return now && now.waitingCount === sent ? now : undefined;
+        });
+        assert.equal(status.waitingCount, sent, 'no task lost across the runs');
+        const { raw } = await dispatcher.describe();
+        assert.equal(
+          Number(raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds),
+          30,
+          'the last run kept the workflow task timeout its first run was started with',
+        );
+
+        const runs = [];
+        for await (const run of tier.client.workflow.list({ query: `WorkflowId = '${dispatcherId}'` })) {
+          runs.push(await tier.client.workflow.getHandle(dispatcherId, run.runId).fetchHistory());
+        }
+        const failedContinues = runs
+          .flatMap((history) => history.events ?? [])
+          .filter((event) => event.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND).length;
+        console.log(
+          `      ${sent} signals, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed by the server`,
+        );
+        const closed = runs.filter((history) =>
+          history.events?.some(
+            (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+          ),
+        );
+        assert.ok(closed.length >= 4, `${closed.length} runs continued as new`);
+        for (const history of closed) {
+          await Worker.runReplayHistory(
+            { workflowBundle: await realWorkflowBundle() },
+            history,
+            dispatcherId,
+          );
+        }
       },
     );
   });
