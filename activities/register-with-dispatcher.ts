@@ -25,7 +25,7 @@ export interface RegisterWithDispatcherInput {
   task: WaitingTask;
 }
 
-export const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
+const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
 
 /**
  * Puts a task in its instance's line, starting the dispatcher if none runs (signal-with-start, so
@@ -48,8 +48,9 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
           },
         ],
         // A continue-as-new the server fails (a signal came while it was in flight) is retried in a
-        // task that replays the whole run, thousands of events; signals wait meanwhile. Such a task
-        // must not time out at the default 10 s, or it starts over. Later runs keep this timeout.
+        // task that replays the whole run, thousands of events, while the server refuses new signals
+        // (their senders retry). Such a task must not time out at the default 10 s, or it starts
+        // over. Later runs keep this timeout.
         workflowTaskTimeout: DISPATCHER_WORKFLOW_TASK_TIMEOUT,
         signal: tasksJoinedSignal,
         signalArgs: [{ tasks }],
