@@ -72,18 +72,25 @@ export class LineJoins {
   ) {}
 
   join(target: JoinTarget, task: WaitingTask): Promise<void> {
-    const key = `${target.instanceId}\n${target.taskQueue}`;
-    let found = this.byTarget.get(key);
-    if (found === undefined) {
-      // Kept after it empties (one per Connect instance): the interval holds across quiet moments.
-      found = { target, waiting: [], sending: false, timer: undefined, lastSentAt: Number.NEGATIVE_INFINITY };
-      this.byTarget.set(key, found);
-    }
-    const joins = found;
+    const joins = this.joinsOf(target);
     return new Promise<void>((resolve, reject) => {
       joins.waiting.push({ task, bytes: JSON.stringify(task).length, resolve, reject });
       this.schedule(joins);
     });
+  }
+
+  /** Kept after it empties (one per Connect instance): the interval holds across quiet moments. */
+  private joinsOf(target: JoinTarget): TargetJoins {
+    const key = `${target.instanceId}\n${target.taskQueue}`;
+    const joins = this.byTarget.get(key) ?? {
+      target,
+      waiting: [],
+      sending: false,
+      timer: undefined,
+      lastSentAt: Number.NEGATIVE_INFINITY,
+    };
+    this.byTarget.set(key, joins);
+    return joins;
   }
 
   private schedule(joins: TargetJoins): void {

@@ -42,6 +42,7 @@ import {
   tasksJoinedSignal,
   updateTaskSignal,
   waitNoticeSignal,
+  type WaitingTask,
 } from '../src/shared/dispatcher-contract';
 import { activityRetryPolicy, resolveErrorPolicy } from '../src/shared/error-policy';
 import { lineSegmentWorkflowId, returnLineSegmentSignal } from '../src/shared/line-segment-contract';
@@ -107,14 +108,12 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let busySince = Date.now();
   const statisticsGauges = new QueueStatisticsGauges();
 
-  setHandler(enqueueTaskSignal, (task) => {
-    book.enqueue(task);
-    roundRequested = true;
-  });
-  setHandler(tasksJoinedSignal, ({ tasks }) => {
+  function joinLine(tasks: WaitingTask[]): void {
     for (const task of tasks) book.enqueue(task);
     roundRequested = true;
-  });
+  }
+  setHandler(enqueueTaskSignal, (task) => joinLine([task]));
+  setHandler(tasksJoinedSignal, ({ tasks }) => joinLine(tasks));
   setHandler(leaveLineSignal, ({ taskId }) => {
     book.leave(taskId);
     // A slot offered to the task is free again.
@@ -327,10 +326,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     learnSkills();
     await dispatchRound();
-    // Gauges are not emitted while replaying, and a long replay should be as short as it can be.
-    if (!workflowInfo().unsafe.isReplaying) statisticsGauges.set(queueStatisticsNow());
-
     const info = workflowInfo();
+    // Gauges are not emitted while replaying, and a long replay should be as short as it can be.
+    if (!info.unsafe.isReplaying) statisticsGauges.set(queueStatisticsNow());
+
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
       await condition(allHandlersFinished);
       if (boundsTheLine) await spillLine();

@@ -3,6 +3,7 @@
  * it sends and settle when told, and Connect is scripted (who is free, how many slots).
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -327,7 +328,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
                 break;
               } catch (error) {
                 if (tries >= 20 || !/workflow is closing/.test(String(error))) throw error;
-                await new Promise((resolve) => setTimeout(resolve, 50));
+                await sleep(50);
               }
             }
           }
@@ -336,7 +337,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
           while (flooding()) {
             runsSoFar =
               (await dispatcher.query(dispatcherStatusQuery).catch(() => undefined))?.runsSoFar ?? runsSoFar;
-            await new Promise((resolve) => setTimeout(resolve, 100));
+            await sleep(100);
           }
         };
         await Promise.all([watcher(), ...Array.from({ length: 8 }, (_, i) => sender(i))]);
