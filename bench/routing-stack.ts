@@ -18,6 +18,7 @@ import { startLocalStack } from '../src/dev/local-stack';
 import { startSdkDevServer } from '../src/dev/sdk-dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { childProcessWorker, type WorkerProcess } from '../src/dev/worker-process';
+import { compiledWorkerModule } from './compiled-worker';
 import type { EmulatorEventFollower } from '../src/push/follow-emulator-events';
 import type { DispatcherSettings, DispatcherStatus } from '../src/shared/dispatcher-contract';
 import type { RouteTaskInput } from '../src/shared/route-task-contract';
@@ -114,6 +115,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       dispatcherSettings: options.dispatcherSettings,
       maxCachedWorkflows: options.maxCachedWorkflows,
       heapLimitMb: options.heapLimitMb,
+      compiledModule: await compiledWorkerModule(),
     }),
     push: options.push
       ? {

@@ -41,6 +41,11 @@ export interface WorkerProcessOptions {
   heapLimitMb?: number;
   /** Drops the child's own output (its log lines are still counted in its stats). */
   quiet?: boolean;
+  /**
+   * The module to fork instead of this file: its compiled build's, to run the worker as an installed
+   * package does (no TypeScript compiler in the process, the prebuilt workflow bundle).
+   */
+  compiledModule?: string;
 }
 
 export interface WorkerStats {
@@ -74,9 +79,10 @@ export async function startWorkerProcess(
   config: WorkerProcessConfig,
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
-  const fromSource = __filename.endsWith('.ts');
+  const modulePath = options.compiledModule ?? __filename;
+  const fromSource = modulePath.endsWith('.ts');
   const output = options.quiet ? 'ignore' : 'inherit';
-  const child: ChildProcess = fork(__filename, [], {
+  const child: ChildProcess = fork(modulePath, [], {
     execArgv: [
       ...(fromSource ? ['-r', 'ts-node/register'] : []),
       ...(options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`]),
@@ -158,7 +164,7 @@ export async function startWorkerProcess(
 export function childProcessWorker(
   settings: WorkerSettings & Pick<WorkerProcessConfig, 'temporalAddress' | 'logLabel'> & WorkerProcessOptions,
 ): WorkerStarter<WorkerProcess> {
-  const { heapLimitMb, quiet, ...config } = settings;
+  const { heapLimitMb, quiet, compiledModule, ...config } = settings;
   return (site) =>
     startWorkerProcess(
       {
@@ -168,7 +174,7 @@ export function childProcessWorker(
         connectEndpoint: site.connectEndpoint,
         connectCallRates: site.connectCallRates,
       },
-      { heapLimitMb, quiet },
+      { heapLimitMb, quiet, compiledModule },
     );
 }
 
