@@ -1,9 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import {
+  type Client,
+  isGrpcServiceError,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { WaitingTask, DispatcherSettings } from '../src/shared/dispatcher-contract';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
-import { dispatcherWorkflowId, tasksJoinedSignal } from '../src/shared/dispatcher-contract';
+import { dispatcherWorkflowId, joinLineUpdate } from '../src/shared/dispatcher-contract';
 import { DEFAULT_LINE_JOINS, LineJoins, type LineJoinsOptions } from './line-joins';
 
 export interface DispatcherActivityDeps {
@@ -27,41 +33,49 @@ export interface RegisterWithDispatcherInput {
 
 const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
 
+/** Attempts at reaching a dispatcher's next run while its current one closes, about 10 s in all. */
+const CLOSING_RUN_ATTEMPTS = 30;
+/** gRPC's status code RESOURCE_EXHAUSTED. */
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
 /**
- * Puts a task in its instance's line, starting the dispatcher if none runs (signal-with-start, so
- * there is never more than one per instance). The tasks that join while a signal is on its way, or
+ * Puts a task in its instance's line, starting the dispatcher if none runs (update-with-start, so
+ * there is never more than one per instance). The tasks that join while an update is on its way, or
  * within `lineJoins.intervalMs` of the last one, go together in the next. Registering again is
  * harmless: the task keeps its place.
  */
 export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
   const lineJoins = new LineJoins(
-    async ({ instanceId, taskQueue }, tasks) => {
-      await deps.temporal.workflow.signalWithStart('connectDispatcher', {
-        workflowId: dispatcherWorkflowId(instanceId),
-        taskQueue: deps.dispatcherTaskQueue ?? taskQueue,
-        args: [
-          {
-            instanceId,
-            taskQueue,
-            settings: deps.dispatcherSettings,
-            errorPolicy: deps.dispatcherErrorPolicy,
-          },
-        ],
-        // A continue-as-new the server fails (a signal came while it was in flight) is retried in a
-        // task that replays the whole run, thousands of events, while the server refuses new signals
-        // (their senders retry). Such a task must not time out at the default 10 s, or it starts
-        // over. Later runs keep this timeout.
-        workflowTaskTimeout: DISPATCHER_WORKFLOW_TASK_TIMEOUT,
-        signal: tasksJoinedSignal,
-        signalArgs: [{ tasks }],
-        typedSearchAttributes: [{ key: ConnectInstanceId, value: instanceId }],
-        staticSummary: `Dispatcher for Connect instance ${instanceId}`,
-        staticDetails:
-          'Polls GetCurrentUserData for the queues with waiting tasks or open offers, within a fixed budget, ' +
-          'hands each free TASK slot to one waiting task at the offer rate, and tells each task how its agent ' +
-          'answered the offer. Query `status` for the line, `explainTask` for one task.',
-      });
-    },
+    ({ instanceId, taskQueue }, tasks) =>
+      untilOnARunThatStays(() =>
+        deps.temporal.workflow.executeUpdateWithStart(joinLineUpdate, {
+          args: [{ tasks }],
+          // One operation per attempt: the SDK refuses to send one twice.
+          startWorkflowOperation: new WithStartWorkflowOperation('connectDispatcher', {
+            workflowId: dispatcherWorkflowId(instanceId),
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            taskQueue: deps.dispatcherTaskQueue ?? taskQueue,
+            args: [
+              {
+                instanceId,
+                taskQueue,
+                settings: deps.dispatcherSettings,
+                errorPolicy: deps.dispatcherErrorPolicy,
+              },
+            ],
+            // A continue-as-new the server fails (a signal came while it was in flight) is retried in
+            // a task that replays the whole run, thousands of events. Such a task must not time out at
+            // the default 10 s, or it starts over. Later runs keep this timeout.
+            workflowTaskTimeout: DISPATCHER_WORKFLOW_TASK_TIMEOUT,
+            typedSearchAttributes: [{ key: ConnectInstanceId, value: instanceId }],
+            staticSummary: `Dispatcher for Connect instance ${instanceId}`,
+            staticDetails:
+              'Polls GetCurrentUserData for the queues with waiting tasks or open offers, within a fixed budget, ' +
+              'hands each free TASK slot to one waiting task at the offer rate, and tells each task how its agent ' +
+              'answered the offer. Query `status` for the line, `explainTask` for one task.',
+          }),
+        }),
+      ),
     { ...DEFAULT_LINE_JOINS, ...deps.lineJoins },
   );
   return async function registerWithDispatcher(
@@ -71,4 +85,27 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
     await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
     return { dispatcherId: dispatcherWorkflowId(input.instanceId) };
   };
+}
+
+/**
+ * An update that reaches a run as it continues as new is refused as "workflow is closing"
+ * (RESOURCE_EXHAUSTED), one that reaches a run as it ends as "aborted by closing workflow"
+ * (NOT_FOUND): sent again shortly, it lands on the next run, or starts one.
+ */
+async function untilOnARunThatStays(send: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (attempt >= CLOSING_RUN_ATTEMPTS || !isRunClosing(error)) throw error;
+      await sleep(Math.min(50 * attempt, 500));
+    }
+  }
+}
+
+function isRunClosing(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return isGrpcServiceError(cause) && cause.code === GRPC_RESOURCE_EXHAUSTED && /closing/.test(cause.details);
 }

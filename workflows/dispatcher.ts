@@ -32,6 +32,7 @@ import {
   dispatcherStatusQuery,
   enqueueTaskSignal,
   explainTaskQuery,
+  joinLineUpdate,
   leaveLineSignal,
   lineSegmentReturnedSignal,
   offerVerdictSignal,
@@ -114,6 +115,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   }
   setHandler(enqueueTaskSignal, (task) => joinLine([task]));
   setHandler(tasksJoinedSignal, ({ tasks }) => joinLine(tasks));
+  setHandler(joinLineUpdate, ({ tasks }) => joinLine(tasks));
   setHandler(leaveLineSignal, ({ taskId }) => {
     book.leave(taskId);
     // A slot offered to the task is free again.

@@ -3,7 +3,7 @@
  * routeTask runs, the push path and operators talk to it, and every payload they carry. Workflows,
  * activities and clients import it; it imports nothing of theirs.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CONTACT_STATES, formatCount } from './connect-validation';
 import type { ErrorPolicyOverrides } from './error-policy';
@@ -614,8 +614,15 @@ export type QueueAgents = NonNullable<QueueFigures['agents']>;
 // ---- Into the dispatcher ----
 /** One task joins the line (routeTask runs begun before joins were gathered send it themselves). */
 export const enqueueTaskSignal = defineSignal<[WaitingTask]>('enqueueTask');
-/** Tasks join the line, gathered by a worker into one signal (see registerWithDispatcher). */
+/** Tasks join the line, gathered into one signal (workers of the version before joinLineUpdate send it). */
 export const tasksJoinedSignal = defineSignal<[{ tasks: WaitingTask[] }]>('tasksJoined');
+/**
+ * Tasks join the line, gathered by a worker into one update (see registerWithDispatcher). An update,
+ * because one that arrives while the dispatcher continues as new leaves the continue-as-new alone:
+ * the server hands it to the next run. A signal arriving then fails the continue-as-new, and the
+ * worker replays the whole run before it tries again.
+ */
+export const joinLineUpdate = defineUpdate<void, [{ tasks: WaitingTask[] }]>('joinLine');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
 export const updateTaskSignal = defineSignal<[TaskUpdate]>('updateTask');
 export const settleReservationSignal =

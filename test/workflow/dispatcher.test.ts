@@ -18,6 +18,7 @@ import {
   type Reservation,
   tasksJoinedSignal,
 } from '../../src/shared/dispatcher-contract';
+import { makeRegisterWithDispatcher } from '../../activities/register-with-dispatcher';
 import type { connectDispatcher } from '../../workflows/dispatcher';
 import { waitUntil } from '../helpers/eventually';
 import { sharedTestEnv } from '../helpers/temporal';
@@ -358,29 +359,69 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
           'the last run kept the workflow task timeout its first run was started with',
         );
 
-        const runs = [];
-        for await (const run of tier.client.workflow.list({ query: `WorkflowId = '${dispatcherId}'` })) {
-          runs.push(await tier.client.workflow.getHandle(dispatcherId, run.runId).fetchHistory());
-        }
-        const failedContinues = runs
-          .flatMap((history) => history.events ?? [])
-          .filter((event) => event.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND).length;
+        const { failedContinues } = await replayEveryClosedRun(tier, dispatcherId);
         console.log(
           `      ${sent} signals, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed by the server`,
         );
-        const closed = runs.filter((history) =>
-          history.events?.some(
-            (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-          ),
+      },
+    );
+  });
+
+  it('continues as new while joins keep coming: an update never fails the continue-as-new, and no task is lost', async () => {
+    const env = await sharedTestEnv();
+    const settings = { ...FAST, waitNoticeAfterMs: 10 * 60_000, continueAsNewAfterEvents: 120 };
+    await runWorkflowTier(
+      env,
+      { connect: new ScriptedConnect().activities, dispatcher: { settings } },
+      async (tier) => {
+        const instanceId = tier.taskQueue;
+        const dispatcherId = dispatcherWorkflowId(instanceId);
+        const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
+        // Eight workers' registerWithDispatcher, each sending its next update as soon as its last one completed.
+        const workers = Array.from({ length: 8 }, () =>
+          makeRegisterWithDispatcher({
+            temporal: tier.client,
+            taskQueue: tier.taskQueue,
+            dispatcherTaskQueue: tier.taskQueue,
+            dispatcherSettings: settings,
+            lineJoins: { intervalMs: 0 },
+          }),
         );
-        assert.ok(closed.length >= 4, `${closed.length} runs continued as new`);
-        for (const history of closed) {
-          await Worker.runReplayHistory(
-            { workflowBundle: await realWorkflowBundle() },
-            history,
-            dispatcherId,
-          );
-        }
+        let sent = 0;
+        let runsSoFar = 0;
+        const deadline = Date.now() + 60_000;
+        const flooding = () => sent < 3_000 && runsSoFar < 5 && Date.now() < deadline;
+        const sender = async (senderIndex: number) => {
+          for (let n = 0; flooding(); n += 1) {
+            sent += 1;
+            await workers[senderIndex]!({
+              instanceId,
+              task: waitingTask(`${instanceId}/s${senderIndex}-${n}`, Date.now()),
+            });
+          }
+        };
+        const runIds = new Set<string>();
+        const watcher = async () => {
+          while (flooding()) {
+            const described = await dispatcher.describe().catch(() => undefined);
+            if (described) runIds.add(described.runId);
+            runsSoFar = runIds.size;
+            await sleep(50);
+          }
+        };
+        await Promise.all([watcher(), ...workers.map((_, i) => sender(i))]);
+        assert.ok(runsSoFar >= 5, `the dispatcher continued ${runsSoFar - 1} time(s) under ${sent} joins`);
+
+        const status = await waitUntil('every task in line', async () => {
+          const now = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
+          return now && now.waitingCount === sent ? now : undefined;
+        });
+        assert.equal(status.waitingCount, sent, 'no task lost across the runs');
+        const { failedContinues } = await replayEveryClosedRun(tier, dispatcherId);
+        console.log(
+          `      ${sent} joins, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed`,
+        );
+        assert.equal(failedContinues, 0, 'no continue-as-new failed while the joins came by update');
       },
     );
   });
@@ -422,3 +463,30 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     );
   });
 });
+
+/**
+ * Every run of the dispatcher: how many of its continue-as-new tasks the server failed, and a replay
+ * of each run that continued as new (at least four), which must find no nondeterminism.
+ */
+async function replayEveryClosedRun(
+  tier: WorkflowTier,
+  dispatcherId: string,
+): Promise<{ failedContinues: number }> {
+  const runs = [];
+  for await (const run of tier.client.workflow.list({ query: `WorkflowId = '${dispatcherId}'` })) {
+    runs.push(await tier.client.workflow.getHandle(dispatcherId, run.runId).fetchHistory());
+  }
+  const failedContinues = runs
+    .flatMap((history) => history.events ?? [])
+    .filter((event) => event.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND).length;
+  const closed = runs.filter((history) =>
+    history.events?.some(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    ),
+  );
+  assert.ok(closed.length >= 4, `${closed.length} runs continued as new`);
+  for (const history of closed) {
+    await Worker.runReplayHistory({ workflowBundle: await realWorkflowBundle() }, history, dispatcherId);
+  }
+  return { failedContinues };
+}
