@@ -33,9 +33,10 @@ export interface RegisterWithDispatcherInput {
 
 const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
 
-/** Attempts at reaching a dispatcher's next run while its current one closes, about 10 s in all. */
-const CLOSING_RUN_ATTEMPTS = 30;
-/** gRPC's status code RESOURCE_EXHAUSTED. */
+/** Attempts at an update the dispatcher's run refuses for a passing reason: about 10 s in all. */
+const SEND_ATTEMPTS = 30;
+/** gRPC status codes. */
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 
 /**
@@ -47,7 +48,7 @@ const GRPC_RESOURCE_EXHAUSTED = 8;
 export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
   const lineJoins = new LineJoins(
     ({ instanceId, taskQueue }, tasks) =>
-      untilOnARunThatStays(() =>
+      untilAccepted(() =>
         deps.temporal.workflow.executeUpdateWithStart(joinLineUpdate, {
           args: [{ tasks }],
           // One operation per attempt: the SDK refuses to send one twice.
@@ -88,24 +89,30 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
 }
 
 /**
- * An update that reaches a run as it continues as new is refused as "workflow is closing"
- * (RESOURCE_EXHAUSTED), one that reaches a run as it ends as "aborted by closing workflow"
- * (NOT_FOUND): sent again shortly, it lands on the next run, or starts one.
+ * Refusals that pass: an update that reaches a run as it continues as new is refused as "workflow is
+ * closing" (RESOURCE_EXHAUSTED), one that reaches a run as it ends as "aborted by closing workflow"
+ * (NOT_FOUND); one over the server's limits per run waits for room (at most 10 updates in flight,
+ * RESOURCE_EXHAUSTED) or for the next run (2,000 updates a run, FAILED_PRECONDITION; the server
+ * suggests a continue-as-new at 90 %, which the dispatcher follows). Sent again shortly, it lands.
  */
-async function untilOnARunThatStays(send: () => Promise<unknown>): Promise<void> {
+async function untilAccepted(send: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await send();
       return;
     } catch (error) {
-      if (attempt >= CLOSING_RUN_ATTEMPTS || !isRunClosing(error)) throw error;
+      if (attempt >= SEND_ATTEMPTS || !isPassingRefusal(error)) throw error;
       await sleep(Math.min(50 * attempt, 500));
     }
   }
 }
 
-function isRunClosing(error: unknown): boolean {
+function isPassingRefusal(error: unknown): boolean {
   if (error instanceof WorkflowNotFoundError) return true;
   const cause = error instanceof Error ? error.cause : undefined;
-  return isGrpcServiceError(cause) && cause.code === GRPC_RESOURCE_EXHAUSTED && /closing/.test(cause.details);
+  if (!isGrpcServiceError(cause)) return false;
+  return (
+    cause.code === GRPC_RESOURCE_EXHAUSTED ||
+    (cause.code === GRPC_FAILED_PRECONDITION && /total number of distinct updates/.test(cause.details))
+  );
 }
