@@ -93,7 +93,7 @@ function parseOptions(): BenchOptions {
     .option(
       '--waiting <list>',
       'polling-budget: tasks waiting per measurement',
-      listOf('--waiting', integerOption('--waiting', 1, 20_000)),
+      listOf('--waiting', integerOption('--waiting', 1, 100_000)),
       [10, 1_000, 10_000],
     )
     .option(
