@@ -17,6 +17,7 @@ import {
   explainTaskQuery,
   type Reservation,
   tasksJoinedSignal,
+  type WaitingTask,
 } from '../../src/shared/dispatcher-contract';
 import { makeRegisterWithDispatcher } from '../../activities/register-with-dispatcher';
 import type { connectDispatcher } from '../../workflows/dispatcher';
@@ -298,132 +299,44 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
   });
 
   it('continues as new while signals keep coming: no task is lost when the server fails a continue-as-new, and every run replays', async () => {
-    const env = await sharedTestEnv();
-    // No agent is free and nobody is told why they wait: the tasks only join, and the line only grows.
-    const settings = { ...FAST, waitNoticeAfterMs: 10 * 60_000, continueAsNewAfterEvents: 120 };
-    await runWorkflowTier(
-      env,
-      { connect: new ScriptedConnect().activities, dispatcher: { settings } },
-      async (tier) => {
-        const instanceId = tier.taskQueue;
-        const dispatcherId = dispatcherWorkflowId(instanceId);
-        await tier.register({ instanceId, task: waitingTask(`${instanceId}/first`, Date.now()) });
-        const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
-
-        // Signals from 8 senders, each 10 ms after the last, until the dispatcher has continued 4 times
-        // (or 3,000 signals, or 60 s): the server fails some of its continue-as-new tasks (a signal
-        // came while one was in flight), and the worker replays the run and tries again.
-        let sent = 1;
-        let runsSoFar = 1;
-        const deadline = Date.now() + 60_000;
-        const flooding = () => sent < 3_000 && runsSoFar < 5 && Date.now() < deadline;
-        const sender = async (senderIndex: number) => {
-          for (let n = 0; flooding(); n += 1) {
-            sent += 1;
-            const taskId = `${instanceId}/s${senderIndex}-${n}`;
-            const task = waitingTask(taskId, Date.now());
-            // The server refuses a signal while the run is closing (RESOURCE_EXHAUSTED): send it again.
-            for (let tries = 1; ; tries += 1) {
-              try {
-                await dispatcher.signal(tasksJoinedSignal, { tasks: [task] });
-                await sleep(10);
-                break;
-              } catch (error) {
-                if (tries >= 20 || !/workflow is closing/.test(String(error))) throw error;
-                await sleep(50);
-              }
-            }
-          }
-        };
-        // Runs counted from the server (a query needs the worker, which may be replaying the run).
-        const runIds = new Set<string>();
-        const watcher = async () => {
-          while (flooding()) {
-            runIds.add((await dispatcher.describe()).runId);
-            runsSoFar = runIds.size;
+    await floodUntilContinued(async (tier, dispatcher) => {
+      const instanceId = tier.taskQueue;
+      await tier.register({ instanceId, task: waitingTask(`${instanceId}/first`, Date.now()) });
+      const signalJoin = async (task: WaitingTask) => {
+        // The server refuses a signal while the run is closing (RESOURCE_EXHAUSTED): send it again.
+        for (let tries = 1; ; tries += 1) {
+          try {
+            await dispatcher.signal(tasksJoinedSignal, { tasks: [task] });
+            await sleep(10);
+            return;
+          } catch (error) {
+            if (tries >= 20 || !/workflow is closing/.test(String(error))) throw error;
             await sleep(50);
           }
-        };
-        await Promise.all([watcher(), ...Array.from({ length: 8 }, (_, i) => sender(i))]);
-        assert.ok(runsSoFar >= 5, `the dispatcher continued ${runsSoFar - 1} time(s) under ${sent} signals`);
-
-        const status = await waitUntil('every task in line', async () => {
-          const now = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
-          return now && now.waitingCount === sent ? now : undefined;
-        });
-        assert.equal(status.waitingCount, sent, 'no task lost across the runs');
-        const { raw } = await dispatcher.describe();
-        assert.equal(
-          Number(raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds),
-          30,
-          'the last run kept the workflow task timeout its first run was started with',
-        );
-
-        const { failedContinues } = await replayEveryClosedRun(tier, dispatcherId);
-        console.log(
-          `      ${sent} signals, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed by the server`,
-        );
-      },
-    );
+        }
+      };
+      return { senders: Array.from({ length: 8 }, () => signalJoin), inLine: 1 };
+    });
   });
 
   it('continues as new while joins keep coming: an update never fails the continue-as-new, and no task is lost', async () => {
-    const env = await sharedTestEnv();
-    const settings = { ...FAST, waitNoticeAfterMs: 10 * 60_000, continueAsNewAfterEvents: 120 };
-    await runWorkflowTier(
-      env,
-      { connect: new ScriptedConnect().activities, dispatcher: { settings } },
-      async (tier) => {
-        const instanceId = tier.taskQueue;
-        const dispatcherId = dispatcherWorkflowId(instanceId);
-        const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
-        // Eight workers' registerWithDispatcher, each sending its next update as soon as its last one completed.
-        const workers = Array.from({ length: 8 }, () =>
-          makeRegisterWithDispatcher({
-            temporal: tier.client,
-            taskQueue: tier.taskQueue,
-            dispatcherTaskQueue: tier.taskQueue,
-            dispatcherSettings: settings,
-            lineJoins: { intervalMs: 0 },
-          }),
-        );
-        let sent = 0;
-        let runsSoFar = 0;
-        const deadline = Date.now() + 60_000;
-        const flooding = () => sent < 3_000 && runsSoFar < 5 && Date.now() < deadline;
-        const sender = async (senderIndex: number) => {
-          for (let n = 0; flooding(); n += 1) {
-            sent += 1;
-            await workers[senderIndex]!({
-              instanceId,
-              task: waitingTask(`${instanceId}/s${senderIndex}-${n}`, Date.now()),
-            });
-          }
-        };
-        const runIds = new Set<string>();
-        const watcher = async () => {
-          while (flooding()) {
-            const described = await dispatcher.describe().catch(() => undefined);
-            if (described) runIds.add(described.runId);
-            runsSoFar = runIds.size;
-            await sleep(50);
-          }
-        };
-        await Promise.all([watcher(), ...workers.map((_, i) => sender(i))]);
-        assert.ok(runsSoFar >= 5, `the dispatcher continued ${runsSoFar - 1} time(s) under ${sent} joins`);
-
-        const status = await waitUntil('every task in line', async () => {
-          const now = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
-          return now && now.waitingCount === sent ? now : undefined;
+    const { failedContinues } = await floodUntilContinued(async (tier) => {
+      // Eight workers' registerWithDispatcher, each sending its next update once its last one completed.
+      const senders = Array.from({ length: 8 }, () => {
+        const register = makeRegisterWithDispatcher({
+          temporal: tier.client,
+          taskQueue: tier.taskQueue,
+          dispatcherTaskQueue: tier.taskQueue,
+          dispatcherSettings: FLOODED,
+          lineJoins: { intervalMs: 0 },
         });
-        assert.equal(status.waitingCount, sent, 'no task lost across the runs');
-        const { failedContinues } = await replayEveryClosedRun(tier, dispatcherId);
-        console.log(
-          `      ${sent} joins, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed`,
-        );
-        assert.equal(failedContinues, 0, 'no continue-as-new failed while the joins came by update');
-      },
-    );
+        return async (task: WaitingTask) => {
+          await register({ instanceId: tier.taskQueue, task });
+        };
+      });
+      return { senders, inLine: 0 };
+    }, 'joins');
+    assert.equal(failedContinues, 0, 'no continue-as-new failed while the joins came by update');
   });
 
   it('continues-as-new with tasks waiting and reservations held, and serves every task exactly once', async () => {
@@ -489,4 +402,72 @@ async function replayEveryClosedRun(
     await Worker.runReplayHistory({ workflowBundle: await realWorkflowBundle() }, history, dispatcherId);
   }
   return { failedContinues };
+}
+
+/** No agent is free and nobody is told why they wait: the tasks only join, and the line only grows. */
+const FLOODED = { ...FAST, waitNoticeAfterMs: 10 * 60_000, continueAsNewAfterEvents: 120 };
+
+/**
+ * Senders, made by `makeSenders` once the tier runs (with `inLine` tasks already in line), put tasks
+ * in a dispatcher's line until it has continued as new four times (or 3,000 tasks, or 60 s). Then
+ * every task must be in line, and every run that continued as new must replay; returns how many
+ * continue-as-new tasks the server failed.
+ */
+async function floodUntilContinued(
+  makeSenders: (
+    tier: WorkflowTier,
+    dispatcher: WorkflowHandle<typeof connectDispatcher>,
+  ) => Promise<{ senders: ((task: WaitingTask) => Promise<void>)[]; inLine: number }>,
+  what = 'signals',
+): Promise<{ failedContinues: number }> {
+  return runWorkflowTier(
+    await sharedTestEnv(),
+    { connect: new ScriptedConnect().activities, dispatcher: { settings: FLOODED } },
+    async (tier) => {
+      const instanceId = tier.taskQueue;
+      const dispatcherId = dispatcherWorkflowId(instanceId);
+      const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
+      const { senders, inLine } = await makeSenders(tier, dispatcher);
+      let sent = 0;
+      let runsSoFar = 0;
+      const deadline = Date.now() + 60_000;
+      const flooding = () => sent < 3_000 && runsSoFar < 5 && Date.now() < deadline;
+      const send = async (senderIndex: number) => {
+        for (let n = 0; flooding(); n += 1) {
+          sent += 1;
+          await senders[senderIndex]!(waitingTask(`${instanceId}/s${senderIndex}-${n}`, Date.now()));
+        }
+      };
+      // Runs counted from the server (a query needs the worker, which may be replaying the run).
+      const runIds = new Set<string>();
+      const watcher = async () => {
+        while (flooding()) {
+          const described = await dispatcher.describe().catch(() => undefined);
+          if (described) runIds.add(described.runId);
+          runsSoFar = runIds.size;
+          await sleep(50);
+        }
+      };
+      await Promise.all([watcher(), ...senders.map((_, i) => send(i))]);
+      assert.ok(runsSoFar >= 5, `the dispatcher continued ${runsSoFar - 1} time(s) under ${sent} ${what}`);
+
+      const expected = inLine + sent;
+      const status = await waitUntil('every task in line', async () => {
+        const now = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
+        return now && now.waitingCount === expected ? now : undefined;
+      });
+      assert.equal(status.waitingCount, expected, 'no task lost across the runs');
+      const { raw } = await dispatcher.describe();
+      assert.equal(
+        Number(raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds),
+        30,
+        'the last run kept the workflow task timeout its first run was started with',
+      );
+      const { failedContinues } = await replayEveryClosedRun(tier, dispatcherId);
+      console.log(
+        `      ${sent} ${what}, ${runsSoFar} runs, ${failedContinues} continue-as-new task(s) failed`,
+      );
+      return { failedContinues };
+    },
+  );
 }
