@@ -7,7 +7,7 @@ export interface JoinTarget {
   taskQueue: string;
 }
 
-/** Tasks that join one line in one signal. */
+/** Tasks that join one line in one message (registerWithDispatcher's update). */
 export type SendJoins = (target: JoinTarget, tasks: WaitingTask[]) => Promise<void>;
 
 export const lineJoinsOptionsSchema = z
@@ -18,16 +18,16 @@ export const lineJoinsOptionsSchema = z
       .min(0)
       .max(10_000)
       .describe(
-        'At most one signal per dispatcher this often; the tasks that join meanwhile go in the next one.',
+        'At most one update per dispatcher this often; the tasks that join meanwhile go in the next one.',
       ),
-    maxTasks: z.number().int().min(1).max(5_000).describe('At most this many tasks per signal.'),
+    maxTasks: z.number().int().min(1).max(5_000).describe('At most this many tasks per update.'),
     maxBytes: z
       .number()
       .int()
       .min(16 * 1024)
       .max(1024 * 1024)
       .describe(
-        "At most about this many bytes of tasks (JSON) per signal: under Temporal's 2 MB payload limit.",
+        "At most about this many bytes of tasks (JSON) per update: under Temporal's 2 MB payload limit.",
       ),
   })
   .strict();
@@ -52,15 +52,14 @@ interface TargetJoins {
 }
 
 /**
- * Gathers the joins of the tasks routed by this worker into few signals per dispatcher. A signal
- * per task would reach a dispatcher at the rate tasks arrive (tens per second when thousands pour
- * in), and a dispatcher that receives signals that fast can hardly continue as new: the server fails
- * the continue-as-new whenever a signal arrives while it is in flight, and the worker then replays
- * the whole run. Here a dispatcher receives at most one signal per `intervalMs` from each worker; a
- * lone join at a quiet time is sent at once.
+ * Gathers the joins of the tasks routed by this worker into few updates per dispatcher. One per task
+ * would reach a dispatcher at the rate tasks arrive (tens per second when thousands pour in), each a
+ * billed action, events in the dispatcher's history and a workflow task of its own, and the server
+ * admits at most 10 updates in flight to one run. Here a dispatcher receives at most one per
+ * `intervalMs` from each worker; a lone join at a quiet time is sent at once.
  *
- * Each caller's promise settles when the signal that carries its task is accepted by Temporal, or
- * fails with it (the activity retries; joining twice is harmless).
+ * Each caller's promise settles when the update that carries its task has completed, or fails with
+ * it (the activity retries; joining twice is harmless).
  */
 export class LineJoins {
   private readonly byTarget = new Map<string, TargetJoins>();
@@ -95,7 +94,7 @@ export class LineJoins {
 
   private schedule(joins: TargetJoins): void {
     if (joins.sending || joins.timer !== undefined || joins.waiting.length === 0) return;
-    // Same-tick joins share the signal even when it may go at once.
+    // Same-tick joins share the update even when it may go at once.
     const delay = Math.max(0, joins.lastSentAt + this.options.intervalMs - this.now());
     joins.timer = setTimeout(() => {
       joins.timer = undefined;

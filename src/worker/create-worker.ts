@@ -53,7 +53,7 @@ export interface ConnectTaskRouterWorkerOptions {
   dispatcherSettings?: DispatcherActivityDeps['dispatcherSettings'];
   dispatcherErrorPolicy?: DispatcherActivityDeps['dispatcherErrorPolicy'];
   /**
-   * How this worker gathers the tasks that join a dispatcher's line into signals: at most one per
+   * How this worker gathers the tasks that join a dispatcher's line into updates: at most one per
    * `intervalMs` (200) per dispatcher, up to `maxTasks` (500) and `maxBytes` (256 KiB) each.
    */
   lineJoins?: DispatcherActivityDeps['lineJoins'];

@@ -9,81 +9,81 @@ function task(taskId: string, padding = ''): WaitingTask {
   return { taskId, queueId: 'q', priority: 5, enqueuedAt: 0, padding } as unknown as WaitingTask;
 }
 
-/** A send that records each signal's tasks and takes `latencyMs`, failing when `fail` says so. */
+/** A send that records each update's tasks and takes `latencyMs`, failing when `fail` says so. */
 function recordingSend(latencyMs: number, fail: (tasks: WaitingTask[]) => boolean = () => false) {
-  const signals: { target: JoinTarget; taskIds: string[]; at: number }[] = [];
+  const updates: { target: JoinTarget; taskIds: string[]; at: number }[] = [];
   const send = async (to: JoinTarget, tasks: WaitingTask[]) => {
-    signals.push({ target: to, taskIds: tasks.map((t) => t.taskId), at: Date.now() });
+    updates.push({ target: to, taskIds: tasks.map((t) => t.taskId), at: Date.now() });
     await sleep(latencyMs);
-    if (fail(tasks)) throw new Error('signal refused');
+    if (fail(tasks)) throw new Error('update refused');
   };
-  return { signals, send };
+  return { updates, send };
 }
 
 describe('LineJoins', () => {
-  it('sends a lone join at once, in a signal of its own', async () => {
-    const { signals, send } = recordingSend(1);
+  it('sends a lone join at once, in an update of its own', async () => {
+    const { updates, send } = recordingSend(1);
     const joins = new LineJoins(send, { intervalMs: 10_000, maxTasks: 100, maxBytes: 1_000_000 });
     const started = Date.now();
     await joins.join(target, task('a'));
     assert.deepEqual(
-      signals.map((s) => s.taskIds),
+      updates.map((s) => s.taskIds),
       [['a']],
     );
     assert.ok(Date.now() - started < 5_000, 'the first join did not wait for the interval');
   });
 
-  it('gathers the joins that come while a signal is on its way, and sends at most one per interval', async () => {
-    const { signals, send } = recordingSend(20);
+  it('gathers the joins that come while a update is on its way, and sends at most one per interval', async () => {
+    const { updates, send } = recordingSend(20);
     const joins = new LineJoins(send, { intervalMs: 100, maxTasks: 1_000, maxBytes: 1_000_000 });
     const joined: Promise<void>[] = [];
     const started = Date.now();
-    // 60 tasks over 300 ms or more: one signal per task would be 60 signals.
+    // 60 tasks over 300 ms or more: one update per task would be 60 updates.
     for (let i = 0; i < 60; i += 1) {
       joined.push(joins.join(target, task(`t${i}`)));
       await sleep(5);
     }
     await Promise.all(joined);
     const elapsedMs = Date.now() - started;
-    const sent = signals.flatMap((s) => s.taskIds);
+    const sent = updates.flatMap((s) => s.taskIds);
     assert.deepEqual(
       sent,
       Array.from({ length: 60 }, (_, i) => `t${i}`),
       'every task once, in the order they joined',
     );
     assert.ok(
-      signals.length <= Math.ceil(elapsedMs / 100) + 1 && signals.length <= 30,
-      `${signals.length} signals for 60 joins over ${elapsedMs} ms at one per 100 ms`,
+      updates.length <= Math.ceil(elapsedMs / 100) + 1 && updates.length <= 30,
+      `${updates.length} updates for 60 joins over ${elapsedMs} ms at one per 100 ms`,
     );
-    for (let i = 1; i < signals.length; i += 1) {
-      assert.ok(signals[i]!.at - signals[i - 1]!.at >= 95, 'signals at least the interval apart');
+    for (let i = 1; i < updates.length; i += 1) {
+      assert.ok(updates[i]!.at - updates[i - 1]!.at >= 95, 'updates at least the interval apart');
     }
   });
 
-  it('splits a signal at maxTasks and at maxBytes', async () => {
-    const { signals, send } = recordingSend(1);
+  it('splits a update at maxTasks and at maxBytes', async () => {
+    const { updates, send } = recordingSend(1);
     const byCount = new LineJoins(send, { intervalMs: 0, maxTasks: 3, maxBytes: 1_000_000 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => byCount.join(target, task(id))));
     assert.deepEqual(
-      signals.map((s) => s.taskIds),
+      updates.map((s) => s.taskIds),
       [
         ['a', 'b', 'c'],
         ['d', 'e'],
       ],
     );
 
-    signals.length = 0;
+    updates.length = 0;
     const byBytes = new LineJoins(send, { intervalMs: 0, maxTasks: 100, maxBytes: 2_500 });
     const big = 'x'.repeat(1_000);
     await Promise.all(['a', 'b', 'c'].map((id) => byBytes.join(target, task(id, big))));
     assert.deepEqual(
-      signals.map((s) => s.taskIds),
+      updates.map((s) => s.taskIds),
       [['a', 'b'], ['c']],
     );
   });
 
-  it('fails the callers of a refused signal only; the next signal goes on', async () => {
-    const { signals, send } = recordingSend(1, (tasks) => tasks.some((t) => t.taskId === 'bad'));
+  it('fails the callers of a refused update only; the next update goes on', async () => {
+    const { updates, send } = recordingSend(1, (tasks) => tasks.some((t) => t.taskId === 'bad'));
     const joins = new LineJoins(send, { intervalMs: 0, maxTasks: 2, maxBytes: 1_000_000 });
     const results = await Promise.allSettled(['ok1', 'bad', 'ok2'].map((id) => joins.join(target, task(id))));
     assert.deepEqual(
@@ -91,13 +91,13 @@ describe('LineJoins', () => {
       ['rejected', 'rejected', 'fulfilled'],
     );
     assert.deepEqual(
-      signals.map((s) => s.taskIds),
+      updates.map((s) => s.taskIds),
       [['ok1', 'bad'], ['ok2']],
     );
   });
 
-  it('keeps lines apart: one signal per instance and task queue', async () => {
-    const { signals, send } = recordingSend(1);
+  it('keeps lines apart: one update per instance and task queue', async () => {
+    const { updates, send } = recordingSend(1);
     const joins = new LineJoins(send, { intervalMs: 0, maxTasks: 100, maxBytes: 1_000_000 });
     const other: JoinTarget = { instanceId: 'instance-2', taskQueue: 'main' };
     await Promise.all([
@@ -105,7 +105,7 @@ describe('LineJoins', () => {
       joins.join(other, task('b')),
       joins.join(target, task('c')),
     ]);
-    assert.deepEqual(signals.map((s) => [s.target.instanceId, s.taskIds]).sort(), [
+    assert.deepEqual(updates.map((s) => [s.target.instanceId, s.taskIds]).sort(), [
       ['instance-1', ['a', 'c']],
       ['instance-2', ['b']],
     ]);
