@@ -33,7 +33,7 @@ describe('LineJoins', () => {
     assert.ok(Date.now() - started < 5_000, 'the first join did not wait for the interval');
   });
 
-  it('gathers the joins that come while a update is on its way, and sends at most one per interval', async () => {
+  it('gathers the joins that come while an update is on its way, and sends at most one per interval', async () => {
     const { updates, send } = recordingSend(20);
     const joins = new LineJoins(send, { intervalMs: 100, maxTasks: 1_000, maxBytes: 1_000_000 });
     const joined: Promise<void>[] = [];
@@ -60,7 +60,7 @@ describe('LineJoins', () => {
     }
   });
 
-  it('splits a update at maxTasks and at maxBytes', async () => {
+  it('splits an update at maxTasks and at maxBytes', async () => {
     const { updates, send } = recordingSend(1);
     const byCount = new LineJoins(send, { intervalMs: 0, maxTasks: 3, maxBytes: 1_000_000 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => byCount.join(target, task(id))));
