@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from './temporal-cli';
+import { ensureTemporalCli, ONE_PARTITION_PER_TASK_QUEUE, TEMPORAL_CLI_VERSION } from './temporal-cli';
 
 const LOOPBACK = '127.0.0.1';
 const NAMESPACE = 'default';
@@ -126,7 +126,8 @@ interface DevServerProcess {
 }
 
 /**
- * `temporal server start-dev` on loopback with the package's search attributes, in a process group of
+ * `temporal server start-dev` on loopback with the package's search attributes and one partition per
+ * task queue, in a process group of
  * its own (see the top of this file), once it answers. Headless without `uiPort`; in memory without
  * `dbFilename`.
  */
@@ -145,6 +146,7 @@ async function spawnDevServer(
       ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
       ...(options.dbFilename === undefined ? [] : ['--db-filename', options.dbFilename]),
       ...['--namespace', NAMESPACE, '--log-level', 'error', ...searchAttributeArgs],
+      ...ONE_PARTITION_PER_TASK_QUEUE,
     ],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -5,12 +5,12 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { devServerExecutable } from './temporal-cli';
+import { devServerExecutable, ONE_PARTITION_PER_TASK_QUEUE } from './temporal-cli';
 
 /** Starts that fail the SDK's 5 s wait for the server's port are tried again, this many times in all. */
 const START_ATTEMPTS = 3;
 
-/** A dev server on 127.0.0.1 with the package's search attributes. */
+/** A dev server on 127.0.0.1 with the package's search attributes and one partition per task queue. */
 export async function startSdkDevServer(): Promise<TestWorkflowEnvironment> {
   const executable = devServerExecutable();
   const start = () =>
@@ -20,6 +20,7 @@ export async function startSdkDevServer(): Promise<TestWorkflowEnvironment> {
         ip: '127.0.0.1',
         searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
         log: { format: 'pretty', level: 'error' },
+        extraArgs: ONE_PARTITION_PER_TASK_QUEUE,
       },
     });
   try {

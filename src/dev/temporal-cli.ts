@@ -14,6 +14,17 @@ import path from 'node:path';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
+/**
+ * The dev servers this project starts give every task queue one partition. The server splits a
+ * queue's `maxTaskQueueActivitiesPerSecond` among its read partitions (4 by default), so a Connect
+ * call lane at 2/s hands a lone call out up to a second late although it is idle, and a bulk batch's
+ * create lane falls short of its rate; one node gains nothing from more partitions.
+ */
+export const ONE_PARTITION_PER_TASK_QUEUE = [
+  ...['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1'],
+  ...['--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'],
+];
+
 export type TemporalCliSource = 'TEMPORAL_CLI' | 'PATH' | 'cache' | 'go install';
 
 export interface TemporalCli {
