@@ -14,6 +14,7 @@ import {
   INVALID_INPUT_FAILURE_TYPE,
   toConnectFailure,
 } from '../src/shared/error-policy';
+import { CONNECT_CALL_LANES, connectCallLaneOf } from '../src/shared/task-queues';
 import { METRICS } from '../src/worker/metric-names';
 
 export interface ConnectActivityDeps {
@@ -60,8 +61,9 @@ const TASK_CREATING_OPERATIONS = new Set(['CreateContact', 'StartTaskContact']);
 
 /**
  * The Connect call metrics of the current activity, through the worker's metric meter (one
- * Prometheus endpoint with the SDK's own metrics). The operation is the activity type with a capital
- * (`createContact` calls CreateContact). Undefined outside an activity (plain unit calls).
+ * Prometheus endpoint with the SDK's own metrics). The operation is its lane's, where the lane has
+ * one (`transferIntoLine` calls TransferContact), else the activity type with a capital
+ * (`listUsers` calls ListUsers). Undefined outside an activity (plain unit calls).
  */
 function connectCallMetrics():
   | { succeeded(elapsedMs: number): void; failed(elapsedMs: number, failure: ApplicationFailure): void }
@@ -75,7 +77,12 @@ function connectCallMetrics():
   } catch {
     return undefined;
   }
-  const operation = activityType.charAt(0).toUpperCase() + activityType.slice(1);
+  const lane = connectCallLaneOf(activityType);
+  const laneOperations: readonly string[] = lane === undefined ? [] : CONNECT_CALL_LANES[lane].operations;
+  const operation =
+    laneOperations.length === 1
+      ? laneOperations[0]!
+      : activityType.charAt(0).toUpperCase() + activityType.slice(1);
   const counter = (metric: { name: string; help: string }) =>
     meter.createCounter(metric.name, '', metric.help);
   const called = (elapsedMs: number) => {

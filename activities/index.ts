@@ -6,6 +6,7 @@
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
+import { createConnectClient } from '../src/worker/connect-client';
 import { makeAssociateContactWithUser } from './associate-contact-with-user';
 import { makeCreateContact } from './create-contact';
 import { makeDescribeContact } from './describe-contact';
@@ -19,6 +20,7 @@ import { type DispatcherActivityDeps, makeRegisterWithDispatcher } from './regis
 import { makeStartTaskContact } from './start-task-contact';
 import { makeStopContact } from './stop-contact';
 import { makeTransferContact } from './transfer-contact';
+import { makeTransferIntoLine } from './transfer-into-line';
 import { makeWriteBulkReportPart } from './write-bulk-report-part';
 
 export interface CreateConnectActivitiesDeps {
@@ -60,9 +62,20 @@ function reportingAttempt<I, R extends object>(
 
 export type ConnectActivities = ReturnType<typeof createConnectActivities>;
 
-/** Activities that talk to Temporal itself rather than to Connect. */
+/** Activities that put tasks in a dispatcher's line: through Temporal, after a transfer in Connect for transferIntoLine. */
 export function createDispatcherActivities(deps: DispatcherActivityDeps) {
-  return { registerWithDispatcher: reportingAttempt(makeRegisterWithDispatcher(deps)) };
+  const registerWithDispatcher = makeRegisterWithDispatcher(deps);
+  let connect = deps.connect;
+  const transferContact = makeTransferContact({
+    get connect() {
+      return (connect ??= createConnectClient());
+    },
+    now: () => new Date(),
+  });
+  return {
+    registerWithDispatcher: reportingAttempt(registerWithDispatcher),
+    transferIntoLine: reportingAttempt(makeTransferIntoLine(transferContact, registerWithDispatcher)),
+  };
 }
 
 export interface CreateBulkActivitiesDeps {
@@ -110,6 +123,7 @@ export type {
 export type { StartTaskContactInput, StartTaskContactResult } from './start-task-contact';
 export type { StopContactInput, StopContactResult } from './stop-contact';
 export type { TransferContactInput, TransferContactResult } from './transfer-contact';
+export type { TransferIntoLineInput, TransferIntoLineResult } from './transfer-into-line';
 export type {
   BulkSourcePage,
   ReadBulkSourcePageInput,

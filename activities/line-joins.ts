@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WaitingTask } from '../src/shared/dispatcher-contract';
+import { GatheredSends } from './gathered-sends';
 
 /** The line tasks join: a Connect instance's dispatcher, for routeTask runs on one task queue. */
 export interface JoinTarget {
@@ -36,99 +37,26 @@ export type LineJoinsOptions = z.output<typeof lineJoinsOptionsSchema>;
 
 export const DEFAULT_LINE_JOINS: LineJoinsOptions = { intervalMs: 200, maxTasks: 500, maxBytes: 256 * 1024 };
 
-interface Joining {
-  task: WaitingTask;
-  bytes: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-interface TargetJoins {
-  target: JoinTarget;
-  waiting: Joining[];
-  sending: boolean;
-  timer: NodeJS.Timeout | undefined;
-  lastSentAt: number;
-}
-
 /**
- * Gathers the joins of the tasks routed by this worker into few updates per dispatcher. One per task
- * would reach a dispatcher at the rate tasks arrive (tens per second when thousands pour in), each a
- * billed action, events in the dispatcher's history and a workflow task of its own, and the server
- * admits at most 10 updates in flight to one run. Here a dispatcher receives at most one per
- * `intervalMs` from each worker; a lone join at a quiet time is sent at once.
- *
- * Each caller's promise settles when the update that carries its task has completed, or fails with
- * it (the activity retries; joining twice is harmless).
+ * Gathers the joins of the tasks routed by this worker into few updates per dispatcher (see
+ * GatheredSends): the server also admits at most 10 updates in flight to one run. A dispatcher
+ * receives at most one per `intervalMs` from each worker. A caller's join fails with the update that
+ * carried it (the activity retries; joining twice is harmless).
  */
 export class LineJoins {
-  private readonly byTarget = new Map<string, TargetJoins>();
+  private readonly gathered: GatheredSends<JoinTarget, WaitingTask>;
 
-  constructor(
-    private readonly send: SendJoins,
-    private readonly options: LineJoinsOptions,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(send: SendJoins, options: LineJoinsOptions, now: () => number = Date.now) {
+    const { intervalMs, maxTasks, maxBytes } = options;
+    this.gathered = new GatheredSends(
+      send,
+      ({ instanceId, taskQueue }) => `${instanceId}\n${taskQueue}`,
+      { intervalMs, maxItems: maxTasks, maxBytes },
+      now,
+    );
+  }
 
   join(target: JoinTarget, task: WaitingTask): Promise<void> {
-    const joins = this.joinsOf(target);
-    return new Promise<void>((resolve, reject) => {
-      joins.waiting.push({ task, bytes: JSON.stringify(task).length, resolve, reject });
-      this.schedule(joins);
-    });
-  }
-
-  /** Kept after it empties (one per Connect instance): the interval holds across quiet moments. */
-  private joinsOf(target: JoinTarget): TargetJoins {
-    const key = `${target.instanceId}\n${target.taskQueue}`;
-    const joins = this.byTarget.get(key) ?? {
-      target,
-      waiting: [],
-      sending: false,
-      timer: undefined,
-      lastSentAt: Number.NEGATIVE_INFINITY,
-    };
-    this.byTarget.set(key, joins);
-    return joins;
-  }
-
-  private schedule(joins: TargetJoins): void {
-    if (joins.sending || joins.timer !== undefined || joins.waiting.length === 0) return;
-    // Same-tick joins share the update even when it may go at once.
-    const delay = Math.max(0, joins.lastSentAt + this.options.intervalMs - this.now());
-    joins.timer = setTimeout(() => {
-      joins.timer = undefined;
-      void this.sendNext(joins);
-    }, delay);
-  }
-
-  private async sendNext(joins: TargetJoins): Promise<void> {
-    const batch = this.takeBatch(joins);
-    joins.sending = true;
-    joins.lastSentAt = this.now();
-    try {
-      await this.send(
-        joins.target,
-        batch.map(({ task }) => task),
-      );
-      for (const { resolve } of batch) resolve();
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
-    } finally {
-      joins.sending = false;
-      this.schedule(joins);
-    }
-  }
-
-  private takeBatch(joins: TargetJoins): Joining[] {
-    let count = 1;
-    let bytes = joins.waiting[0]!.bytes;
-    while (count < joins.waiting.length && count < this.options.maxTasks) {
-      const next = joins.waiting[count]!.bytes;
-      if (bytes + next > this.options.maxBytes) break;
-      bytes += next;
-      count += 1;
-    }
-    return joins.waiting.splice(0, count);
+    return this.gathered.add(target, task);
   }
 }

@@ -8,12 +8,24 @@ import {
 } from '@temporalio/client';
 import type { WaitingTask, DispatcherSettings } from '../src/shared/dispatcher-contract';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
+import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
 import { dispatcherWorkflowId, joinLineUpdate } from '../src/shared/dispatcher-contract';
+import {
+  type BulkItemNews,
+  type BulkItemNewsDelivery,
+  gatheredBulkItemNewsSignal,
+} from '../src/shared/bulk-create-contract';
+import { GatheredSends } from './gathered-sends';
 import { DEFAULT_LINE_JOINS, LineJoins, type LineJoinsOptions } from './line-joins';
 
 export interface DispatcherActivityDeps {
   temporal: Client;
+  /**
+   * For transferIntoLine's TransferContact. Default: `createConnectClient()`, built on first use, so
+   * a worker that never transfers needs no AWS configuration.
+   */
+  connect?: ConnectClient;
   /** The deployment's main task queue (see DispatcherInput); default: the task queue of the worker running this activity. */
   taskQueue?: string;
   /** Where dispatchers run; default: the task queue of the worker running this activity. */
@@ -29,6 +41,13 @@ export interface DispatcherActivityDeps {
 export interface RegisterWithDispatcherInput {
   instanceId: string;
   task: WaitingTask;
+  /**
+   * The deployment's main task queue, where the deps do not name it: transferIntoLine runs on a Connect
+   * call lane's queue, not on the main one. Default: the queue of the worker running the activity.
+   */
+  taskQueue?: string;
+  /** News for the bulk batch that started the task, told once the task is in line (gathered with others'). */
+  batchNews?: BulkItemNewsDelivery;
 }
 
 const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
@@ -43,9 +62,11 @@ const GRPC_RESOURCE_EXHAUSTED = 8;
  * Puts a task in its instance's line, starting the dispatcher if none runs (update-with-start, so
  * there is never more than one per instance). The tasks that join while an update is on its way, or
  * within `lineJoins.intervalMs` of the last one, go together in the next. Registering again is
- * harmless: the task keeps its place.
+ * harmless: the task keeps its place. News for a bulk batch is gathered the same way, and telling it
+ * twice is harmless too.
  */
 export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
+  const lineJoinsOptions = { ...DEFAULT_LINE_JOINS, ...deps.lineJoins };
   const lineJoins = new LineJoins(
     ({ instanceId, taskQueue }, tasks) =>
       untilAccepted(() =>
@@ -77,13 +98,30 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
           }),
         }),
       ),
-    { ...DEFAULT_LINE_JOINS, ...deps.lineJoins },
+    lineJoinsOptions,
+  );
+  const batchNews = new GatheredSends<string, BulkItemNews>(
+    async (batchWorkflowId, news) => {
+      try {
+        await deps.temporal.workflow.getHandle(batchWorkflowId).signal(gatheredBulkItemNewsSignal, news);
+      } catch (error) {
+        // The batch has ended (cancelled, or done and this is a late run): nobody is waiting for word.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    },
+    (batchWorkflowId) => batchWorkflowId,
+    {
+      intervalMs: lineJoinsOptions.intervalMs,
+      maxItems: lineJoinsOptions.maxTasks,
+      maxBytes: lineJoinsOptions.maxBytes,
+    },
   );
   return async function registerWithDispatcher(
     input: RegisterWithDispatcherInput,
   ): Promise<{ dispatcherId: string }> {
-    const taskQueue = deps.taskQueue ?? Context.current().info.taskQueue;
+    const taskQueue = deps.taskQueue ?? input.taskQueue ?? Context.current().info.taskQueue;
     await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
+    if (input.batchNews) await batchNews.add(input.batchNews.batchWorkflowId, input.batchNews.news);
     return { dispatcherId: dispatcherWorkflowId(input.instanceId) };
   };
 }

@@ -35,6 +35,7 @@ import {
   type BulkCreateTasksInput,
   type BulkCreateTasksResult,
   bulkItemNewsSignal,
+  gatheredBulkItemNewsSignal,
   bulkProgressQuery,
   parseBulkCreateTasksInput,
   scheduledBatchId,
@@ -42,6 +43,7 @@ import {
 import type { WriteBulkReportPartInput } from '../src/shared/bulk-source';
 import { formatValidationIssues } from '../src/shared/connect-validation';
 import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
+import { routeTaskStartAttributes } from '../src/shared/route-task-contract';
 import { BulkBatchId, TemporalScheduledStartTime } from '../src/shared/search-attributes';
 import { dispatcherTaskQueue } from '../src/shared/task-queues';
 import { routeTask } from './route-task';
@@ -97,6 +99,10 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
     state.news(news);
     changed = true;
   });
+  setHandler(gatheredBulkItemNewsSignal, (gathered) => {
+    for (const news of gathered) state.news(news);
+    changed = true;
+  });
 
   function publish(): void {
     const { read, total, counts, created, waitingForCapacity, stoppedEarly, cancelled } = state.progress();
@@ -131,7 +137,10 @@ export async function bulkCreateTasks(input: BulkCreateTasksInput): Promise<Bulk
           workflowId,
           taskQueue: itemTaskQueue,
           args: [taskInput],
-          typedSearchAttributes: [{ key: BulkBatchId, value: batchId }],
+          typedSearchAttributes: [
+            ...routeTaskStartAttributes(taskInput),
+            { key: BulkBatchId, value: batchId },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           staticSummary: `Item ${index} of batch ${batchId}`,

@@ -4,17 +4,28 @@
  * current run even after it continued as new. Other runs tell nobody.
  */
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
-import { type BulkItemNews, bulkItemNewsSignal } from '../src/shared/bulk-create-contract';
+import {
+  type BulkItemNews,
+  type BulkItemNewsDelivery,
+  bulkItemNewsSignal,
+} from '../src/shared/bulk-create-contract';
 import { BulkBatchId } from '../src/shared/search-attributes';
 
 type News = BulkItemNews extends infer N ? (N extends BulkItemNews ? Omit<N, 'workflowId'> : never) : never;
 
 export type TellBatch = (news: News) => Promise<void>;
 
+/** The workflow id of the bulk batch that started this run, if one did. */
+function batchWorkflowIdOfThisRun(): string | undefined {
+  const { parent, typedSearchAttributes } = workflowInfo();
+  return parent && typedSearchAttributes.get(BulkBatchId) !== undefined ? parent.workflowId : undefined;
+}
+
 export function bulkBatchOfThisRun(): TellBatch {
-  const { parent, typedSearchAttributes, workflowId } = workflowInfo();
-  if (!parent || typedSearchAttributes.get(BulkBatchId) === undefined) return async () => {};
-  const batch = getExternalWorkflowHandle(parent.workflowId);
+  const batchWorkflowId = batchWorkflowIdOfThisRun();
+  if (batchWorkflowId === undefined) return async () => {};
+  const { workflowId } = workflowInfo();
+  const batch = getExternalWorkflowHandle(batchWorkflowId);
   return async (news) => {
     try {
       await batch.signal(bulkItemNewsSignal, { workflowId, ...news } as BulkItemNews);
@@ -23,4 +34,11 @@ export function bulkBatchOfThisRun(): TellBatch {
       log.info('The bulk batch did not take the news', { news: news.news, error: (error as Error).message });
     }
   };
+}
+
+/** The news for an activity to carry to this run's batch (see registerWithDispatcher); none without a batch. */
+export function bulkBatchNewsOfThisRun(news: News): BulkItemNewsDelivery | undefined {
+  const batchWorkflowId = batchWorkflowIdOfThisRun();
+  if (batchWorkflowId === undefined) return undefined;
+  return { batchWorkflowId, news: { workflowId: workflowInfo().workflowId, ...news } as BulkItemNews };
 }

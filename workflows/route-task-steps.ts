@@ -26,6 +26,7 @@ import {
   type ErrorPolicyOverrides,
   resolveErrorPolicy,
 } from '../src/shared/error-policy';
+import type { BulkItemNewsDelivery } from '../src/shared/bulk-create-contract';
 import { ROUTE_TASK_SETTINGS, type RouteTaskRequest } from '../src/shared/route-task-contract';
 import { proxyRoutingActivities } from './connect-calls';
 import {
@@ -126,6 +127,37 @@ export function routeTaskSteps(
         }),
       `reservation ${reservation.reservationId} ${outcome}`,
     );
+  }
+
+  /**
+   * The worker gathers the joins of many tasks into one update (see registerWithDispatcher): a signal
+   * per task would reach the dispatcher as fast as tasks arrive.
+   */
+  async function joinLine(task: WaitingTask, batchNews?: BulkItemNewsDelivery): Promise<void> {
+    if (joinLineBySignal) {
+      try {
+        await dispatcher.signal(enqueueTaskSignal, task);
+        return;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+      }
+    }
+    await counted(
+      'registerWithDispatcher',
+      activities.registerWithDispatcher.executeWithOptions(
+        { summary: `Join the line for queue ${queueId}` },
+        [{ instanceId, task, batchNews }],
+      ),
+    );
+  }
+
+  function transferToQueue(created: CreatedContact) {
+    return {
+      ...contactRef(created),
+      contactFlowId: request.transferFlowId!,
+      queueId,
+      step: 'transfer-to-queue',
+    };
   }
 
   /** create-connected: a new contact, connected to the reserved agent. */
@@ -242,40 +274,37 @@ export function routeTaskSteps(
         'transferContact',
         activities.transferContact.executeWithOptions(
           { summary: `Queue the task in queue ${queueId} (transfer flow)` },
-          [
-            {
-              ...contactRef(created),
-              contactFlowId: request.transferFlowId!,
-              queueId,
-              step: 'transfer-to-queue',
-            },
-          ],
+          [transferToQueue(created)],
         ),
       );
       return { contactId: transferred.contactId, createdAt: created.createdAt };
     },
 
     /**
-     * The worker gathers the joins of many tasks into one signal-with-start (see
-     * registerWithDispatcher): a signal per task would reach the dispatcher as fast as tasks arrive.
+     * Queues the contact in Connect where the strategy needs it and puts the task in the line, in one
+     * activity (transferIntoLine) for create-then-associate; the activity also tells the bulk batch,
+     * if any, `batchNews`. Returns the queued contact, if transferred.
      */
-    async joinLine(task: WaitingTask): Promise<void> {
-      if (joinLineBySignal) {
-        try {
-          await dispatcher.signal(enqueueTaskSignal, task);
-          return;
-        } catch (error) {
-          if (isCancellation(error)) throw error;
-        }
+    async queueAndJoinLine(
+      created: CreatedContact | undefined,
+      task: WaitingTask,
+      batchNews: BulkItemNewsDelivery | undefined,
+    ): Promise<CreatedContact | undefined> {
+      if (request.strategy !== 'create-then-associate' || !created) {
+        await joinLine(task, batchNews);
+        return undefined;
       }
-      await counted(
-        'registerWithDispatcher',
-        activities.registerWithDispatcher.executeWithOptions(
-          { summary: `Join the line for queue ${queueId}` },
-          [{ instanceId, task }],
+      const transferred = await counted(
+        'transferIntoLine',
+        activities.transferIntoLine.executeWithOptions(
+          { summary: `Queue the task in queue ${queueId} (transfer flow) and join the line` },
+          [{ ...transferToQueue(created), task, batchNews, taskQueue: workflowInfo().taskQueue }],
         ),
       );
+      return { contactId: transferred.contactId, createdAt: created.createdAt };
     },
+
+    joinLine,
 
     /** Offers the task to the reserved agent, and tells the dispatcher how the reservation went. */
     tryReservation(taken: ReservationTry): Promise<ReservationOutcome> {

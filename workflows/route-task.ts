@@ -45,13 +45,19 @@ import {
   WORKFLOW_CANCELLED,
 } from '../src/shared/route-task-state';
 import { recordTaskEnded } from '../src/worker/workflow-metrics';
-import { bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
+import { bulkBatchNewsOfThisRun, bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
 import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
 /** Joining the line through registerWithDispatcher, which gathers the joins of a worker's tasks. */
 const JOINS_GATHERED_PATCH = 'route-task-joins-gathered';
+/**
+ * One workflow task from the contact to the line: create-then-associate transfers and joins in one
+ * activity (transferIntoLine), and the activity that joins tells a bulk batch of the contact. Runs
+ * with it record this patch alone, not the two before it, which it implies.
+ */
+const QUEUED_AND_JOINED_PATCH = 'route-task-queued-and-joined';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -79,8 +85,9 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     });
   }
   const { workflowId, typedSearchAttributes } = workflowInfo();
+  const queuedAndJoined = patched(QUEUED_AND_JOINED_PATCH);
   // Runs begun before it keep their old commands: a registration activity, an upsert at every stage.
-  const fewerActions = patched(FEWER_ACTIONS_PATCH);
+  const fewerActions = queuedAndJoined || patched(FEWER_ACTIONS_PATCH);
   const state = new RouteTaskState(
     parsed.request,
     workflowId,
@@ -89,7 +96,7 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     fewerActions,
   );
   // Runs begun between the two signalled the dispatcher themselves to join its line.
-  const joinLineBySignal = fewerActions && !patched(JOINS_GATHERED_PATCH);
+  const joinLineBySignal = !queuedAndJoined && fewerActions && !patched(JOINS_GATHERED_PATCH);
   const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal });
 
   /** Shows the state: search attributes when the stage changed, and the current details. */
@@ -169,7 +176,7 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     for (;;) {
       try {
         const created = await steps.createBeforeLine();
-        if (created) await tellBatch({ news: 'created', contactId: created.contactId });
+        if (created && !queuedAndJoined) await tellBatch({ news: 'created', contactId: created.contactId });
         return created;
       } catch (error) {
         const refusal = instanceFullRefusal(error);
@@ -188,13 +195,22 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     const created = await createWhenConnectHasRoom();
     if (created && 'outcome' in created) return await finishInterrupted(created);
     if (created) state.contactCreated(created);
-    const queued = created && (await steps.queueInConnect(created));
-    if (queued) state.contactQueued(queued);
-    const early = state.interruption(Date.now());
-    if (early) return await finishInterrupted(early);
-    const task = state.joinLine(Date.now());
-    await steps.joinLine(task);
-    state.joinedLine(task);
+    if (queuedAndJoined) {
+      // A cancel that came meanwhile is seen in line, which the task then leaves.
+      const task = state.joinLine(Date.now());
+      const news = created && bulkBatchNewsOfThisRun({ news: 'created', contactId: created.contactId });
+      const queued = await steps.queueAndJoinLine(created, task, news);
+      if (queued) state.contactQueued(queued);
+      state.joinedLine(task);
+    } else {
+      const queued = created && (await steps.queueInConnect(created));
+      if (queued) state.contactQueued(queued);
+      const early = state.interruption(Date.now());
+      if (early) return await finishInterrupted(early);
+      const task = state.joinLine(Date.now());
+      await steps.joinLine(task);
+      state.joinedLine(task);
+    }
     for (;;) {
       publish();
       const waitMs = state.waitLimitMs(Date.now());

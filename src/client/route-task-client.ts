@@ -33,6 +33,7 @@ import {
   type RouteTaskInput,
   type RouteTaskResult,
   type RouteTaskStatus,
+  routeTaskStartAttributes,
   routeTaskStatusQuery,
   routeTaskStatusSchema,
   type SetPreferredAgentsArgument,
@@ -40,7 +41,6 @@ import {
   type SetPreferredAgentsResult,
   setPreferredAgentsUpdate,
 } from '../shared/route-task-contract';
-import { ConnectInstanceId, ConnectQueueId, RoutingStage, TaskPriority } from '../shared/search-attributes';
 import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
 import type { routeTask } from '../../workflows/route-task';
 import {
@@ -106,12 +106,7 @@ export async function startRouteTask(
     ]
       .filter((line) => line !== undefined)
       .join('\n\n'),
-    typedSearchAttributes: [
-      { key: ConnectInstanceId, value: request.instanceId },
-      { key: ConnectQueueId, value: request.queueId },
-      { key: TaskPriority, value: request.priority },
-      { key: RoutingStage, value: 'creating' },
-    ],
+    typedSearchAttributes: routeTaskStartAttributes(request),
     ...options,
     args: [input],
   });

@@ -377,3 +377,16 @@ export type BulkItemNews =
     };
 
 export const bulkItemNewsSignal = defineSignal<[BulkItemNews]>('bulkItemNews');
+
+/**
+ * The news of several items, gathered by a worker: a child whose contact was created tells its batch
+ * through the activity that puts it in line, so the news costs the child no workflow task of its
+ * own and the batch one signal for many items.
+ */
+export const gatheredBulkItemNewsSignal = defineSignal<[BulkItemNews[]]>('gatheredBulkItemNews');
+
+/** News for the batch that an activity carries, with the batch's workflow id. */
+export interface BulkItemNewsDelivery {
+  batchWorkflowId: string;
+  news: BulkItemNews;
+}

@@ -5,6 +5,7 @@
  * and by the workflow (first thing), so that a caller from any SDK or the `temporal` CLI gets the
  * same clear, field-naming error. Contact limits come from the Connect validator itself.
  */
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import {
@@ -25,6 +26,7 @@ import {
 import { OFFER_OUTCOMES, WAIT_REASONS } from './dispatcher-contract';
 import { type ErrorPolicyOverrides, resolveErrorPolicy } from './error-policy';
 import { type RoutingCriteria, routingCriteriaIssues, routingCriteriaSchema } from './routing-criteria';
+import { ConnectInstanceId, ConnectQueueId, RoutingStage, TaskPriority } from './search-attributes';
 import { sharedSchemasOf } from './shared-schemas';
 
 const shared = sharedSchemasOf('route-task-contract');
@@ -204,6 +206,21 @@ export interface RouteTaskRequest {
 
 export type RouteTaskValidation =
   { ok: true; request: RouteTaskRequest } | { ok: false; issues: ConnectValidationIssue[] };
+
+/**
+ * The search attributes a routeTask run would set first (the Web UI's columns and filters). Started
+ * with them, the run upserts none until its stage changes: an action and a visibility write fewer.
+ */
+export function routeTaskStartAttributes(
+  input: Pick<RouteTaskInput, 'instanceId' | 'queueId' | 'priority'>,
+): SearchAttributePair[] {
+  return [
+    { key: ConnectInstanceId, value: input.instanceId },
+    { key: ConnectQueueId, value: input.queueId },
+    { key: TaskPriority, value: input.priority ?? ROUTE_TASK_LIMITS.priority.default },
+    { key: RoutingStage, value: 'creating' },
+  ];
+}
 
 /** Validates a routeTask input and applies defaults; `now` bounds `scheduledTime` (workflow time in a workflow). */
 export function parseRouteTaskInput(raw: unknown, now: Date): RouteTaskValidation {

@@ -22,7 +22,11 @@ export function dispatcherTaskQueue(taskQueue: string): string {
 export const CONNECT_CALL_LANES = {
   create: { activities: ['createContact'], operations: ['CreateContact'], ratePerSecond: 2 },
   startTask: { activities: ['startTaskContact'], operations: ['StartTaskContact'], ratePerSecond: 2 },
-  transfer: { activities: ['transferContact'], operations: ['TransferContact'], ratePerSecond: 2 },
+  transfer: {
+    activities: ['transferContact', 'transferIntoLine'],
+    operations: ['TransferContact'],
+    ratePerSecond: 2,
+  },
   associate: {
     activities: ['associateContactWithUser'],
     operations: ['AssociateContactWithUser'],

@@ -152,10 +152,12 @@ export async function createWorker(
   const dispatchers = dispatcherTaskQueue(taskQueue);
   const rates = resolveConnectCallRates(options.connectCallRates);
   limitWorkflowThreadHeaps(options.workflowThreadHeapMb ?? false);
+  const connect = options.connect ?? createConnectClient();
   const activities = {
-    ...createConnectActivities({ connect: options.connect ?? createConnectClient() }),
+    ...createConnectActivities({ connect }),
     ...createDispatcherActivities({
       temporal: options.temporal,
+      connect,
       taskQueue,
       dispatcherTaskQueue: dispatchers,
       // Each offer is an AssociateContactWithUser call: offers go out at that lane's rate.

@@ -25,6 +25,7 @@ import {
 } from '../../src/shared/dispatcher-contract';
 import { CONNECT_CALL_LANE_NAMES, connectCallTaskQueue, laneActivities } from '../../src/shared/task-queues';
 import { workflowPreloadModules, workflowsPath } from '../../src/worker/workflow-bundle';
+import { makeTransferIntoLine } from '../../activities/transfer-into-line';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { standInDispatcher } from './fixtures/stand-ins';
 
@@ -107,6 +108,9 @@ export async function runWorkflowTier<T>(
   const activities: Partial<RoutingActivities> = {
     ...options.connect,
     registerWithDispatcher: async (input) => ({ ...(await register(input)), attempt: 1 }),
+    ...(options.connect.transferContact && {
+      transferIntoLine: makeTransferIntoLine(options.connect.transferContact, register),
+    }),
   };
   const [real, standIns, ...connectCalls] = await Promise.all([
     Worker.create({

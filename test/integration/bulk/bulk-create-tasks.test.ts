@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { defaultContactFlowId } from '../../../src/dev/emulator';
+import { temporal } from '@temporalio/proto';
+import { defaultContactFlowId, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import { startBulkCreateTasks } from '../../../src/client/bulk-create-client';
-import { type BulkCreateTasksInput, bulkItemWorkflowId } from '../../../src/shared/bulk-create-contract';
+import {
+  type BulkCreateTasksInput,
+  bulkItemWorkflowId,
+  bulkProgressQuery,
+} from '../../../src/shared/bulk-create-contract';
+import { RoutingStage } from '../../../src/shared/search-attributes';
 import { dispatcherTaskQueue } from '../../../src/shared/task-queues';
+import { waitUntil } from '../../helpers/eventually';
 import { BILLING_QUEUE, type RoutingStack, startRoutingStack } from '../routing/routing-stack';
 
 describe('bulkCreateTasks against the Connect emulator', () => {
@@ -77,6 +84,66 @@ describe('bulkCreateTasks against the Connect emulator', () => {
     assert.equal(ledger.contactsCreated, 10, 'running the batch again created no contact');
     assert.equal(ledger.duplicateCreations, 0);
     assert.equal(ledger.acceptedAssignments, 10);
+  });
+
+  it('hears of each contact through the activity that puts its item in line, gathered; an item starts with its stage attributes', async () => {
+    stack = await startRoutingStack({ config: { ...EVERYONE_OFFLINE } });
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      key: `waits-${i}`,
+      contact: { name: `Waits ${i}` },
+    }));
+    const handle = await startBulkCreateTasks(stack.client, batch('waits-1', items), {
+      taskQueue: stack.taskQueue,
+      workflowId: `bulk-batch/${stack.instanceId}/waits`,
+    });
+    let created = 0;
+    await waitUntil(
+      () => `30 contacts created, by the batch's progress (${created})`,
+      async () => {
+        created = (await handle.query(bulkProgressQuery)).created;
+        return created === 30 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const EventType = temporal.api.enums.v1.EventType;
+    const runs = await stack.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` });
+    let gatheredSignals = 0;
+    for await (const run of runs) {
+      const history = await stack.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      gatheredSignals += (history.events ?? []).filter(
+        (event) =>
+          event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
+          event.workflowExecutionSignaledEventAttributes?.signalName === 'gatheredBulkItemNews',
+      ).length;
+    }
+    assert.ok(
+      gatheredSignals >= 1 && gatheredSignals < 30,
+      `${gatheredSignals} signals carried 30 items' news`,
+    );
+    const item = stack.client.workflow.getHandle(bulkItemWorkflowId('waits-1', 'waits-0'));
+    const itemEvents = (await item.fetchHistory()).events ?? [];
+    assert.equal(
+      itemEvents.filter(
+        (event) => event.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+      ).length,
+      0,
+      'a waiting item has signalled nobody',
+    );
+    const upserted = itemEvents
+      .filter((event) => event.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
+      .flatMap((event) =>
+        Object.keys(
+          event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        ),
+      );
+    assert.deepEqual(
+      upserted.filter((name) => name !== 'TemporalChangeVersion').sort(),
+      ['ConnectContactId', 'RoutingStage'],
+      'the only upsert is the one that says the task waits',
+    );
+    const described = await item.describe();
+    assert.equal(described.typedSearchAttributes.get(RoutingStage), 'waiting-for-agent');
+    await handle.cancel();
   });
 
   it('fails early, saying why, when failures pass the tolerated threshold', async () => {

@@ -4,6 +4,8 @@ import {
   TransferContactCommand,
 } from '@aws-sdk/client-connect';
 import type { TransferContactInput } from '../../../activities';
+import type { RegisterWithDispatcherInput } from '../../../activities/register-with-dispatcher';
+import { makeTransferIntoLine } from '../../../activities/transfer-into-line';
 import { connectActivities, failureOf, INSTANCE_ID, NOW, runActivity } from './activity-env';
 
 const input = (fields: Partial<TransferContactInput> = {}): TransferContactInput => ({
@@ -53,6 +55,64 @@ describe('transferContact activity', () => {
     const noFlow = await failureOf(runActivity(activities.transferContact, input({ contactFlowId: '' })));
     assert.match(noFlow.message, /ContactFlowId/);
     assert.equal(connectMock.calls().length, 0);
+  });
+});
+
+describe('transferIntoLine activity', () => {
+  const task = {
+    taskId: 'route-task-42',
+    queueId: 'queue-1',
+    priority: 5,
+    enqueuedAt: 1,
+    preferredAgentIds: [],
+    widenAt: 1,
+    excludedAgentIds: [],
+    allowedStatuses: ['Available'],
+  };
+
+  it('joins the line once the transfer is done; a retry after a refused join transfers with the same ClientToken and joins', async () => {
+    const { connectMock, activities } = connectActivities();
+    const order: string[] = [];
+    connectMock.on(TransferContactCommand).callsFake(() => {
+      order.push('transfer');
+      return { ContactId: 'contact-1b' };
+    });
+    const joins: RegisterWithDispatcherInput[] = [];
+    const transferIntoLine = makeTransferIntoLine(activities.transferContact, async (join) => {
+      if (!order.includes('join refused')) {
+        order.push('join refused');
+        throw new Error('update refused');
+      }
+      order.push('join');
+      joins.push(join);
+      return { dispatcherId: 'connect-dispatcher/i' };
+    });
+    const batchNews = {
+      batchWorkflowId: 'bulk-batch/1',
+      news: { workflowId: 'route-task-42', news: 'created' as const, contactId: 'contact-1' },
+    };
+    const withLine = { ...input({ step: 'transfer-to-queue' }), task, taskQueue: 'main-queue', batchNews };
+    await assert.rejects(runActivity(transferIntoLine, withLine), /update refused/);
+    const retried = await runActivity(transferIntoLine, withLine, { attempt: 2 });
+    assert.deepEqual(order, ['transfer', 'join refused', 'transfer', 'join']);
+    assert.equal(retried.contactId, 'contact-1b');
+    assert.equal(retried.dispatcherId, 'connect-dispatcher/i');
+    assert.deepEqual(joins, [{ instanceId: INSTANCE_ID, task, taskQueue: 'main-queue', batchNews }]);
+    const sent = connectMock.commandCalls(TransferContactCommand).map((call) => call.args[0].input);
+    assert.equal(sent[0]!.ContactId, 'contact-1');
+    assert.equal(sent[1]!.ClientToken, sent[0]!.ClientToken);
+  });
+
+  it('joins nothing when the transfer fails', async () => {
+    const { connectMock, activities } = connectActivities();
+    connectMock.on(TransferContactCommand).rejects(new Error('no such contact'));
+    let joined = 0;
+    const transferIntoLine = makeTransferIntoLine(activities.transferContact, async () => {
+      joined += 1;
+      return { dispatcherId: 'connect-dispatcher/i' };
+    });
+    await assert.rejects(runActivity(transferIntoLine, { ...input(), task, taskQueue: 'main-queue' }));
+    assert.equal(joined, 0);
   });
 });
 

@@ -1,0 +1,110 @@
+/** How a GatheredSends spaces and sizes its messages. */
+export interface GatheringLimits {
+  /** At most one message per target this often. */
+  intervalMs: number;
+  /** At most this many items per message. */
+  maxItems: number;
+  /** At most about this many bytes of items (JSON) per message. */
+  maxBytes: number;
+}
+
+interface Waiting<Item> {
+  item: Item;
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Gathering<Target, Item> {
+  key: string;
+  target: Target;
+  waiting: Waiting<Item>[];
+  sending: boolean;
+  timer: NodeJS.Timeout | undefined;
+  lastSentAt: number;
+}
+
+/**
+ * Gathers the items this worker sends to one workflow into few messages: at most one per
+ * `intervalMs` per target, the items that came meanwhile in the next; a lone item at a quiet time goes
+ * at once. One message per item would reach a busy workflow as fast as items come, each a billed
+ * action, events in its history and a workflow task of its own.
+ *
+ * Each caller's promise settles when the message that carries its item has been taken, or fails with
+ * it. A target is forgotten once it has been quiet for an interval.
+ */
+export class GatheredSends<Target, Item> {
+  private readonly byKey = new Map<string, Gathering<Target, Item>>();
+
+  constructor(
+    private readonly send: (target: Target, items: Item[]) => Promise<void>,
+    private readonly keyOf: (target: Target) => string,
+    private readonly limits: GatheringLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(target: Target, item: Item): Promise<void> {
+    const gathering = this.gatheringOf(target);
+    return new Promise<void>((resolve, reject) => {
+      gathering.waiting.push({ item, bytes: JSON.stringify(item).length, resolve, reject });
+      this.schedule(gathering);
+    });
+  }
+
+  private gatheringOf(target: Target): Gathering<Target, Item> {
+    const key = this.keyOf(target);
+    const gathering = this.byKey.get(key) ?? {
+      key,
+      target,
+      waiting: [],
+      sending: false,
+      timer: undefined,
+      lastSentAt: Number.NEGATIVE_INFINITY,
+    };
+    this.byKey.set(key, gathering);
+    return gathering;
+  }
+
+  /** Sends the next message when the interval allows; with nothing waiting, forgets the target then. */
+  private schedule(gathering: Gathering<Target, Item>): void {
+    if (gathering.sending || gathering.timer !== undefined) return;
+    // Same-tick items share the message even when it may go at once.
+    const delay = Math.max(0, gathering.lastSentAt + this.limits.intervalMs - this.now());
+    gathering.timer = setTimeout(() => {
+      gathering.timer = undefined;
+      if (gathering.waiting.length > 0) void this.sendNext(gathering);
+      else this.byKey.delete(gathering.key);
+    }, delay);
+    if (gathering.waiting.length === 0) gathering.timer.unref();
+  }
+
+  private async sendNext(gathering: Gathering<Target, Item>): Promise<void> {
+    const batch = this.takeBatch(gathering);
+    gathering.sending = true;
+    gathering.lastSentAt = this.now();
+    try {
+      await this.send(
+        gathering.target,
+        batch.map(({ item }) => item),
+      );
+      for (const { resolve } of batch) resolve();
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    } finally {
+      gathering.sending = false;
+      this.schedule(gathering);
+    }
+  }
+
+  private takeBatch(gathering: Gathering<Target, Item>): Waiting<Item>[] {
+    let count = 1;
+    let bytes = gathering.waiting[0]!.bytes;
+    while (count < gathering.waiting.length && count < this.limits.maxItems) {
+      const next = gathering.waiting[count]!.bytes;
+      if (bytes + next > this.limits.maxBytes) break;
+      bytes += next;
+      count += 1;
+    }
+    return gathering.waiting.splice(0, count);
+  }
+}
