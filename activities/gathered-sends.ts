@@ -67,7 +67,12 @@ export class GatheredSends<Target, Item> {
 
   /** Sends the next message when the interval allows; with nothing waiting, forgets the target then. */
   private schedule(gathering: Gathering<Target, Item>): void {
-    if (gathering.sending || gathering.timer !== undefined) return;
+    if (gathering.sending) return;
+    if (gathering.timer !== undefined) {
+      // The timer that would forget the target now sends: it keeps the process alive like any send.
+      if (gathering.waiting.length > 0) gathering.timer.ref();
+      return;
+    }
     // Same-tick items share the message even when it may go at once.
     const delay = Math.max(0, gathering.lastSentAt + this.limits.intervalMs - this.now());
     gathering.timer = setTimeout(() => {
