@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WaitingTask } from '../src/shared/dispatcher-contract';
-import { GatheredSends } from './gathered-sends';
+import { GatheredSends, type GatheringLimits } from './gathered-sends';
 
 /** The line tasks join: a Connect instance's dispatcher, for routeTask runs on one task queue. */
 export interface JoinTarget {
@@ -37,6 +37,11 @@ export type LineJoinsOptions = z.output<typeof lineJoinsOptionsSchema>;
 
 export const DEFAULT_LINE_JOINS: LineJoinsOptions = { intervalMs: 200, maxTasks: 500, maxBytes: 256 * 1024 };
 
+/** The limits of a worker's gathered messages, as its `lineJoins` options set them. */
+export function gatheringLimits({ intervalMs, maxTasks, maxBytes }: LineJoinsOptions): GatheringLimits {
+  return { intervalMs, maxItems: maxTasks, maxBytes };
+}
+
 /**
  * Gathers the joins of the tasks routed by this worker into few updates per dispatcher (see
  * GatheredSends): the server also admits at most 10 updates in flight to one run. A dispatcher
@@ -47,11 +52,10 @@ export class LineJoins {
   private readonly gathered: GatheredSends<JoinTarget, WaitingTask>;
 
   constructor(send: SendJoins, options: LineJoinsOptions, now: () => number = Date.now) {
-    const { intervalMs, maxTasks, maxBytes } = options;
     this.gathered = new GatheredSends(
       send,
       ({ instanceId, taskQueue }) => `${instanceId}\n${taskQueue}`,
-      { intervalMs, maxItems: maxTasks, maxBytes },
+      gatheringLimits(options),
       now,
     );
   }

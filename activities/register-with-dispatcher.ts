@@ -17,7 +17,7 @@ import {
   gatheredBulkItemNewsSignal,
 } from '../src/shared/bulk-create-contract';
 import { GatheredSends } from './gathered-sends';
-import { DEFAULT_LINE_JOINS, LineJoins, type LineJoinsOptions } from './line-joins';
+import { DEFAULT_LINE_JOINS, gatheringLimits, LineJoins, type LineJoinsOptions } from './line-joins';
 
 export interface DispatcherActivityDeps {
   temporal: Client;
@@ -110,11 +110,7 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
       }
     },
     (batchWorkflowId) => batchWorkflowId,
-    {
-      intervalMs: lineJoinsOptions.intervalMs,
-      maxItems: lineJoinsOptions.maxTasks,
-      maxBytes: lineJoinsOptions.maxBytes,
-    },
+    gatheringLimits(lineJoinsOptions),
   );
   return async function registerWithDispatcher(
     input: RegisterWithDispatcherInput,

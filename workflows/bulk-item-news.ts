@@ -22,13 +22,11 @@ function batchWorkflowIdOfThisRun(): string | undefined {
 }
 
 export function bulkBatchOfThisRun(): TellBatch {
-  const batchWorkflowId = batchWorkflowIdOfThisRun();
-  if (batchWorkflowId === undefined) return async () => {};
-  const { workflowId } = workflowInfo();
-  const batch = getExternalWorkflowHandle(batchWorkflowId);
   return async (news) => {
+    const delivery = bulkBatchNewsOfThisRun(news);
+    if (!delivery) return;
     try {
-      await batch.signal(bulkItemNewsSignal, { workflowId, ...news } as BulkItemNews);
+      await getExternalWorkflowHandle(delivery.batchWorkflowId).signal(bulkItemNewsSignal, delivery.news);
     } catch (error) {
       // The batch has ended (cancelled, or done and this is a late run): nobody is waiting for word.
       log.info('The bulk batch did not take the news', { news: news.news, error: (error as Error).message });
@@ -36,7 +34,7 @@ export function bulkBatchOfThisRun(): TellBatch {
   };
 }
 
-/** The news for an activity to carry to this run's batch (see registerWithDispatcher); none without a batch. */
+/** The news addressed to this run's batch, for a signal or an activity to carry (see registerWithDispatcher); none without a batch. */
 export function bulkBatchNewsOfThisRun(news: News): BulkItemNewsDelivery | undefined {
   const batchWorkflowId = batchWorkflowIdOfThisRun();
   if (batchWorkflowId === undefined) return undefined;
