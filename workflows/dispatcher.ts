@@ -64,6 +64,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   const carriesStatistics = patched('dispatcher-queue-statistics');
   // Runs begun before it ignored an offer reported after its reservation had lapsed.
   const revivesLapsedOffers = patched('dispatcher-revive-lapsed-offers');
+  // Runs begun before it ignored an offer settled on a reservation no longer held.
+  const answersUnheldOffers = patched('dispatcher-answer-unheld-offers');
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
     respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
@@ -75,7 +77,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ? {}
       : { lineHeadPerClass: Number.MAX_SAFE_INTEGER, carriedLineMaxBytes: Number.MAX_SAFE_INTEGER }),
   };
-  const bookSettings = { ...settings, carriesStatistics, revivesLapsedOffers };
+  const bookSettings = { ...settings, carriesStatistics, revivesLapsedOffers, answersUnheldOffers };
   const book = input.carried
     ? DispatcherBook.decode(bookSettings, input.carried.book)
     : new DispatcherBook(bookSettings);
@@ -128,8 +130,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     book.segmentReturned(segmentId, tasks);
     roundRequested = true;
   });
-  setHandler(settleReservationSignal, ({ reservationId, outcome, contactId }) => {
-    book.settle(reservationId, outcome, Date.now(), contactId);
+  setHandler(settleReservationSignal, ({ reservationId, outcome, contactId, taskId, userId }) => {
+    const settledBy = taskId === undefined || userId === undefined ? undefined : { taskId, userId };
+    book.settle(reservationId, outcome, Date.now(), contactId, settledBy);
     roundRequested = true;
   });
   setHandler(agentsChangedSignal, (agents) => {

@@ -45,7 +45,13 @@ import {
  * `contact-ended`: Connect ended the contact while the task waited.
  */
 export type ReservationOutcome =
-  { outcome: 'offered' | 'accepted'; contact: CreatedContact } | { outcome: 'try-again' | 'contact-ended' };
+  | {
+      outcome: 'offered' | 'accepted';
+      contact: CreatedContact;
+      /** False: the dispatcher was not there to hear of the offer, and will not answer it. */
+      dispatcherHeard: boolean;
+    }
+  | { outcome: 'try-again' | 'contact-ended' };
 
 /** What Connect shows of an offer that the dispatcher could not read an answer to. */
 export type AskedOffer = 'accepted' | 'unanswered' | 'contact-ended';
@@ -105,25 +111,30 @@ export function routeTaskSteps(
   /**
    * Signals to the dispatcher are best effort. A lost settleReservation is repaired when the
    * reservation expires: the dispatcher puts the task back in line, and if the run has finished, the
-   * next reservation signalled to it fails and the dispatcher forgets the task. A lost leaveLine is
+   * next reservation signalled to it fails and the dispatcher forgets the task; an offer it did not
+   * hear of, it cannot answer, so the task asks Connect at once. A lost leaveLine is
    * repaired the same way, on the task's next reservation. A lost updateTask is not repaired: the
    * dispatcher keeps the old priority or preferred agents.
    */
-  async function tellDispatcher(send: () => Promise<void>, what: string): Promise<void> {
+  async function tellDispatcher(send: () => Promise<void>, what: string): Promise<boolean> {
     try {
       await send();
+      return true;
     } catch (error) {
       log.warn(`Could not tell the dispatcher: ${what}`, { error: (error as Error).message });
+      return false;
     }
   }
 
-  function settle(reservation: Reservation, outcome: SettleOutcome, contactId?: string): Promise<void> {
+  function settle(reservation: Reservation, outcome: SettleOutcome, contactId?: string): Promise<boolean> {
     return tellDispatcher(
       () =>
         dispatcher.signal(settleReservationSignal, {
           reservationId: reservation.reservationId,
           outcome,
           contactId,
+          taskId,
+          userId: reservation.userId,
         }),
       `reservation ${reservation.reservationId} ${outcome}`,
     );
@@ -185,8 +196,8 @@ export function routeTaskSteps(
           ],
         ),
       );
-      await settle(reservation, 'offered', created.contactId);
-      return { outcome: 'offered', contact: created };
+      const dispatcherHeard = await settle(reservation, 'offered', created.contactId);
+      return { outcome: 'offered', contact: created, dispatcherHeard };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       await settle(reservation, 'agent-unavailable');
@@ -216,15 +227,15 @@ export function routeTaskSteps(
         ),
       );
       const outcome = associated.resolvedBy === 'describeContact' ? 'accepted' : 'offered';
-      await settle(reservation, outcome, existing.contactId);
-      return { outcome, contact: existing };
+      const dispatcherHeard = await settle(reservation, outcome, existing.contactId);
+      return { outcome, contact: existing, dispatcherHeard };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
       // The association may have happened anyway (a timeout), or the contact may have ended: Connect knows.
       const seen = await describe(existing, 'Check the contact after a failed assignment');
       if (seen.agentId === reservation.userId) {
-        await settle(reservation, 'accepted', existing.contactId);
-        return { outcome: 'accepted', contact: existing };
+        const dispatcherHeard = await settle(reservation, 'accepted', existing.contactId);
+        return { outcome: 'accepted', contact: existing, dispatcherHeard };
       }
       await settle(reservation, 'agent-unavailable', existing.contactId);
       return { outcome: seen.disconnectedAt ? 'contact-ended' : 'try-again' };
@@ -327,9 +338,9 @@ export function routeTaskSteps(
       for (const reservation of reservations) await settle(reservation, 'declined');
     },
 
-    updateTask(update: TaskUpdate): Promise<void> {
+    async updateTask(update: TaskUpdate): Promise<void> {
       const { taskId: _taskId, current: _current, ...change } = update;
-      return tellDispatcher(
+      await tellDispatcher(
         () => dispatcher.signal(updateTaskSignal, update),
         `new ${Object.keys(change).join(' and ')}`,
       );

@@ -58,6 +58,11 @@ const JOINS_GATHERED_PATCH = 'route-task-joins-gathered';
  * with it record this patch alone, not the two before it, which it implies.
  */
 const QUEUED_AND_JOINED_PATCH = 'route-task-queued-and-joined';
+/**
+ * The dispatcher answers every offer it hears of (`unclear` where it holds no reservation for it), so
+ * an offered task keeps no timer to ask Connect after a silence. Implies the patches before it.
+ */
+const ANSWERED_OFFERS_PATCH = 'route-task-answered-offers';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -85,16 +90,14 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     });
   }
   const { workflowId, typedSearchAttributes } = workflowInfo();
-  const queuedAndJoined = patched(QUEUED_AND_JOINED_PATCH);
+  const answeredOffers = patched(ANSWERED_OFFERS_PATCH);
+  const queuedAndJoined = answeredOffers || patched(QUEUED_AND_JOINED_PATCH);
   // Runs begun before it keep their old commands: a registration activity, an upsert at every stage.
   const fewerActions = queuedAndJoined || patched(FEWER_ACTIONS_PATCH);
-  const state = new RouteTaskState(
-    parsed.request,
-    workflowId,
-    startedAt,
-    typedSearchAttributes,
-    fewerActions,
-  );
+  const state = new RouteTaskState(parsed.request, workflowId, startedAt, typedSearchAttributes, {
+    skipsBriefStages: fewerActions,
+    asksConnectAfterSilence: !answeredOffers,
+  });
   // Runs begun between the two signalled the dispatcher themselves to join its line.
   const joinLineBySignal = !queuedAndJoined && fewerActions && !patched(JOINS_GATHERED_PATCH);
   const steps = routeTaskSteps(parsed.request, workflowId, state, { joinLineBySignal });
@@ -223,6 +226,7 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
       const tried = await steps.tryReservation(taken);
       if (tried.outcome === 'offered' || tried.outcome === 'accepted') {
         state.reservationOffered(tried.contact, Date.now());
+        if (tried.outcome === 'offered' && !tried.dispatcherHeard) state.offerUnheard(Date.now());
         const finished = tried.outcome === 'accepted' ? await offerAnswered('accepted') : await awaitAnswer();
         if (finished) return finished;
         continue;

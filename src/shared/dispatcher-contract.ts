@@ -463,6 +463,8 @@ export interface EncodedDispatcherBook {
   assignedWaits?: EncodedAssignedWaits;
   /** Agents' proficiencies by user id: when read, and [name, value, level] with names and values in `strings`. */
   skills?: Record<string, [number, [number, number, number][]]>;
+  /** Offers settled on reservations no longer held, whose tasks are still to be told `unclear`. */
+  unheldOffers?: { taskId: string; reservationId: string; userId: string }[];
 }
 
 /**
@@ -625,8 +627,20 @@ export const tasksJoinedSignal = defineSignal<[{ tasks: WaitingTask[] }]>('tasks
 export const joinLineUpdate = defineUpdate<void, [{ tasks: WaitingTask[] }]>('joinLine');
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
 export const updateTaskSignal = defineSignal<[TaskUpdate]>('updateTask');
-export const settleReservationSignal =
-  defineSignal<[{ reservationId: string; outcome: SettleOutcome; contactId?: string }]>('settleReservation');
+/** A task's word on its reservation. */
+export interface ReservationSettled {
+  reservationId: string;
+  outcome: SettleOutcome;
+  contactId?: string;
+  /**
+   * The task and the reserved agent: with them the dispatcher answers an offer on a reservation it no
+   * longer holds (`unclear`, so the task asks Connect), and the task needs no timer of its own for it.
+   * Absent from runs begun before.
+   */
+  taskId?: string;
+  userId?: string;
+}
+export const settleReservationSignal = defineSignal<[ReservationSettled]>('settleReservation');
 /**
  * The push path: agents' new states (from a Connect agent event stream), the newest of each agent in
  * a batch of events, wake the dispatcher at once. One signal (one billed action) carries many agents.

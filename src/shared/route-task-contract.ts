@@ -61,8 +61,8 @@ export const ROUTE_TASK_SETTINGS = {
   /** However near the reservation's expiry, a call gets at least this long. */
   minimumReservationCallMs: 1_000,
   /**
-   * How long an offered task waits for the dispatcher's word on the agent's answer before it asks
-   * Connect itself (the dispatcher says `unclear` well before this; this covers a lost signal).
+   * Runs begun before the dispatcher answered every offer it was told of: how long an offered task
+   * waits for the dispatcher's word on the agent's answer before it asks Connect itself.
    */
   offerVerdictWaitMs: 3 * 60_000,
 } as const;

@@ -137,6 +137,22 @@ const UNPUBLISHED_STAGES: ReadonlySet<RoutingStage> = new Set(['assigning']);
 /** Stages in which the dispatcher knows the task: after it joined the line and until it stops. */
 const REGISTERED_STAGES: ReadonlySet<RoutingStage> = new Set(['waiting-for-agent', 'assigning', 'offered']);
 
+/** How a run decides where later versions decide otherwise: replays decide as their runs did. */
+export interface RouteTaskRunRules {
+  /** False for runs begun before UNPUBLISHED_STAGES existed: their histories upsert every stage. */
+  skipsBriefStages: boolean;
+  /**
+   * True for runs begun before the dispatcher answered every offer it was told of: an offered task
+   * asks Connect after `offerVerdictWaitMs` without a word, which takes a timer per offer.
+   */
+  asksConnectAfterSilence: boolean;
+}
+
+export const CURRENT_RUN_RULES: RouteTaskRunRules = {
+  skipsBriefStages: true,
+  asksConnectAfterSilence: false,
+};
+
 export class RouteTaskState implements AttemptTally {
   private stage: RouteTaskStage = { name: 'creating' };
   private priority: number;
@@ -165,8 +181,7 @@ export class RouteTaskState implements AttemptTally {
     private readonly taskId: string,
     startedAt: number,
     startAttributes: TypedSearchAttributes,
-    /** False for runs begun before UNPUBLISHED_STAGES existed: their histories upsert every stage. */
-    private readonly skipsBriefStages = true,
+    private readonly rules: RouteTaskRunRules = CURRENT_RUN_RULES,
   ) {
     this.priority = request.priority;
     this.preferredAgentIds = request.preferredAgentIds;
@@ -292,8 +307,7 @@ export class RouteTaskState implements AttemptTally {
    */
   waitLimitMs(now: number): number | undefined {
     const { stage } = this;
-    const askAt =
-      stage.name === 'offered' ? stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs : Infinity;
+    const askAt = stage.name === 'offered' ? this.askConnectAt(stage) : Infinity;
     const limit = Math.min(stage.contact?.expiresAt ?? Infinity, this.deadlineAt ?? Infinity, askAt);
     return limit === Infinity ? undefined : Math.max(1, limit - now);
   }
@@ -369,8 +383,30 @@ export class RouteTaskState implements AttemptTally {
     // Words on earlier offers are stale: the task has moved on from them.
     const [verdict] = index < 0 ? [] : this.verdicts.splice(0, index + 1).slice(-1);
     if (verdict) return { stage, word: verdict.verdict };
-    if (now >= stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs) return { stage, word: 'unclear' };
+    if (now >= this.askConnectAt(stage)) return { stage, word: 'unclear' };
     return undefined;
+  }
+
+  /** When an offered task with no word on its offer asks Connect itself: never, where the dispatcher answers every offer. */
+  private askConnectAt(stage: OfferedStage): number {
+    return this.rules.asksConnectAfterSilence
+      ? stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs
+      : Infinity;
+  }
+
+  /**
+   * The dispatcher did not hear that the agent was offered the contact (it is gone: its answer
+   * would never come), so the task asks Connect at once.
+   */
+  offerUnheard(now: number): void {
+    const { reservation } = this.inStage('offered');
+    if (this.rules.asksConnectAfterSilence) return;
+    this.verdicts.push({
+      reservationId: reservation.reservationId,
+      userId: reservation.userId,
+      verdict: 'unclear',
+      at: now,
+    });
   }
 
   /**
@@ -453,7 +489,7 @@ export class RouteTaskState implements AttemptTally {
    * or one of UNPUBLISHED_STAGES.
    */
   takeAttributeChanges(): SearchAttributeUpdatePair[] {
-    const brief = this.skipsBriefStages && UNPUBLISHED_STAGES.has(this.stage.name);
+    const brief = this.rules.skipsBriefStages && UNPUBLISHED_STAGES.has(this.stage.name);
     if (this.stage.name === this.publishedStage || brief) return [];
     this.publishedStage = this.stage.name;
     const changed = [

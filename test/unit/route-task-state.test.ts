@@ -6,7 +6,12 @@ import {
   ROUTE_TASK_SETTINGS,
   type RouteTaskInput,
 } from '../../src/shared/route-task-contract';
-import { CONTACT_ENDED, RouteTaskState, WORKFLOW_CANCELLED } from '../../src/shared/route-task-state';
+import {
+  CONTACT_ENDED,
+  RouteTaskState,
+  type RouteTaskRunRules,
+  WORKFLOW_CANCELLED,
+} from '../../src/shared/route-task-state';
 import {
   ConnectAgentId,
   ConnectContactId,
@@ -30,6 +35,7 @@ const STARTED_BY_CLIENT = new TypedSearchAttributes([
 function stateFor(
   overrides: Partial<RouteTaskInput> = {},
   startAttributes = new TypedSearchAttributes(),
+  rules?: RouteTaskRunRules,
 ): RouteTaskState {
   const transfer =
     (overrides.strategy ?? 'create-then-associate') === 'create-then-associate'
@@ -40,7 +46,7 @@ function stateFor(
     new Date(T0),
   );
   assert.ok(parsed.ok, 'the test input is valid');
-  return new RouteTaskState(parsed.request, 'task-1', T0, startAttributes);
+  return new RouteTaskState(parsed.request, 'task-1', T0, startAttributes, rules);
 }
 
 function reservation(userId: string, expiresAt: number, reservationId = `r-${userId}`): Reservation {
@@ -55,8 +61,8 @@ const NO_FREE_SLOT: WaitNotice = {
 };
 
 /** Created, in line since T0 + 1000 and published, as a create-then-associate run is before its first reservation. */
-function waitingState(overrides: Partial<RouteTaskInput> = {}): RouteTaskState {
-  const state = stateFor(overrides);
+function waitingState(overrides: Partial<RouteTaskInput> = {}, rules?: RouteTaskRunRules): RouteTaskState {
+  const state = stateFor(overrides, undefined, rules);
   state.takeAttributeChanges();
   state.contactCreated(CONTACT);
   state.joinedLine(state.joinLine(T0 + 1000));
@@ -171,13 +177,13 @@ describe('RouteTaskState', () => {
     });
   });
 
-  it("reads the dispatcher's word on the current offer only, and asks Connect itself when none comes", () => {
+  it("reads the dispatcher's word on the current offer only, and waits for it without a limit", () => {
     const state = waitingState();
     state.receiveReservation(reservation('alice', T0 + 60_000));
     state.takeReservation(T0 + 2000);
     state.reservationOffered(CONTACT, T0 + 2000);
     assert.equal(state.hasNews, false);
-    assert.equal(state.waitLimitMs(T0 + 2000), ROUTE_TASK_SETTINGS.offerVerdictWaitMs);
+    assert.equal(state.waitLimitMs(T0 + 2000), undefined, 'no timer: the dispatcher answers every offer');
     state.receiveVerdict({ reservationId: 'r-other', userId: 'bob', verdict: 'missed', at: T0 + 2100 });
     assert.equal(state.hasNews, false, 'a word on another offer is not news');
     assert.equal(state.takeOfferWord(T0 + 2200), undefined);
@@ -185,7 +191,28 @@ describe('RouteTaskState', () => {
     assert.equal(state.hasNews, true);
     assert.equal(state.takeOfferWord(T0 + 2300)?.word, 'rejected');
     assert.equal(state.hasNews, false, 'taken once');
-    assert.equal(state.takeOfferWord(T0 + 2300 + ROUTE_TASK_SETTINGS.offerVerdictWaitMs)?.word, 'unclear');
+    assert.equal(state.takeOfferWord(T0 + 2300 + ROUTE_TASK_SETTINGS.offerVerdictWaitMs), undefined);
+  });
+
+  it('asks Connect at once about an offer the dispatcher did not hear of', () => {
+    const state = waitingState();
+    state.receiveReservation(reservation('alice', T0 + 60_000));
+    state.takeReservation(T0 + 2000);
+    state.reservationOffered(CONTACT, T0 + 2000);
+    state.offerUnheard(T0 + 2100);
+    assert.equal(state.hasNews, true);
+    assert.equal(state.takeOfferWord(T0 + 2100)?.word, 'unclear');
+  });
+
+  it('runs begun before: ask Connect after offerVerdictWaitMs without a word, on a timer', () => {
+    const state = waitingState({}, { skipsBriefStages: true, asksConnectAfterSilence: true });
+    state.receiveReservation(reservation('alice', T0 + 60_000));
+    state.takeReservation(T0 + 2000);
+    state.reservationOffered(CONTACT, T0 + 2000);
+    assert.equal(state.waitLimitMs(T0 + 2000), ROUTE_TASK_SETTINGS.offerVerdictWaitMs);
+    state.offerUnheard(T0 + 2100);
+    assert.equal(state.hasNews, false, 'their replays decide as they did');
+    assert.equal(state.takeOfferWord(T0 + 2000 + ROUTE_TASK_SETTINGS.offerVerdictWaitMs)?.word, 'unclear');
   });
 
   it('create-connected: no contact until one is created under a reservation, then it carries the contact', () => {

@@ -16,6 +16,7 @@ import {
   dispatcherWorkflowId,
   explainTaskQuery,
   type Reservation,
+  settleReservationSignal,
   tasksJoinedSignal,
   type WaitingTask,
 } from '../../src/shared/dispatcher-contract';
@@ -224,6 +225,27 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
         await line.untilStatus('nothing waiting or reserved', isEmpty);
       },
     );
+  });
+
+  it('answers unclear an offer settled on a reservation it does not hold, so the task asks Connect', async () => {
+    const connect = new ScriptedConnect();
+    await withLine(connect, FAST, [{ name: 'offered-elsewhere', settles: false }], async (line) => {
+      const taskId = line.taskId('offered-elsewhere');
+      // A reservation lapsed and forgotten, say: the task's word comes, and nobody watches that agent for it.
+      await line.dispatcher.signal(settleReservationSignal, {
+        reservationId: 'not-held',
+        outcome: 'offered',
+        contactId: 'contact-x',
+        taskId,
+        userId: 'agent-9',
+      });
+      const inbox = await line.untilInbox('offered-elsewhere', 'a verdict', (box) => box.verdicts.length > 0);
+      assert.deepEqual(
+        inbox.verdicts.map(({ reservationId, userId, verdict }) => [reservationId, userId, verdict]),
+        [['not-held', 'agent-9', 'unclear']],
+      );
+      await line.task('offered-elsewhere').signal(endSignal);
+    });
   });
 
   it('takes a slot back after the TTL when the settleReservation never arrives', async () => {

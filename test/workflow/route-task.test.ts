@@ -136,7 +136,7 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
       assert.deepEqual(connect.associations, [{ contactId, userId: AGENT_1 }]);
       assert.deepEqual(connect.stoppedContacts, []);
       assert.deepEqual(settlements(await task.dispatcherLog()), [
-        { reservationId: 'r1', outcome: 'offered', contactId },
+        { reservationId: 'r1', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_1 },
       ]);
     });
   });
@@ -165,10 +165,31 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
       assert.deepEqual(connect.createdContacts, [contactId], 'one contact, whatever the offers');
       assert.equal(result.attemptsByActivity.describeContact, 1);
       assert.deepEqual(settlements(await task.dispatcherLog()), [
-        { reservationId: 'r1', outcome: 'offered', contactId },
-        { reservationId: 'r2', outcome: 'offered', contactId },
-        { reservationId: 'r2', outcome: 'accepted', contactId },
+        { reservationId: 'r1', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_1 },
+        { reservationId: 'r2', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_2 },
+        { reservationId: 'r2', outcome: 'accepted', contactId, taskId: task.taskId, userId: AGENT_2 },
       ]);
+    });
+  });
+
+  it('keeps no timer while offered, and asks Connect at once about an offer its dispatcher was not there to hear of', async () => {
+    const connect = new ScriptedConnect();
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'offer-unheard');
+      // Gone (terminated, say): the signal that tells it of the offer fails, and no verdict would come.
+      await tier.client.workflow.getHandle(dispatcherWorkflowId(tier.taskQueue)).terminate('gone');
+      await task.reserve('r1', AGENT_1);
+      const result = await task.handle.result();
+
+      assert.equal(result.outcome, 'assigned');
+      assert.equal(result.userId, AGENT_1);
+      assert.equal(result.attemptsByActivity.describeContact, 1);
+      const { events } = await task.handle.fetchHistory();
+      assert.equal(
+        events?.filter((event) => event.timerStartedEventAttributes).length,
+        0,
+        'no timer: the dispatcher answers every offer it hears of',
+      );
     });
   });
 
@@ -209,8 +230,14 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
           [AGENT_1, AGENT_2],
         );
         assert.deepEqual(settlements(await task.dispatcherLog()), [
-          { reservationId: 'r1', outcome: 'agent-unavailable', contactId },
-          { reservationId: 'r2', outcome: 'offered', contactId },
+          {
+            reservationId: 'r1',
+            outcome: 'agent-unavailable',
+            contactId,
+            taskId: task.taskId,
+            userId: AGENT_1,
+          },
+          { reservationId: 'r2', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_2 },
         ]);
       });
     });

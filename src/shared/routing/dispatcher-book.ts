@@ -53,6 +53,11 @@ export type BookSettings = BacklogSettings &
     carriesStatistics?: boolean;
     /** False: a late settle of a lapsed reservation is ignored, as runs begun before `revive` did. */
     revivesLapsedOffers?: boolean;
+    /**
+     * False: an offer settled on a reservation the book no longer holds is ignored, as runs begun
+     * before `answersUnheldOffers` did (their tasks ask Connect after a silence of their own).
+     */
+    answersUnheldOffers?: boolean;
   };
 
 export interface RoundOutcome {
@@ -110,6 +115,11 @@ export class DispatcherBook {
    * the expiry may still report that Connect offered it the contact, and that offer must be watched.
    */
   private readonly lapsed = new Map<string, HeldReservation>();
+  /**
+   * Offers settled on reservations no longer held (lapsed and forgotten, say): nobody watches the
+   * agent for their answer, so each task is told `unclear` in the next round and asks Connect.
+   */
+  private unheldOffers: NonNullable<EncodedDispatcherBook['unheldOffers']> = [];
   /** Agents' proficiencies as last read, by user id. */
   private readonly skills = new Map<string, { readAt: number; proficiencies: AgentProficiency[] }>();
   private readonly skillLevels = new Map<string, SkillLevels>();
@@ -280,11 +290,22 @@ export class DispatcherBook {
   }
 
   /** The task reports how its reservation went (see SettleOutcome). */
-  settle(reservationId: string, outcome: SettleOutcome, now: number, contactId?: string): void {
+  settle(
+    reservationId: string,
+    outcome: SettleOutcome,
+    now: number,
+    contactId?: string,
+    settledBy?: { taskId: string; userId: string },
+  ): void {
     const reservation =
       this.reservations.get(reservationId) ??
       (outcome === 'offered' || outcome === 'accepted' ? this.revive(reservationId, now) : undefined);
-    if (!reservation) return;
+    if (!reservation) {
+      if (outcome === 'offered' && settledBy && this.settings.answersUnheldOffers !== false) {
+        this.unheldOffers.push({ ...settledBy, reservationId });
+      }
+      return;
+    }
     const withContact = { ...reservation, contactId: contactId ?? reservation.contactId };
     switch (outcome) {
       case 'offered':
@@ -330,7 +351,10 @@ export class DispatcherBook {
     this.reservations.clear();
     for (const reservation of review.kept) this.reservations.set(reservation.reservationId, reservation);
     const verdicts: RoundOutcome['verdicts'] = [];
-    const tell = (reservation: HeldReservation, verdict: OfferOutcome | 'unclear') =>
+    const tell = (
+      reservation: Pick<HeldReservation, 'taskId' | 'reservationId' | 'userId'>,
+      verdict: OfferOutcome | 'unclear',
+    ) =>
       verdicts.push({
         taskId: reservation.taskId,
         verdict: { reservationId: reservation.reservationId, userId: reservation.userId, verdict, at: now },
@@ -341,6 +365,8 @@ export class DispatcherBook {
       tell(reservation, outcome);
     }
     for (const reservation of review.unclear) tell(reservation, 'unclear');
+    for (const unheld of this.unheldOffers) tell(unheld, 'unclear');
+    this.unheldOffers = [];
     const requeued: string[] = [];
     for (const expired of review.expired) {
       this.lapsed.set(expired.reservationId, expired);
@@ -628,6 +654,7 @@ export class DispatcherBook {
         ? {}
         : { assignedWaits: this.assignedWaits.encode(this.settings.carriedLineMaxBytes / 8) }),
       ...(this.skills.size === 0 ? {} : { skills: this.encodeSkills(encoder) }),
+      ...(this.unheldOffers.length === 0 ? {} : { unheldOffers: this.unheldOffers }),
     };
   }
 
@@ -663,6 +690,7 @@ export class DispatcherBook {
     for (const [userId, misses] of Object.entries(encoded.misses)) book.misses.set(userId, misses);
     book.offerTokens = encoded.offerTokens;
     for (const [userId, name] of Object.entries(encoded.agentNames)) book.agentNames.set(userId, name);
+    book.unheldOffers = encoded.unheldOffers ?? [];
     if (encoded.assignedWaits) book.assignedWaits = AssignedWaits.decode(settings, encoded.assignedWaits);
     const str = (id: number) => encoded.strings[id]!;
     for (const [userId, [readAt, proficiencies]] of Object.entries(encoded.skills ?? {})) {

@@ -143,6 +143,33 @@ describe('DispatcherBook', () => {
     assert.equal(book.offersAwaitingAnswer, 0);
   });
 
+  it('answers an offer settled on a reservation it no longer holds unclear, across continue-as-new too', () => {
+    const book = bookWith(task('a', T0));
+    const from = { taskId: 'a', userId: 'u9' };
+    book.settle('forgotten-1', 'offered', T0 + 100, 'contact-a', from);
+    book.settle('forgotten-2', 'offered', T0 + 100, 'contact-a'); // a run begun before: who settled is not said
+    book.settle('forgotten-3', 'agent-unavailable', T0 + 100, 'contact-a', from); // nothing to answer
+    const next = DispatcherBook.decode(SETTINGS, book.encode());
+    assert.deepEqual(
+      next
+        .round(T0 + 200)
+        .verdicts.map(({ taskId, verdict }) => [
+          taskId,
+          verdict.reservationId,
+          verdict.userId,
+          verdict.verdict,
+        ]),
+      [['a', 'forgotten-1', 'u9', 'unclear']],
+    );
+    assert.deepEqual(next.round(T0 + 300).verdicts, [], 'told once');
+  });
+
+  it('ignores an offer settled on a reservation it no longer holds when the run began before answering them', () => {
+    const book = bookWithSettings({ ...SETTINGS, answersUnheldOffers: false }, task('a', T0));
+    book.settle('forgotten-1', 'offered', T0 + 100, 'contact-a', { taskId: 'a', userId: 'u9' });
+    assert.deepEqual(book.round(T0 + 200).verdicts, []);
+  });
+
   it("wakes at the end of an accepted reservation's catch-up window, so an idle dispatcher can end", () => {
     const book = bookWith(task('a', T0));
     book.applySnapshot([agent('u1', 1)], T0);
