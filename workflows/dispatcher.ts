@@ -50,6 +50,7 @@ import { lineSegmentWorkflowId, returnLineSegmentSignal } from '../src/shared/li
 import { DispatcherBook } from '../src/shared/routing/dispatcher-book';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import { QueueStatisticsGauges } from '../src/worker/workflow-metrics';
+import { Alarm } from './alarm';
 import { proxyRoutingActivities } from './connect-calls';
 import { connectLineSegment } from './line-segment';
 
@@ -66,6 +67,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   const revivesLapsedOffers = patched('dispatcher-revive-lapsed-offers');
   // Runs begun before it ignored an offer settled on a reservation no longer held.
   const answersUnheldOffers = patched('dispatcher-answer-unheld-offers');
+  // Runs begun before it started a timer each time a signal woke the loop before its timer rang.
+  const keepsOneAlarm = patched('dispatcher-one-alarm');
+  const alarm = new Alarm();
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
     respectsNextStatus && nextStatusName !== undefined ? { ...agent, nextStatusName } : agent;
@@ -315,7 +319,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     );
     if (!roundRequested) {
       if (wakeAt === Infinity) await condition(() => roundRequested);
-      else await condition(() => roundRequested, Math.max(1, wakeAt - Date.now()));
+      else if (keepsOneAlarm) {
+        alarm.setFor(wakeAt);
+        await condition(() => roundRequested || alarm.rang);
+      } else await condition(() => roundRequested, Math.max(1, wakeAt - Date.now()));
     }
     roundRequested = false;
 

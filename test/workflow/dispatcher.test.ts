@@ -15,6 +15,7 @@ import {
   dispatcherStatusQuery,
   dispatcherWorkflowId,
   explainTaskQuery,
+  leaveLineSignal,
   type Reservation,
   settleReservationSignal,
   tasksJoinedSignal,
@@ -246,6 +247,29 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
       );
       await line.task('offered-elsewhere').signal(endSignal);
     });
+  });
+
+  it('keeps one timer for its next poll however many signals wake it before then', async () => {
+    const connect = new ScriptedConnect();
+    await withLine(
+      connect,
+      { ...FAST, pollIntervalMs: 600_000 },
+      [{ name: 'waits', settles: false }],
+      async (line) => {
+        await line.untilStatus('a first poll', (status) => status.pollCount > 0);
+        for (let i = 0; i < 20; i += 1) {
+          await line.dispatcher.signal(leaveLineSignal, { taskId: line.taskId(`never-joined-${i}`) });
+        }
+        const events = await waitUntil('the dispatcher to take the 20 signals', async () => {
+          const history = (await line.dispatcher.fetchHistory()).events ?? [];
+          const taken = history.filter((event) => event.workflowExecutionSignaledEventAttributes);
+          return taken.length >= 20 ? history : undefined;
+        });
+        const timers = events.filter((event) => event.timerStartedEventAttributes).length;
+        assert.ok(timers <= 2, `${timers} timers for 20 wake-ups before the next poll`);
+        await line.task('waits').signal(endSignal);
+      },
+    );
   });
 
   it('takes a slot back after the TTL when the settleReservation never arrives', async () => {
