@@ -109,10 +109,10 @@ export function routeTaskSteps(
   }
 
   /**
-   * Signals to the dispatcher are best effort. A lost settleReservation is repaired when the
-   * reservation expires: the dispatcher puts the task back in line, and if the run has finished, the
-   * next reservation signalled to it fails and the dispatcher forgets the task; an offer it did not
-   * hear of, it cannot answer, so the task asks Connect at once. A lost leaveLine is
+   * Signals to the dispatcher are best effort; true if it heard. A lost settleReservation is repaired
+   * when the reservation expires: the dispatcher puts the task back in line, and if the run has
+   * finished, the next reservation signalled to it fails and the dispatcher forgets the task (an offer
+   * it did not hear of it cannot answer, so the task then asks Connect at once). A lost leaveLine is
    * repaired the same way, on the task's next reservation. A lost updateTask is not repaired: the
    * dispatcher keeps the old priority or preferred agents.
    */

@@ -387,7 +387,7 @@ export class RouteTaskState implements AttemptTally {
     return undefined;
   }
 
-  /** When an offered task with no word on its offer asks Connect itself: never, where the dispatcher answers every offer. */
+  /** When an offered task without a word on its offer asks Connect itself (never, in current runs). */
   private askConnectAt(stage: OfferedStage): number {
     return this.rules.asksConnectAfterSilence
       ? stage.offeredAt + ROUTE_TASK_SETTINGS.offerVerdictWaitMs
