@@ -185,7 +185,7 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     assert.equal(result.userId, ALICE);
 
     const metrics = await waitUntil(
-      'the assigned task in the metrics, and the gauge back at 0',
+      "the assigned task in the metrics, the gauge back at 0, and the runtime's count of completed workflows",
       async () => {
         const text = await scrape();
         const waiting = sample(text, METRICS.tasksWaiting.name, {
@@ -193,7 +193,12 @@ describe('connect-task-router worker as a service (the bin script, on the shared
           queue_id: BILLING_QUEUE,
           priority: '3',
         });
-        return sample(text, METRICS.tasksAssigned.name) === 1 && waiting === 0 ? text : undefined;
+        // The SDK counts a completed workflow once the server has taken the completion, which the
+        // client can hear of first.
+        const completedCounted = /^temporal_workflow_completed\{/m.test(text);
+        return sample(text, METRICS.tasksAssigned.name) === 1 && waiting === 0 && completedCounted
+          ? text
+          : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 300 },
     );
