@@ -8,17 +8,17 @@ export interface GatheringLimits {
   maxBytes: number;
 }
 
-interface Waiting<Item> {
+interface Waiting<Item, Answer> {
   item: Item;
   bytes: number;
-  resolve: () => void;
+  resolve: (answer: Answer | undefined) => void;
   reject: (error: unknown) => void;
 }
 
-interface Gathering<Target, Item> {
+interface Gathering<Target, Item, Answer> {
   key: string;
   target: Target;
-  waiting: Waiting<Item>[];
+  waiting: Waiting<Item, Answer>[];
   sending: boolean;
   timer: NodeJS.Timeout | undefined;
   lastSentAt: number;
@@ -30,28 +30,29 @@ interface Gathering<Target, Item> {
  * at once. One message per item would reach a busy workflow as fast as items come, each a billed
  * action, events in its history and a workflow task of its own.
  *
- * Each caller's promise settles when the message that carries its item has been taken, or fails with
- * it. A target is forgotten once it has been quiet for an interval.
+ * Each caller's promise settles when the message that carries its item has been taken, with the
+ * answer the message got for that item (the send's answers are in the order of its items), or fails
+ * with it. A target is forgotten once it has been quiet for an interval.
  */
-export class GatheredSends<Target, Item> {
-  private readonly byKey = new Map<string, Gathering<Target, Item>>();
+export class GatheredSends<Target, Item, Answer = void> {
+  private readonly byKey = new Map<string, Gathering<Target, Item, Answer>>();
 
   constructor(
-    private readonly send: (target: Target, items: Item[]) => Promise<void>,
+    private readonly send: (target: Target, items: Item[]) => Promise<readonly (Answer | undefined)[] | void>,
     private readonly keyOf: (target: Target) => string,
     private readonly limits: GatheringLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(target: Target, item: Item): Promise<void> {
+  add(target: Target, item: Item): Promise<Answer | undefined> {
     const gathering = this.gatheringOf(target);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Answer | undefined>((resolve, reject) => {
       gathering.waiting.push({ item, bytes: JSON.stringify(item).length, resolve, reject });
       this.schedule(gathering);
     });
   }
 
-  private gatheringOf(target: Target): Gathering<Target, Item> {
+  private gatheringOf(target: Target): Gathering<Target, Item, Answer> {
     const key = this.keyOf(target);
     const gathering = this.byKey.get(key) ?? {
       key,
@@ -66,7 +67,7 @@ export class GatheredSends<Target, Item> {
   }
 
   /** Sends the next message when the interval allows; with nothing waiting, forgets the target then. */
-  private schedule(gathering: Gathering<Target, Item>): void {
+  private schedule(gathering: Gathering<Target, Item, Answer>): void {
     if (gathering.sending) return;
     if (gathering.timer !== undefined) {
       // The timer that would forget the target now sends: it keeps the process alive like any send.
@@ -83,16 +84,16 @@ export class GatheredSends<Target, Item> {
     if (gathering.waiting.length === 0) gathering.timer.unref();
   }
 
-  private async sendNext(gathering: Gathering<Target, Item>): Promise<void> {
+  private async sendNext(gathering: Gathering<Target, Item, Answer>): Promise<void> {
     const batch = this.takeBatch(gathering);
     gathering.sending = true;
     gathering.lastSentAt = this.now();
     try {
-      await this.send(
+      const answers = await this.send(
         gathering.target,
         batch.map(({ item }) => item),
       );
-      for (const { resolve } of batch) resolve();
+      batch.forEach(({ resolve }, index) => resolve(answers?.[index]));
     } catch (error) {
       for (const { reject } of batch) reject(error);
     } finally {
@@ -101,7 +102,7 @@ export class GatheredSends<Target, Item> {
     }
   }
 
-  private takeBatch(gathering: Gathering<Target, Item>): Waiting<Item>[] {
+  private takeBatch(gathering: Gathering<Target, Item, Answer>): Waiting<Item, Answer>[] {
     let count = 1;
     let bytes = gathering.waiting[0]!.bytes;
     while (count < gathering.waiting.length && count < this.limits.maxItems) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WaitingTask } from '../src/shared/dispatcher-contract';
+import type { JoinLineAnswer, WaitingTask, WaitNotice } from '../src/shared/dispatcher-contract';
 import { GatheredSends, type GatheringLimits } from './gathered-sends';
 
 /** The line tasks join: a Connect instance's dispatcher, for routeTask runs on one task queue. */
@@ -8,8 +8,8 @@ export interface JoinTarget {
   taskQueue: string;
 }
 
-/** Tasks that join one line in one message (registerWithDispatcher's update). */
-export type SendJoins = (target: JoinTarget, tasks: WaitingTask[]) => Promise<void>;
+/** Tasks that join one line in one message (registerWithDispatcher's update), and its answer. */
+export type SendJoins = (target: JoinTarget, tasks: WaitingTask[]) => Promise<JoinLineAnswer | void>;
 
 export const lineJoinsOptionsSchema = z
   .object({
@@ -46,21 +46,26 @@ export function gatheringLimits({ intervalMs, maxTasks, maxBytes }: LineJoinsOpt
  * Gathers the joins of the tasks routed by this worker into few updates per dispatcher (see
  * GatheredSends): the server also admits at most 10 updates in flight to one run. A dispatcher
  * receives at most one per `intervalMs` from each worker. A caller's join fails with the update that
- * carried it (the activity retries; joining twice is harmless).
+ * carried it (the activity retries; joining twice is harmless), and is answered with why its task
+ * waits, when the dispatcher said.
  */
 export class LineJoins {
-  private readonly gathered: GatheredSends<JoinTarget, WaitingTask>;
+  private readonly gathered: GatheredSends<JoinTarget, WaitingTask, WaitNotice>;
 
   constructor(send: SendJoins, options: LineJoinsOptions, now: () => number = Date.now) {
     this.gathered = new GatheredSends(
-      send,
+      async (target, tasks) => {
+        const answer = await send(target, tasks);
+        const notices = new Map(answer?.notices.map((notice) => [notice.taskId, notice]));
+        return tasks.map((task) => notices.get(task.taskId));
+      },
       ({ instanceId, taskQueue }) => `${instanceId}\n${taskQueue}`,
       gatheringLimits(options),
       now,
     );
   }
 
-  join(target: JoinTarget, task: WaitingTask): Promise<void> {
+  join(target: JoinTarget, task: WaitingTask): Promise<WaitNotice | undefined> {
     return this.gathered.add(target, task);
   }
 }

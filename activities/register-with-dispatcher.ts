@@ -6,7 +6,7 @@ import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { WaitingTask, DispatcherSettings } from '../src/shared/dispatcher-contract';
+import type { WaitingTask, DispatcherSettings, WaitNotice } from '../src/shared/dispatcher-contract';
 import { ConnectInstanceId } from '../src/shared/search-attributes';
 import type { ConnectClient } from '@aws-sdk/client-connect';
 import type { ErrorPolicyOverrides } from '../src/shared/error-policy';
@@ -48,6 +48,12 @@ export interface RegisterWithDispatcherInput {
   taskQueue?: string;
   /** News for the bulk batch that started the task, told once the task is in line (gathered with others'). */
   batchNews?: BulkItemNewsDelivery;
+}
+
+export interface RegisterWithDispatcherResult {
+  dispatcherId: string;
+  /** Why the task waits, as the dispatcher's first round with it in line decided (absent: reserved, or not said). */
+  notice?: WaitNotice;
 }
 
 const DISPATCHER_WORKFLOW_TASK_TIMEOUT = '30 seconds';
@@ -114,11 +120,11 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
   );
   return async function registerWithDispatcher(
     input: RegisterWithDispatcherInput,
-  ): Promise<{ dispatcherId: string }> {
+  ): Promise<RegisterWithDispatcherResult> {
     const taskQueue = deps.taskQueue ?? input.taskQueue ?? Context.current().info.taskQueue;
-    await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
+    const notice = await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
     if (input.batchNews) await batchNews.add(input.batchNews.batchWorkflowId, input.batchNews.news);
-    return { dispatcherId: dispatcherWorkflowId(input.instanceId) };
+    return { dispatcherId: dispatcherWorkflowId(input.instanceId), ...(notice ? { notice } : {}) };
   };
 }
 
@@ -129,11 +135,10 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
  * RESOURCE_EXHAUSTED) or for the next run (2,000 updates a run, FAILED_PRECONDITION; the server
  * suggests a continue-as-new at 90 %, which the dispatcher follows). Sent again shortly, it lands.
  */
-async function untilAccepted(send: () => Promise<unknown>): Promise<void> {
+async function untilAccepted<T>(send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await send();
-      return;
+      return await send();
     } catch (error) {
       if (attempt >= SEND_ATTEMPTS || !isPassingRefusal(error)) throw error;
       await sleep(Math.min(50 * attempt, 500));

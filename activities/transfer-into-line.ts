@@ -1,4 +1,4 @@
-import type { RegisterWithDispatcherInput } from './register-with-dispatcher';
+import type { RegisterWithDispatcherInput, RegisterWithDispatcherResult } from './register-with-dispatcher';
 import type { TransferContactInput, TransferContactResult } from './transfer-contact';
 
 export interface TransferIntoLineInput
@@ -7,9 +7,7 @@ export interface TransferIntoLineInput
   taskQueue: string;
 }
 
-export interface TransferIntoLineResult extends TransferContactResult {
-  dispatcherId: string;
-}
+export interface TransferIntoLineResult extends TransferContactResult, RegisterWithDispatcherResult {}
 
 /**
  * TransferContact into the task's queue, then the task joins its dispatcher's line: one activity
@@ -19,19 +17,19 @@ export interface TransferIntoLineResult extends TransferContactResult {
  */
 export function makeTransferIntoLine<Transferred extends TransferContactResult>(
   transferContact: (input: TransferContactInput) => Promise<Transferred>,
-  registerWithDispatcher: (input: RegisterWithDispatcherInput) => Promise<{ dispatcherId: string }>,
+  registerWithDispatcher: (input: RegisterWithDispatcherInput) => Promise<RegisterWithDispatcherResult>,
 ) {
   return async function transferIntoLine(
     input: TransferIntoLineInput,
-  ): Promise<Transferred & Pick<TransferIntoLineResult, 'dispatcherId'>> {
+  ): Promise<Transferred & RegisterWithDispatcherResult> {
     const { task, taskQueue, batchNews, ...transfer } = input;
     const transferred = await transferContact(transfer);
-    const { dispatcherId } = await registerWithDispatcher({
+    const joined = await registerWithDispatcher({
       instanceId: input.instanceId,
       task,
       taskQueue,
       batchNews,
     });
-    return { ...transferred, dispatcherId };
+    return { ...transferred, ...joined };
   };
 }

@@ -55,20 +55,19 @@ import { proxyRoutingActivities } from './connect-calls';
 import { connectLineSegment } from './line-segment';
 
 export async function connectDispatcher(input: DispatcherInput): Promise<DispatcherStatus> {
-  // Runs begun before these rules decided without them, and their replays must decide the same:
-  // they told tasks why they wait at once, and offered to agents with a pending NextStatus.
-  const delaysWaitNotices = patched('dispatcher-wait-notice-after');
-  const respectsNextStatus = patched('dispatcher-next-status');
-  // Runs begun before line segments matched from the whole line and carried all of it.
-  const boundsTheLine = patched('dispatcher-line-segments');
-  // Runs begun before queue statistics carried none, and their replays must spill the line as they did.
-  const carriesStatistics = patched('dispatcher-queue-statistics');
-  // Runs begun before it ignored an offer reported after its reservation had lapsed.
-  const revivesLapsedOffers = patched('dispatcher-revive-lapsed-offers');
-  // Runs begun before it ignored an offer settled on a reservation no longer held.
-  const answersUnheldOffers = patched('dispatcher-answer-unheld-offers');
-  // Runs begun before it started a timer each time a signal woke the loop before its timer rang.
-  const keepsOneAlarm = patched('dispatcher-one-alarm');
+  // A new run records one marker, for the newest rule, which implies every rule before it (one
+  // search-attribute upsert where each marker costs one). Runs begun before it recorded a marker per
+  // rule, oldest first, and their replays must ask for them in that order.
+  const answersJoins = patched('dispatcher-join-answers');
+  const {
+    delaysWaitNotices,
+    respectsNextStatus,
+    boundsTheLine,
+    carriesStatistics,
+    revivesLapsedOffers,
+    answersUnheldOffers,
+    keepsOneAlarm,
+  } = answersJoins ? EVERY_EARLIER_RULE : earlierRulesOfThisRun();
   const alarm = new Alarm();
   /** An agent state as this run decides with it (see respectsNextStatus). */
   const asDecided = ({ nextStatusName, ...agent }: AgentState): AgentState =>
@@ -113,15 +112,25 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let nextSkillReadAt = 0;
   let readingSkills = false;
   let busySince = Date.now();
+  /** Rounds done by this run: a join is answered after the first round that had it in line. */
+  let roundsDone = 0;
+  /** While the run waits for its handlers before it ends or continues as new, no round comes. */
+  let closing = false;
   const statisticsGauges = new QueueStatisticsGauges();
 
-  function joinLine(tasks: WaitingTask[]): void {
-    for (const task of tasks) book.enqueue(task);
+  function joinLine(tasks: WaitingTask[], answered = false): void {
+    for (const task of tasks) book.enqueue(task, answered);
     roundRequested = true;
   }
   setHandler(enqueueTaskSignal, (task) => joinLine([task]));
   setHandler(tasksJoinedSignal, ({ tasks }) => joinLine(tasks));
-  setHandler(joinLineUpdate, ({ tasks }) => joinLine(tasks));
+  setHandler(joinLineUpdate, async ({ tasks }) => {
+    joinLine(tasks, answersJoins);
+    if (!answersJoins) return;
+    const joinedBefore = roundsDone;
+    await condition(() => roundsDone > joinedBefore || closing);
+    return { notices: book.answerJoins(tasks.map((task) => task.taskId)) };
+  });
   setHandler(leaveLineSignal, ({ taskId }) => {
     book.leave(taskId);
     // A slot offered to the task is free again.
@@ -258,6 +267,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
 
   async function dispatchRound(): Promise<void> {
     const outcome = book.round(Date.now());
+    roundsDone += 1;
     nextDeadline = outcome.nextDeadline;
     await Promise.all([
       ...outcome.reservations.map((reservation) =>
@@ -306,6 +316,12 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     }
   }
 
+  /** From now on joins are answered without waiting for a round: none may come before the run ends. */
+  async function untilHandlersFinished(): Promise<void> {
+    closing = true;
+    await condition(allHandlersFinished);
+  }
+
   /** Tasks waiting for a slot, or offers waiting for the agent's answer: both need Connect's data. */
   const needsPolling = () => book.waitingCount > 0 || book.offersAwaitingAnswer > 0;
 
@@ -331,8 +347,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       book.reservationCount === 0 &&
       Date.now() >= busySince + settings.idleShutdownMs
     ) {
-      await condition(allHandlersFinished);
+      await untilHandlersFinished();
       if (!roundRequested) return statusNow();
+      closing = false;
     }
     if (needsPolling() && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
@@ -343,7 +360,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     if (!info.unsafe.isReplaying) statisticsGauges.set(queueStatisticsNow());
 
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
-      await condition(allHandlersFinished);
+      await untilHandlersFinished();
       if (boundsTheLine) await spillLine();
       await continueAsNew<typeof connectDispatcher>({
         ...input,
@@ -372,6 +389,47 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   function queueStatisticsNow(): QueueStatistics {
     return { instanceId: input.instanceId, ...book.queueStatistics(Date.now()) };
   }
+}
+
+/** The rules a dispatcher run decides by, each one that runs begun before it did without. */
+interface EarlierRules {
+  /** Without: tasks were told why they wait at once. */
+  delaysWaitNotices: boolean;
+  /** Without: agents with a pending NextStatus were offered tasks. */
+  respectsNextStatus: boolean;
+  /** Without: rounds matched from the whole line, and continue-as-new carried all of it. */
+  boundsTheLine: boolean;
+  /** Without: continue-as-new carried no queue statistics (and spilled the line by that size). */
+  carriesStatistics: boolean;
+  /** Without: an offer reported after its reservation had lapsed was ignored. */
+  revivesLapsedOffers: boolean;
+  /** Without: an offer settled on a reservation no longer held was ignored. */
+  answersUnheldOffers: boolean;
+  /** Without: each signal that woke the loop before its timer rang started another timer. */
+  keepsOneAlarm: boolean;
+}
+
+const EVERY_EARLIER_RULE: EarlierRules = {
+  delaysWaitNotices: true,
+  respectsNextStatus: true,
+  boundsTheLine: true,
+  carriesStatistics: true,
+  revivesLapsedOffers: true,
+  answersUnheldOffers: true,
+  keepsOneAlarm: true,
+};
+
+/** The earlier rules of a run begun before `dispatcher-join-answers`, by its markers, asked in their order. */
+function earlierRulesOfThisRun(): EarlierRules {
+  return {
+    delaysWaitNotices: patched('dispatcher-wait-notice-after'),
+    respectsNextStatus: patched('dispatcher-next-status'),
+    boundsTheLine: patched('dispatcher-line-segments'),
+    carriesStatistics: patched('dispatcher-queue-statistics'),
+    revivesLapsedOffers: patched('dispatcher-revive-lapsed-offers'),
+    answersUnheldOffers: patched('dispatcher-answer-unheld-offers'),
+    keepsOneAlarm: patched('dispatcher-one-alarm'),
+  };
 }
 
 /** A polled agent as the book knows agents; one without a routing profile or status cannot take work. */

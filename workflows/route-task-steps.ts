@@ -20,6 +20,7 @@ import {
   type TaskUpdate,
   updateTaskSignal,
   type WaitingTask,
+  type WaitNotice,
 } from '../src/shared/dispatcher-contract';
 import {
   activityRetryPolicy,
@@ -52,6 +53,11 @@ export type ReservationOutcome =
       dispatcherHeard: boolean;
     }
   | { outcome: 'try-again' | 'contact-ended' };
+
+/** A task just put in line, and why it waits when the dispatcher's answer said. */
+export interface InLine {
+  notice?: WaitNotice;
+}
 
 /** What Connect shows of an offer that the dispatcher could not read an answer to. */
 export type AskedOffer = 'accepted' | 'unanswered' | 'contact-ended';
@@ -142,24 +148,26 @@ export function routeTaskSteps(
 
   /**
    * The worker gathers the joins of many tasks into one update (see registerWithDispatcher): a signal
-   * per task would reach the dispatcher as fast as tasks arrive.
+   * per task would reach the dispatcher as fast as tasks arrive. Returns why the task waits, if the
+   * dispatcher said in its answer.
    */
-  async function joinLine(task: WaitingTask, batchNews?: BulkItemNewsDelivery): Promise<void> {
+  async function joinLine(task: WaitingTask, batchNews?: BulkItemNewsDelivery): Promise<InLine> {
     if (joinLineBySignal) {
       try {
         await dispatcher.signal(enqueueTaskSignal, task);
-        return;
+        return {};
       } catch (error) {
         if (isCancellation(error)) throw error;
       }
     }
-    await counted(
+    const { notice } = await counted(
       'registerWithDispatcher',
       activities.registerWithDispatcher.executeWithOptions(
         { summary: `Join the line for queue ${queueId}` },
         [{ instanceId, task, batchNews }],
       ),
     );
+    return { notice };
   }
 
   function transferToQueue(created: CreatedContact) {
@@ -294,25 +302,22 @@ export function routeTaskSteps(
     /**
      * Queues the contact in Connect where the strategy needs it and puts the task in the line, in one
      * activity (transferIntoLine) for create-then-associate; the activity also tells the bulk batch,
-     * if any, `batchNews`. Returns the queued contact, if transferred.
+     * if any, `batchNews`. Returns the queued contact, if transferred, and why the task waits.
      */
     async queueAndJoinLine(
       created: CreatedContact | undefined,
       task: WaitingTask,
       batchNews: BulkItemNewsDelivery | undefined,
-    ): Promise<CreatedContact | undefined> {
-      if (request.strategy !== 'create-then-associate' || !created) {
-        await joinLine(task, batchNews);
-        return undefined;
-      }
-      const transferred = await counted(
+    ): Promise<InLine & { queued?: CreatedContact }> {
+      if (request.strategy !== 'create-then-associate' || !created) return joinLine(task, batchNews);
+      const { notice, ...transferred } = await counted(
         'transferIntoLine',
         activities.transferIntoLine.executeWithOptions(
           { summary: `Queue the task in queue ${queueId} (transfer flow) and join the line` },
           [{ ...transferToQueue(created), task, batchNews, taskQueue: workflowInfo().taskQueue }],
         ),
       );
-      return { contactId: transferred.contactId, createdAt: created.createdAt };
+      return { queued: { contactId: transferred.contactId, createdAt: created.createdAt }, notice };
     },
 
     joinLine,

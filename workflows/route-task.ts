@@ -202,17 +202,17 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
       // A cancel that came meanwhile is seen in line, which the task then leaves.
       const task = state.joinLine(Date.now());
       const news = created && bulkBatchNewsOfThisRun({ news: 'created', contactId: created.contactId });
-      const queued = await steps.queueAndJoinLine(created, task, news);
+      const { queued, notice } = await steps.queueAndJoinLine(created, task, news);
       if (queued) state.contactQueued(queued);
-      state.joinedLine(task);
+      state.joinedLine(task, Date.now(), notice);
     } else {
       const queued = created && (await steps.queueInConnect(created));
       if (queued) state.contactQueued(queued);
       const early = state.interruption(Date.now());
       if (early) return await finishInterrupted(early);
       const task = state.joinLine(Date.now());
-      await steps.joinLine(task);
-      state.joinedLine(task);
+      const { notice } = await steps.joinLine(task);
+      state.joinedLine(task, Date.now(), notice);
     }
     for (;;) {
       publish();

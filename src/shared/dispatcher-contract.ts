@@ -216,8 +216,9 @@ export interface DispatcherSettings {
   /** At most this many wait notices per round: tasks at the head of the line first. */
   maxWaitNoticesPerRound: number;
   /**
-   * A task is told why it waits only once it has waited this long: each notice is a billed signal,
-   * and most tasks of a line that moves are assigned before anyone asks why they wait.
+   * A task is told why it waits in its join's answer; one not told there (it joined as the run
+   * continued as new, say) gets a signal only once it has waited this long: each notice is a billed
+   * signal, and most tasks of a line that moves are assigned before anyone asks why they wait.
    */
   waitNoticeAfterMs: number;
   /**
@@ -624,7 +625,16 @@ export const tasksJoinedSignal = defineSignal<[{ tasks: WaitingTask[] }]>('tasks
  * the server hands it to the next run. A signal arriving then fails the continue-as-new, and the
  * worker replays the whole run before it tries again.
  */
-export const joinLineUpdate = defineUpdate<void, [{ tasks: WaitingTask[] }]>('joinLine');
+export const joinLineUpdate = defineUpdate<JoinLineAnswer | void, [{ tasks: WaitingTask[] }]>('joinLine');
+/**
+ * The answer to a join, after the dispatcher's first round with the tasks in line: why each of them
+ * that still waits does (a task reserved in that round gets its reservation instead). The update
+ * costs nothing more, where a waitNotice signal is a billed action; a later notice comes only when
+ * the reason changes. Void from runs begun before, and from a run about to continue as new.
+ */
+export interface JoinLineAnswer {
+  notices: WaitNotice[];
+}
 export const leaveLineSignal = defineSignal<[{ taskId: string }]>('leaveLine');
 export const updateTaskSignal = defineSignal<[TaskUpdate]>('updateTask');
 /** A task's word on its reservation. */

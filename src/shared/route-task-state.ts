@@ -286,9 +286,14 @@ export class RouteTaskState implements AttemptTally {
     };
   }
 
-  joinedLine(task: WaitingTask): void {
+  /**
+   * In line; `notice` is why it waits, from the join's answer, unless a notice signalled since
+   * (a changed reason can arrive before the answer does) says newer.
+   */
+  joinedLine(task: WaitingTask, now: number, notice?: WaitNotice): void {
     const { contact } = this.inStage('creating');
     this.stage = { name: 'waiting-for-agent', contact, enqueuedAt: task.enqueuedAt };
+    if (notice && !this.lastNotice) this.noteWait(notice, now);
   }
 
   /** Whether the run has something to act on: a cancel, a reservation to try, or word on its offer. */

@@ -246,7 +246,7 @@ describe('JSON Schemas', () => {
       const state = new RouteTaskState(parsed.request, 'task-1', T0, new TypedSearchAttributes());
       state.countAttempts('createContact', 2);
       state.contactCreated({ contactId: 'contact-1', createdAt: new Date(T0 + 100).toISOString() });
-      state.joinedLine(state.joinLine(T0 + 1000));
+      state.joinedLine(state.joinLine(T0 + 1000), T0 + 1000);
       const notice: WaitNotice = {
         taskId: 'task-1',
         decision: { reason: 'no-free-slot', candidateCount: 2 },

@@ -65,7 +65,7 @@ function waitingState(overrides: Partial<RouteTaskInput> = {}, rules?: RouteTask
   const state = stateFor(overrides, undefined, rules);
   state.takeAttributeChanges();
   state.contactCreated(CONTACT);
-  state.joinedLine(state.joinLine(T0 + 1000));
+  state.joinedLine(state.joinLine(T0 + 1000), T0 + 1000);
   state.takeAttributeChanges();
   return state;
 }
@@ -79,8 +79,8 @@ describe('RouteTaskState', () => {
     state.contactCreated(CONTACT);
     const task = state.joinLine(T0 + 1000);
     assert.equal(state.status().waitingSince, undefined, 'not waiting before the dispatcher has the task');
-    state.joinedLine(task);
-    state.noteWait(NO_FREE_SLOT, T0 + 2000);
+    // The join's answer says why it waits.
+    state.joinedLine(task, T0 + 2000, NO_FREE_SLOT);
     const waiting = state.status();
     assert.equal(waiting.stage, 'waiting-for-agent');
     assert.equal(waiting.contactId, 'contact-1');
@@ -131,6 +131,20 @@ describe('RouteTaskState', () => {
     assert.equal(assigned.userId, 'alice', 'the agent who accepted');
     assert.equal(assigned.currentReservation, undefined, 'the reservation is settled');
     assert.match(state.details(T0 + 5000), /Accepted by agent `alice`/);
+  });
+
+  it("keeps a notice signalled before the join's answer arrived: the answer's reason is older", () => {
+    const state = stateFor();
+    state.contactCreated(CONTACT);
+    const task = state.joinLine(T0 + 1000);
+    const newer: WaitNotice = {
+      ...NO_FREE_SLOT,
+      decision: { reason: 'no-agent-in-allowed-status', candidateCount: 0 },
+    };
+    state.noteWait(newer, T0 + 3000);
+    state.joinedLine(task, T0 + 3100, NO_FREE_SLOT);
+    assert.equal(state.status().lastDecision?.reason, 'no-agent-in-allowed-status');
+    assert.equal(state.status().lastDecision?.at, new Date(T0 + 3000).toISOString());
   });
 
   it('returns the assigned result: wait from joining the line to the acceptance, and every offer', () => {
@@ -217,7 +231,7 @@ describe('RouteTaskState', () => {
 
   it('create-connected: no contact until one is created under a reservation, then it carries the contact', () => {
     const state = stateFor({ strategy: 'create-connected' });
-    state.joinedLine(state.joinLine(T0));
+    state.joinedLine(state.joinLine(T0), T0);
     state.receiveReservation(reservation('alice', T0 + 60_000));
     const taken = state.takeReservation(T0 + 1000);
     assert.equal(taken?.contact, undefined);
@@ -302,7 +316,7 @@ describe('RouteTaskState', () => {
       const task = state.joinLine(T0 + 1000);
       assert.equal(task.widenAt, T0 + 31_000);
       assert.deepEqual(task.preferredAgentIds, ['bob']);
-      state.joinedLine(task);
+      state.joinedLine(task, T0 + 1000);
       assert.equal(state.status().widensAt, new Date(T0 + 31_000).toISOString());
       const preferred = `Preferred agents: bob; widening to the whole queue at ${new Date(T0 + 31_000).toISOString()}`;
       assert.ok(state.details(T0 + 30_999).endsWith(preferred));
@@ -320,7 +334,7 @@ describe('RouteTaskState', () => {
       const task = state.joinLine(T0 + 1000);
       assert.equal(task.widenAt, T0 + 30_500, 'joining keeps the widening the update set');
       assert.deepEqual(task.preferredAgentIds, ['bob']);
-      state.joinedLine(task);
+      state.joinedLine(task, T0 + 1000);
 
       const after = state.setPreferredAgents(
         { preferredAgentIds: ['carol'], widenAfterSeconds: 10 },
@@ -456,7 +470,7 @@ describe('RouteTaskState', () => {
 
       state.contactCreated(CONTACT);
       assert.deepEqual(state.takeAttributeChanges(), [], 'the contact id waits for the next stage');
-      state.joinedLine(state.joinLine(T0 + 1000));
+      state.joinedLine(state.joinLine(T0 + 1000), T0 + 1000);
       assert.deepEqual(state.takeAttributeChanges(), [
         { key: ConnectContactId, value: 'contact-1' },
         { key: RoutingStage, value: 'waiting-for-agent' },
@@ -479,7 +493,7 @@ describe('RouteTaskState', () => {
     it('a failed assignment back to waiting-for-agent upserts nothing', () => {
       const state = stateFor({}, STARTED_BY_CLIENT);
       state.contactCreated(CONTACT);
-      state.joinedLine(state.joinLine(T0 + 1000));
+      state.joinedLine(state.joinLine(T0 + 1000), T0 + 1000);
       state.takeAttributeChanges();
       state.receiveReservation(reservation('alice', T0 + 60_000));
       state.takeReservation(T0 + 2000);

@@ -20,6 +20,7 @@ import {
   settleReservationSignal,
   tasksJoinedSignal,
   type WaitingTask,
+  type WaitNotice,
 } from '../../src/shared/dispatcher-contract';
 import { makeRegisterWithDispatcher } from '../../activities/register-with-dispatcher';
 import type { connectDispatcher } from '../../workflows/dispatcher';
@@ -33,7 +34,14 @@ import {
   type StandInTaskInbox,
   startSettlingSignal,
 } from './fixtures/stand-ins';
-import { QUEUE_ID, realWorkflowBundle, runWorkflowTier, ScriptedConnect, type WorkflowTier } from './harness';
+import {
+  QUEUE_ID,
+  realWorkflowBundle,
+  ROUTING_PROFILE_ID,
+  runWorkflowTier,
+  ScriptedConnect,
+  type WorkflowTier,
+} from './harness';
 
 const EventType = temporal.api.enums.v1.EventType;
 const UNHANDLED_COMMAND =
@@ -48,6 +56,8 @@ const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0, w
 
 interface Line {
   dispatcher: WorkflowHandle<typeof connectDispatcher>;
+  /** Why each task waits, as the answer to its join said (absent: reserved at once, or not said). */
+  joinNotices: Map<string, WaitNotice | undefined>;
   taskId(name: string): string;
   task(name: string): WorkflowHandle<typeof standInTask>;
   /** Polls a task's inbox until `predicate` holds. */
@@ -81,6 +91,7 @@ async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boo
   const dispatcherId = dispatcherWorkflowId(instanceId);
   const taskId = (name: string) => `${instanceId}/${name}`;
   const firstInLine = Date.now();
+  const joinNotices = new Map<string, WaitNotice | undefined>();
   for (const [place, { name, settles }] of tasks.entries()) {
     await tier.client.workflow.start(standInTask, {
       workflowId: taskId(name),
@@ -88,15 +99,17 @@ async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boo
       args: [{ dispatcherId, settles }],
     });
     const enqueuedAt = firstInLine + place;
-    await tier.register({
+    const { notice } = await tier.register({
       instanceId,
       task: waitingTask(taskId(name), enqueuedAt, { queueId: QUEUE_ID }),
     });
+    joinNotices.set(name, notice);
   }
   const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
   const task = (name: string) => tier.client.workflow.getHandle<typeof standInTask>(taskId(name));
   return {
     dispatcher,
+    joinNotices,
     taskId,
     task,
     untilInbox: (name, what, predicate) =>
@@ -109,6 +122,19 @@ async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boo
         const status = await dispatcher.query(dispatcherStatusQuery).catch(() => undefined);
         return status && predicate(status) ? status : undefined;
       }),
+  };
+}
+
+/** An agent of the scripted routing profile, Available with no free TASK slot. */
+function busyAgent(userId: string): AgentState {
+  return {
+    userId,
+    routingProfileId: ROUTING_PROFILE_ID,
+    statusName: 'Available',
+    statusSince: Date.parse('2025-01-01T00:00:00.000Z'),
+    freeTaskSlots: 0,
+    contacts: [],
+    observedAt: 0,
   };
 }
 
@@ -204,8 +230,10 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
       ],
       async (line) => {
         for (const name of ['gone', 'next']) {
-          await line.untilInbox(name, 'told that no slot is free', (inbox) =>
-            inbox.notices.some((notice) => notice.decision.reason === 'no-free-slot'),
+          assert.equal(
+            line.joinNotices.get(name)?.decision.reason,
+            'no-free-slot',
+            `${name}: the join's answer`,
           );
         }
         await line.task('gone').signal(endSignal);
@@ -302,6 +330,53 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     );
   });
 
+  it("tells each task why it waits in its join's answer, and by signal only when the reason changes", async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 0);
+    // One poll only: the agent's new status comes by the push path.
+    await withLine(
+      connect,
+      { ...FAST, pollIntervalMs: 600_000 },
+      [
+        { name: 'first', settles: false },
+        { name: 'second', settles: false },
+      ],
+      async (line) => {
+        assert.deepEqual(
+          ['first', 'second'].map((name) => {
+            const notice = line.joinNotices.get(name);
+            return [notice?.taskId, notice?.decision.reason, notice?.position];
+          }),
+          [
+            [line.taskId('first'), 'no-free-slot', 1],
+            [line.taskId('second'), 'no-free-slot', 2],
+          ],
+        );
+        // Rounds come with every signal; a busy agent's new state is no news to either task.
+        await line.dispatcher.signal(agentsChangedSignal, [
+          { ...busyAgent('agent-1'), observedAt: Date.now() },
+        ]);
+        await line.untilStatus('a round after the push', (status) => status.agentsKnown === 1);
+        await line.dispatcher.signal(agentsChangedSignal, [
+          { ...busyAgent('agent-1'), statusName: 'Offline', observedAt: Date.now() },
+        ]);
+        for (const name of ['first', 'second']) {
+          const { notices } = await line.untilInbox(
+            name,
+            'told the agent went offline',
+            (inbox) => inbox.notices.length > 0,
+          );
+          assert.deepEqual(
+            notices.map((notice) => notice.decision.reason),
+            ['no-agent-in-allowed-status'],
+            `${name}: one signal, for the new reason only`,
+          );
+        }
+        for (const name of ['first', 'second']) await line.task(name).signal(endSignal);
+      },
+    );
+  });
+
   it('applies every agent state of an agentsChanged signal and matches at once, ignoring states older than its poll', async () => {
     const connect = new ScriptedConnect();
     connect.freeTaskSlots.set('agent-1', 0);
@@ -311,10 +386,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
       { ...FAST, pollIntervalMs: 600_000 },
       [{ name: 'pushed', settles: true }],
       async (line) => {
-        const { notices } = await line.untilInbox('pushed', 'told that no slot is free', (inbox) =>
-          inbox.notices.some((notice) => notice.decision.reason === 'no-free-slot'),
-        );
-        assert.ok(notices.length > 0);
+        assert.equal(line.joinNotices.get('pushed')?.decision.reason, 'no-free-slot', "the join's answer");
         const { pollCount } = await line.dispatcher.query(dispatcherStatusQuery);
         const state = (userId: string, fields: Partial<AgentState>): AgentState => ({
           userId,

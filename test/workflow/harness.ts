@@ -15,6 +15,7 @@ import type { RoutingActivities, UserDataSummary } from '../../activities';
 import {
   makeRegisterWithDispatcher,
   type RegisterWithDispatcherInput,
+  type RegisterWithDispatcherResult,
 } from '../../activities/register-with-dispatcher';
 import {
   type AgentContact,
@@ -72,7 +73,7 @@ export interface WorkflowTier {
   /** Where the stand-in workflows run. */
   standInTaskQueue: string;
   /** Puts a task in line with signal-with-start, as the registerWithDispatcher activity does for routeTask. */
-  register(input: RegisterWithDispatcherInput): Promise<{ dispatcherId: string }>;
+  register(input: RegisterWithDispatcherInput): Promise<RegisterWithDispatcherResult>;
 }
 
 /**
@@ -159,7 +160,7 @@ async function terminateRunning(client: Client, taskQueues: string[]): Promise<v
 }
 
 export const QUEUE_ID = 'queue-1';
-const ROUTING_PROFILE_ID = 'profile-1';
+export const ROUTING_PROFILE_ID = 'profile-1';
 
 /**
  * Connect as scripted activities. Every agent has QUEUE_ID as a manual-assignment queue and is

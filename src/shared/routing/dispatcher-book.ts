@@ -92,6 +92,8 @@ export class DispatcherBook {
   private readonly reservations = new Map<string, HeldReservation>();
   /** The last decision each waiting task was told, so that only changes are sent. */
   private readonly told = new Map<string, string>();
+  /** Tasks whose join is answered after the next round: that answer tells them why they wait, not a notice. */
+  private readonly joinsToAnswer = new Set<string>();
   private readonly backlog: LineBacklog;
   private lastDecisions = new Map<string, WaitDecision>();
   private agents = new Map<string, AgentState>();
@@ -237,8 +239,12 @@ export class DispatcherBook {
     };
   }
 
-  /** Adds a task, or refreshes it when it registers again (a retried registration is harmless). */
-  enqueue(task: WaitingTask): void {
+  /**
+   * Adds a task, or refreshes it when it registers again (a retried registration is harmless). With
+   * `answered`, the join waits for `answerJoins` to say why the task waits, and rounds leave it to that.
+   */
+  enqueue(task: WaitingTask, answered = false): void {
+    if (answered) this.joinsToAnswer.add(task.taskId);
     if (this.reserved.has(task.taskId)) return;
     const known = this.line.get(task.taskId) ?? this.backlog.remove(task.taskId);
     this.line.set(task.taskId, known ? { ...task, enqueuedAt: known.enqueuedAt } : task);
@@ -251,6 +257,7 @@ export class DispatcherBook {
     this.line.delete(taskId);
     this.reserved.delete(taskId);
     this.told.delete(taskId);
+    this.joinsToAnswer.delete(taskId);
     this.skips.delete(taskId);
     // An accepted reservation keeps its slot until Connect's figures show the contact.
     for (const [id, reservation] of this.reservations) {
@@ -555,14 +562,42 @@ export class DispatcherBook {
       const { waitNoticeAfterMs } = this.settings;
       const enqueuedAt = this.line.get(taskId)?.enqueuedAt ?? now;
       if (waitNoticeAfterMs > 0 && now - enqueuedAt < waitNoticeAfterMs) continue;
-      // Only a new reason is news: candidate counts change with every agent event, and each notice
-      // is a signal that Temporal Cloud bills (the dispatcher's explainTask query has the live count).
-      const news = waitNewsKey(decision.reason) + (decision.step ? `#${decision.step.index}` : '');
-      if (this.told.get(taskId) === news) continue;
-      this.told.set(taskId, news);
-      notices.push({ taskId, decision, position, waitingCount: this.waitingCount });
+      if (this.joinsToAnswer.has(taskId)) continue;
+      const notice = this.newsFor(taskId, decision, position);
+      if (notice) notices.push(notice);
     }
     return notices;
+  }
+
+  /**
+   * Why each of these tasks, enqueued `answered`, waits as of the last round, for the answer to their
+   * join (a task reserved in it, or not matched from, is left out): each counts as told.
+   */
+  answerJoins(taskIds: readonly string[]): WaitNotice[] {
+    for (const taskId of taskIds) this.joinsToAnswer.delete(taskId);
+    const joined = new Set(taskIds.filter((taskId) => this.lastDecisions.has(taskId)));
+    const notices: WaitNotice[] = [];
+    let position = 0;
+    for (const [taskId, decision] of this.lastDecisions) {
+      if (joined.size === 0) break;
+      position += 1;
+      if (!joined.delete(taskId) || !this.line.has(taskId)) continue;
+      const notice = this.newsFor(taskId, decision, position);
+      if (notice) notices.push(notice);
+    }
+    return notices;
+  }
+
+  /**
+   * A notice if the decision is news to the task, which then counts as told. Only a new reason is
+   * news: candidate counts change with every agent event, and each notice is a signal that Temporal
+   * Cloud bills (the dispatcher's explainTask query has the live count).
+   */
+  private newsFor(taskId: string, decision: WaitDecision, position: number): WaitNotice | undefined {
+    const news = waitNewsKey(decision.reason) + (decision.step ? `#${decision.step.index}` : '');
+    if (this.told.get(taskId) === news) return undefined;
+    this.told.set(taskId, news);
+    return { taskId, decision, position, waitingCount: this.waitingCount };
   }
 
   /** Where a task stands now: for the dispatcher's `explainTask` query. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JoinTarget, LineJoins } from '../../../activities/line-joins';
-import type { WaitingTask } from '../../../src/shared/dispatcher-contract';
+import type { JoinLineAnswer, WaitingTask, WaitNotice } from '../../../src/shared/dispatcher-contract';
 
 const target: JoinTarget = { instanceId: 'instance-1', taskQueue: 'main' };
 
@@ -36,7 +36,7 @@ describe('LineJoins', () => {
   it('gathers the joins that come while an update is on its way, and sends at most one per interval', async () => {
     const { updates, send } = recordingSend(20);
     const joins = new LineJoins(send, { intervalMs: 100, maxTasks: 1_000, maxBytes: 1_000_000 });
-    const joined: Promise<void>[] = [];
+    const joined: Promise<unknown>[] = [];
     const started = Date.now();
     // 60 tasks over 300 ms or more: one update per task would be 60 updates.
     for (let i = 0; i < 60; i += 1) {
@@ -109,5 +109,29 @@ describe('LineJoins', () => {
       ['instance-1', ['a', 'c']],
       ['instance-2', ['b']],
     ]);
+  });
+
+  it("gives each caller its own task's notice from the update's answer, and none where it has none", async () => {
+    const notice = (taskId: string): WaitNotice => ({
+      taskId,
+      decision: { reason: 'no-free-slot', candidateCount: 1 },
+      position: 1,
+      waitingCount: 3,
+    });
+    // The answer lists notices in its own order, and none for a task reserved at once.
+    const send = async (_to: JoinTarget, tasks: WaitingTask[]): Promise<JoinLineAnswer> => ({
+      notices: tasks
+        .filter((t) => t.taskId !== 'reserved')
+        .map((t) => notice(t.taskId))
+        .reverse(),
+    });
+    const joins = new LineJoins(send, { intervalMs: 0, maxTasks: 100, maxBytes: 1_000_000 });
+    const answers = await Promise.all(['a', 'reserved', 'b'].map((id) => joins.join(target, task(id))));
+    assert.deepEqual(
+      answers.map((answer) => answer?.taskId),
+      ['a', undefined, 'b'],
+    );
+    const old = new LineJoins(async () => undefined, { intervalMs: 0, maxTasks: 100, maxBytes: 1_000_000 });
+    assert.equal(await old.join(target, task('c')), undefined, 'a dispatcher begun before answers nothing');
   });
 });

@@ -425,6 +425,41 @@ describe('DispatcherBook', () => {
     );
   });
 
+  it('answers a join with why each joined task waits, and tells it again only when that changes', () => {
+    const settings = { ...SETTINGS, waitNoticeAfterMs: 10_000 };
+    const book = bookWithSettings(settings, task('ahead', T0));
+    book.applySnapshot([agent('u1', 1)], T0);
+    book.enqueue(task('joined', T0 + 1));
+    book.enqueue(task('served', T0 + 2, { priority: 1 }));
+    const round = book.round(T0 + 10);
+    assert.deepEqual(
+      round.reservations.map((r) => r.taskId),
+      ['served'],
+    );
+    assert.deepEqual(
+      book
+        .answerJoins(['joined', 'served', 'never-joined'])
+        .map((n) => [n.taskId, n.decision.reason, n.position]),
+      [['joined', 'behind-tasks-ahead-in-line', 2]],
+      'the reserved task is told by its reservation; the position counts the task ahead',
+    );
+    assert.deepEqual(book.answerJoins(['joined']), [], 'an answered task counts as told');
+    book.applySnapshot([agent('u1', 0)], T0 + 20_000);
+    assert.deepEqual(
+      book.round(T0 + 20_000).notices.map((n) => n.taskId),
+      ['ahead'],
+      'no free slot is no news to the joined task, which was told it waits its turn',
+    );
+    book.applySnapshot([{ ...agent('u1', 0), statusName: 'Offline' }], T0 + 21_000);
+    assert.deepEqual(
+      book.round(T0 + 21_000).notices.map((n) => [n.taskId, n.decision.reason]),
+      [
+        ['ahead', 'no-agent-in-allowed-status'],
+        ['joined', 'no-agent-in-allowed-status'],
+      ],
+    );
+  });
+
   it('does not tell a task again when it flips between no free slot and behind tasks ahead', () => {
     const book = bookWith(task('a', T0), task('b', T0 + 1));
     book.applySnapshot([agent('u1', 0)], T0);
