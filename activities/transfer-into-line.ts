@@ -26,7 +26,8 @@ export function makeTransferIntoLine<Transferred extends TransferContactResult>(
     const transferred = await transferContact(transfer);
     const joined = await registerWithDispatcher({
       instanceId: input.instanceId,
-      task,
+      // The line watches for the contact as Connect queued it.
+      task: { ...task, contactId: transferred.contactId },
       taskQueue,
       batchNews,
     });

@@ -58,7 +58,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   // A new run records one marker, for the newest rule, which implies every rule before it (one
   // search-attribute upsert where each marker costs one). Runs begun before it recorded a marker per
   // rule, oldest first, and their replays must ask for them in that order.
-  const answersJoins = patched('dispatcher-join-answers');
+  // Runs begun before it reserved no contact id, and had every task report its offer.
+  const watchesOffers = patched('dispatcher-watches-offers');
+  // Runs begun before it answered a join at once, and told tasks why they wait by signal only.
+  const answersJoins = watchesOffers || patched('dispatcher-join-answers');
   const {
     delaysWaitNotices,
     respectsNextStatus,
@@ -80,7 +83,13 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       ? {}
       : { lineHeadPerClass: Number.MAX_SAFE_INTEGER, carriedLineMaxBytes: Number.MAX_SAFE_INTEGER }),
   };
-  const bookSettings = { ...settings, carriesStatistics, revivesLapsedOffers, answersUnheldOffers };
+  const bookSettings = {
+    ...settings,
+    carriesStatistics,
+    revivesLapsedOffers,
+    answersUnheldOffers,
+    watchesOffers,
+  };
   const book = input.carried
     ? DispatcherBook.decode(bookSettings, input.carried.book)
     : new DispatcherBook(bookSettings);
@@ -323,7 +332,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   }
 
   /** Tasks waiting for a slot, or offers waiting for the agent's answer: both need Connect's data. */
-  const needsPolling = () => book.waitingCount > 0 || book.offersAwaitingAnswer > 0;
+  const needsPolling = () => book.waitingCount > 0 || book.watchesAgents;
 
   for (;;) {
     const idle = book.waitingCount === 0 && book.reservationCount === 0;

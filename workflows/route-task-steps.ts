@@ -49,7 +49,10 @@ export type ReservationOutcome =
   | {
       outcome: 'offered' | 'accepted';
       contact: CreatedContact;
-      /** False: the dispatcher was not there to hear of the offer, and will not answer it. */
+      /**
+       * False: the dispatcher was not there to hear of the offer, and will not answer it. True
+       * without a word to it when the reservation named the contact: it sees the offer itself.
+       */
       dispatcherHeard: boolean;
     }
   | { outcome: 'try-again' | 'contact-ended' };
@@ -235,7 +238,9 @@ export function routeTaskSteps(
         ),
       );
       const outcome = associated.resolvedBy === 'describeContact' ? 'accepted' : 'offered';
-      const dispatcherHeard = await settle(reservation, outcome, existing.contactId);
+      // A reservation naming the contact is one whose offer the dispatcher sees in Connect's data.
+      const seenByDispatcher = outcome === 'offered' && reservation.contactId === existing.contactId;
+      const dispatcherHeard = seenByDispatcher || (await settle(reservation, outcome, existing.contactId));
       return { outcome, contact: existing, dispatcherHeard };
     } catch (error) {
       if (!(error instanceof ActivityFailure) || isCancellation(error)) throw error;
@@ -329,11 +334,16 @@ export function routeTaskSteps(
 
     /**
      * No answer to the offer was seen in Connect's agent data: DescribeContact says whether the agent
-     * accepted, and the dispatcher is told (an unanswered offer puts the task back in line).
+     * accepted, and the dispatcher is told (an unanswered offer puts the task back in line). After
+     * `unseen`, an offer not accepted may still ring: undefined, and the dispatcher watches on.
      */
-    async askConnectAboutOffer({ contact: offered, reservation }: OfferedStage): Promise<AskedOffer> {
+    async askConnectAboutOffer(
+      { contact: offered, reservation }: OfferedStage,
+      word: 'unclear' | 'unseen',
+    ): Promise<AskedOffer | undefined> {
       const seen = await describe(offered, 'Ask Connect whether the agent accepted the offer');
       const accepted = seen.agentId === reservation.userId;
+      if (!accepted && !seen.disconnectedAt && word === 'unseen') return undefined;
       await settle(reservation, accepted ? 'accepted' : 'offer-unanswered', offered.contactId);
       if (accepted) return 'accepted';
       return seen.disconnectedAt ? 'contact-ended' : 'unanswered';

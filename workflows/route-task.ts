@@ -149,7 +149,10 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
       if (stop) return finishInterrupted(stop);
       const news = state.takeOfferWord(Date.now());
       if (!news) continue;
-      const answer = news.word === 'unclear' ? await steps.askConnectAboutOffer(news.stage) : news.word;
+      const { word } = news;
+      const answer =
+        word === 'unclear' || word === 'unseen' ? await steps.askConnectAboutOffer(news.stage, word) : word;
+      if (answer === undefined) continue;
       if (answer === 'contact-ended') return finishInterrupted(CONTACT_ENDED);
       return offerAnswered(answer);
     }

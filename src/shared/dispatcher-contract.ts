@@ -40,6 +40,12 @@ export interface WaitingTask {
    * carried in a line segment from before a change is stale.
    */
   version?: number;
+  /**
+   * The task's queued Connect contact, where it exists while the task waits (not create-connected):
+   * once a slot is reserved, the dispatcher looks for it on the agent, so the task need not report
+   * that the offer went out. Absent from tasks that joined before.
+   */
+  contactId?: string;
 }
 
 /** What a waiting task may change about itself while it waits. */
@@ -109,6 +115,12 @@ export interface Reservation {
   agentName?: string;
   /** Unsettled by then, the slot is released and the task goes back in line at its old place. */
   expiresAt: number;
+  /**
+   * The task's contact, which the dispatcher looks for on the agent: it sees the offer in Connect's
+   * data, so the task reports only an offer that failed. Absent: the task reports every outcome (its
+   * contact is created for the agent, or the dispatcher's run began before watching offers).
+   */
+  contactId?: string;
 }
 
 /**
@@ -125,12 +137,15 @@ export type OfferOutcome = (typeof OFFER_OUTCOMES)[number];
 /**
  * The dispatcher's word on an offer, to the task. After `missed` or `rejected` the task is back in
  * line at its old place (Connect put the contact back in its queue); after `unclear` (no answer seen
- * in time) the task asks Connect itself and settles `accepted` or `offer-unanswered`.
+ * in time) the task asks Connect itself and settles `accepted` or `offer-unanswered`. `unseen`: a
+ * reservation naming the contact whose offer Connect has not shown on the agent well after the
+ * reservation; a task that made the offer asks Connect, settles `accepted` if the agent took it (and
+ * finished it between two polls), and otherwise waits on: the offer may still ring.
  */
 export interface OfferVerdict {
   reservationId: string;
   userId: string;
-  verdict: OfferOutcome | 'unclear';
+  verdict: OfferOutcome | 'unclear' | 'unseen';
   /** When the dispatcher saw it (epoch ms). */
   at: number;
 }
@@ -206,7 +221,8 @@ export interface DispatcherSettings {
   offerAnswerTimeoutMs: number;
   /**
    * An offer Connect should list on the agent by then: an agent reported later without it (an offer
-   * accepted and finished between two polls, say) makes the task ask Connect at once.
+   * accepted and finished between two polls, say) makes the task ask Connect at once. For a
+   * reservation that names its contact, counted from the reservation (see OfferVerdict's `unseen`).
    */
   offerVisibleWithinMs: number;
   /** After an agent misses or rejects a task's offer, that agent is not offered that task again for this long. */
@@ -366,19 +382,21 @@ export interface CarriedDispatcherState {
 
 /** A reservation as the dispatcher holds it. */
 export interface HeldReservation extends Reservation {
-  /** Unknown until the task says so for the create-connected strategy, which creates after the reservation. */
-  contactId?: string;
   reservedAt: number;
   /**
-   * `pending`: the task is calling Connect. `offered`: Connect offered the contact to the agent, whose
-   * answer the dispatcher watches for. `accepted`: the task saw the acceptance itself (DescribeContact),
-   * and Connect's figures may not show it yet.
+   * `pending`: the task is calling Connect (with a contact id: the dispatcher watches the agent for
+   * it, and Connect showing it there makes the offer `offered`). `offered`: Connect offered the
+   * contact to the agent, whose answer the dispatcher watches for. `accepted`: the task saw the
+   * acceptance itself (DescribeContact), and Connect's figures may not show it yet. The contact id of
+   * a create-connected task is unknown until the task settles.
    */
   state: 'pending' | 'offered' | 'accepted';
   offeredAt?: number;
   acceptedAt?: number;
   /** When an `unclear` verdict went to the task: it is asking Connect, and the slot stays held. */
   unclearAt?: number;
+  /** Pending with a contact id: when the task was told its offer is `unseen`. */
+  unseenAt?: number;
 }
 
 /**
@@ -396,8 +414,8 @@ export type MissedOffers = Record<string, number>;
 
 /**
  * [taskId, queue, priority, enqueuedAt, widenAt - enqueuedAt, preferred, excluded, allowed statuses,
- * last told (-1: none), version (absent: 0), routing criteria as JSON (absent: none)]; numbers in the
- * other columns index a string table.
+ * last told (-1: none), version (absent: 0), routing criteria as JSON (absent or -1: none), contact
+ * id (absent: none)]; numbers in the other columns index a string table.
  */
 export type EncodedTask = [
   string,
@@ -411,6 +429,7 @@ export type EncodedTask = [
   number,
   number?,
   number?,
+  string?,
 ];
 
 /** Tasks of one line class, in line order, with their own string table. */

@@ -101,8 +101,11 @@ export interface CapacityWait {
   message: string;
 }
 
-/** What to do about an offer now: the agent's answer as the dispatcher saw it, or `unclear`: ask Connect. */
-export type OfferWord = OfferOutcome | 'unclear';
+/**
+ * What to do about an offer now: the agent's answer as the dispatcher saw it, or ask Connect
+ * (`unclear`: the answer decides; `unseen`: only an acceptance does, see OfferVerdict).
+ */
+export type OfferWord = OfferVerdict['verdict'];
 
 /** A reservation taken from the queue, with what the call under it needs. */
 export interface ReservationTry {
@@ -269,10 +272,14 @@ export class RouteTaskState implements AttemptTally {
     this.stage = { name: 'creating', contact: this.recordContact(queued) };
   }
 
-  /** The task as the dispatcher's line takes it, joining now. */
+  /**
+   * The task as the dispatcher's line takes it, joining now, with its contact as it stands (a
+   * transfer into the queue may give it a new id, which the joining activity puts in its place).
+   */
   joinLine(now: number): WaitingTask {
     const widenAt = (this.widenAt ??= this.widenAtFrom(now, this.request.widenAfterSeconds));
-    const { queueId, excludedAgentIds, allowedStatuses, routingCriteria } = this.request;
+    const { queueId, excludedAgentIds, allowedStatuses, routingCriteria, strategy } = this.request;
+    const contactId = strategy === 'create-connected' ? undefined : this.stage.contact?.contactId;
     return {
       taskId: this.taskId,
       queueId,
@@ -283,6 +290,7 @@ export class RouteTaskState implements AttemptTally {
       excludedAgentIds,
       allowedStatuses,
       ...(routingCriteria ? { routingCriteria } : {}),
+      ...(contactId === undefined ? {} : { contactId }),
     };
   }
 

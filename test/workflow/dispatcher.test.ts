@@ -77,7 +77,7 @@ interface Line {
 async function withLine(
   connect: ScriptedConnect,
   settings: Partial<DispatcherSettings>,
-  tasks: { name: string; settles: boolean }[],
+  tasks: LineTask[],
   body: (line: Line) => Promise<void>,
 ): Promise<void> {
   const temporal = await sharedTestEnv();
@@ -86,13 +86,20 @@ async function withLine(
   );
 }
 
-async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boolean }[]): Promise<Line> {
+/** A stand-in task to put in line: `contactId`, the contact it joins with (none: create-connected). */
+interface LineTask {
+  name: string;
+  settles: boolean;
+  contactId?: string;
+}
+
+async function startLine(tier: WorkflowTier, tasks: LineTask[]): Promise<Line> {
   const instanceId = tier.taskQueue;
   const dispatcherId = dispatcherWorkflowId(instanceId);
   const taskId = (name: string) => `${instanceId}/${name}`;
   const firstInLine = Date.now();
   const joinNotices = new Map<string, WaitNotice | undefined>();
-  for (const [place, { name, settles }] of tasks.entries()) {
+  for (const [place, { name, settles, contactId }] of tasks.entries()) {
     await tier.client.workflow.start(standInTask, {
       workflowId: taskId(name),
       taskQueue: tier.standInTaskQueue,
@@ -101,7 +108,7 @@ async function startLine(tier: WorkflowTier, tasks: { name: string; settles: boo
     const enqueuedAt = firstInLine + place;
     const { notice } = await tier.register({
       instanceId,
-      task: waitingTask(taskId(name), enqueuedAt, { queueId: QUEUE_ID }),
+      task: waitingTask(taskId(name), enqueuedAt, { queueId: QUEUE_ID, ...(contactId ? { contactId } : {}) }),
     });
     joinNotices.set(name, notice);
   }
@@ -373,6 +380,37 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
           );
         }
         for (const name of ['first', 'second']) await line.task(name).signal(endSignal);
+      },
+    );
+  });
+
+  it("sees the offer of a task that joined with its contact in Connect's data, and tells it the agent accepted", async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 1);
+    await withLine(
+      connect,
+      FAST,
+      [{ name: 'watched', settles: false, contactId: 'contact-w' }],
+      async (line) => {
+        const { reservations } = await line.untilInbox(
+          'watched',
+          'a reservation',
+          (inbox) => inbox.reservations.length > 0,
+        );
+        assert.equal(reservations[0].contactId, 'contact-w', 'the reservation says the dispatcher watches');
+        // The task offers the contact (as routeTask does) and says nothing: Connect's data shows it.
+        await connect.activities.associateContactWithUser({ contactId: 'contact-w', userId: 'agent-1' });
+        const { verdicts } = await line.untilInbox(
+          'watched',
+          'a verdict',
+          (inbox) => inbox.verdicts.length > 0,
+        );
+        assert.deepEqual(
+          verdicts.map((verdict) => [verdict.reservationId, verdict.userId, verdict.verdict]),
+          [[reservations[0].reservationId, 'agent-1', 'accepted']],
+        );
+        await line.task('watched').signal(endSignal);
+        await line.untilStatus('nothing waiting or reserved', isEmpty);
       },
     );
   });

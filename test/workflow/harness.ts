@@ -178,8 +178,11 @@ export class ScriptedConnect {
   readonly associations: { contactId: string; userId: string }[] = [];
   readonly transfers: { contactId: string; contactFlowId: string; queueId?: string }[] = [];
   readonly stoppedContacts: string[] = [];
+  readonly describedContacts: string[] = [];
   /** Runs before each association succeeds; throw (or never settle) to script a failed call. */
   beforeAssociating: (userId: string) => Promise<void> = async () => undefined;
+  /** False: DescribeContact shows no agent on an associated contact yet (its offer still rings). */
+  offersAccepted = true;
   private readonly agentOfContact = new Map<string, string>();
 
   readonly activities = {
@@ -214,7 +217,8 @@ export class ScriptedConnect {
       return { contactId, userId, resolvedBy: 'associateContactWithUser' as const, attempt: 1 };
     },
     describeContact: async ({ contactId }: { contactId: string }) => {
-      const agentId = this.agentOfContact.get(contactId);
+      this.describedContacts.push(contactId);
+      const agentId = this.offersAccepted ? this.agentOfContact.get(contactId) : undefined;
       const acceptedAt = agentId === undefined ? undefined : new Date().toISOString();
       return {
         contactId,

@@ -19,6 +19,7 @@ import {
   cancelRouteTaskSignal,
   type RouteTaskInput,
   type RouteTaskResult,
+  routeTaskStatusQuery,
 } from '../../src/shared/route-task-contract';
 import { waitUntil } from '../helpers/eventually';
 import { sharedTestEnv } from '../helpers/temporal';
@@ -34,7 +35,10 @@ interface WaitingRouteTask {
   dispatcherLog(): Promise<ReceivedSignal[]>;
   /** Polls the dispatcher's log until a signal named `signalName` satisfying `matches` is in it. */
   untilSent(signalName: string, matches?: (payload: unknown) => boolean): Promise<ReceivedSignal[]>;
-  reserve(reservationId: string, userId: string, ttlMs?: number): Promise<void>;
+  /** The task as it joined the line. */
+  joined: WaitingTask;
+  /** Sends a reservation; with `watchedContactId`, one whose offer the dispatcher sees for itself. */
+  reserve(reservationId: string, userId: string, ttlMs?: number, watchedContactId?: string): Promise<void>;
   /** Waits until the task settles `reservationId` as offered, then says how the agent answered. */
   answer(reservationId: string, userId: string, verdict: OfferVerdict['verdict']): Promise<void>;
 }
@@ -76,10 +80,17 @@ async function startWaitingTask(
   return {
     taskId,
     handle,
+    joined: task,
     dispatcherLog,
     untilSent,
-    reserve: (reservationId, userId, ttlMs = 10 * 60_000) => {
-      const reservation: Reservation = { reservationId, taskId, userId, expiresAt: Date.now() + ttlMs };
+    reserve: (reservationId, userId, ttlMs = 10 * 60_000, watchedContactId = undefined) => {
+      const reservation: Reservation = {
+        reservationId,
+        taskId,
+        userId,
+        expiresAt: Date.now() + ttlMs,
+        ...(watchedContactId === undefined ? {} : { contactId: watchedContactId }),
+      };
       return handle.signal(slotReservedSignal, reservation);
     },
     async answer(reservationId, userId, verdict) {
@@ -137,6 +148,63 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
       assert.deepEqual(connect.stoppedContacts, []);
       assert.deepEqual(settlements(await task.dispatcherLog()), [
         { reservationId: 'r1', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_1 },
+      ]);
+    });
+  });
+
+  it('joins with its queued contact, and does not report an offer of a reservation that names it', async () => {
+    const connect = new ScriptedConnect();
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'watched');
+      const contactId = connect.createdContacts[0];
+      assert.equal(task.joined.contactId, contactId, 'the line knows the contact to look for');
+      await task.reserve('r1', AGENT_1, undefined, contactId);
+      await waitUntil('the association', async () => connect.associations.length > 0 || undefined);
+      await task.handle.signal(offerVerdictSignal, {
+        reservationId: 'r1',
+        userId: AGENT_1,
+        verdict: 'accepted',
+        at: Date.now(),
+      });
+      const result = await task.handle.result();
+      assert.equal(result.outcome, 'assigned');
+      assert.equal(result.userId, AGENT_1);
+      assert.deepEqual(settlements(await task.dispatcherLog()), [], 'the dispatcher saw the offer itself');
+    });
+  });
+
+  it('asks Connect about an offer the dispatcher calls unseen: waits on while it rings, ends assigned once taken', async () => {
+    const connect = new ScriptedConnect();
+    connect.offersAccepted = false;
+    await withRouteTask(connect, async (tier) => {
+      const task = await startWaitingTask(tier, 'unseen');
+      const contactId = connect.createdContacts[0];
+      await task.reserve('r1', AGENT_1, undefined, contactId);
+      await waitUntil('the association', async () => connect.associations.length > 0 || undefined);
+      const verdict = (word: 'unseen' | 'unclear') =>
+        task.handle.signal(offerVerdictSignal, {
+          reservationId: 'r1',
+          userId: AGENT_1,
+          verdict: word,
+          at: Date.now(),
+        });
+      await verdict('unseen');
+      await waitUntil('DescribeContact', async () => connect.describedContacts.length > 0 || undefined);
+      await sleep(300);
+      assert.equal(
+        (await task.handle.query(routeTaskStatusQuery)).stage,
+        'offered',
+        'still ringing: it waits on',
+      );
+      assert.deepEqual(settlements(await task.dispatcherLog()), [], 'nothing to report yet');
+
+      // The reservation expires unseen: the dispatcher says unclear, and Connect now shows the agent took it.
+      connect.offersAccepted = true;
+      await verdict('unclear');
+      const result = await task.handle.result();
+      assert.equal(result.outcome, 'assigned');
+      assert.deepEqual(settlements(await task.dispatcherLog()), [
+        { reservationId: 'r1', outcome: 'accepted', contactId, taskId: task.taskId, userId: AGENT_1 },
       ]);
     });
   });

@@ -5,7 +5,6 @@ import type {
   EncodedDispatcherBook,
   HeldReservation,
   MissedOffers,
-  OfferOutcome,
   OfferVerdict,
   QueueStatistics,
   Reservation,
@@ -58,6 +57,11 @@ export type BookSettings = BacklogSettings &
      * before `answersUnheldOffers` did (their tasks ask Connect after a silence of their own).
      */
     answersUnheldOffers?: boolean;
+    /**
+     * False: reservations carry no contact id, so tasks report every offer, as runs begun before
+     * `watchesOffers` had them do.
+     */
+    watchesOffers?: boolean;
   };
 
 export interface RoundOutcome {
@@ -158,6 +162,18 @@ export class DispatcherBook {
     let count = 0;
     for (const reservation of this.reservations.values()) if (reservation.state === 'offered') count += 1;
     return count;
+  }
+
+  /**
+   * Whether a held reservation waits for Connect's agent data: an offer out, or a pending one whose
+   * offer only that data will show (its task reports only a failure).
+   */
+  get watchesAgents(): boolean {
+    for (const reservation of this.reservations.values()) {
+      if (reservation.state === 'offered') return true;
+      if (reservation.state === 'pending' && reservation.contactId !== undefined) return true;
+    }
+    return false;
   }
 
   /** Queues with waiting tasks or offers awaiting an answer: the only ones worth polling. */
@@ -360,7 +376,7 @@ export class DispatcherBook {
     const verdicts: RoundOutcome['verdicts'] = [];
     const tell = (
       reservation: Pick<HeldReservation, 'taskId' | 'reservationId' | 'userId'>,
-      verdict: OfferOutcome | 'unclear',
+      verdict: OfferVerdict['verdict'],
     ) =>
       verdicts.push({
         taskId: reservation.taskId,
@@ -372,12 +388,14 @@ export class DispatcherBook {
       tell(reservation, outcome);
     }
     for (const reservation of review.unclear) tell(reservation, 'unclear');
+    for (const reservation of review.unseen) tell(reservation, 'unseen');
     for (const unheld of this.unheldOffers) tell(unheld, 'unclear');
     this.unheldOffers = [];
     const requeued: string[] = [];
     for (const expired of review.expired) {
       this.lapsed.set(expired.reservationId, expired);
       if (this.backInLine(expired.taskId)) requeued.push(expired.taskId);
+      if (expired.state === 'pending' && expired.contactId !== undefined) tell(expired, 'unclear');
     }
     for (const id of this.lapsed.keys()) {
       if (this.lapsed.size <= LAPSED_KEPT) break;
@@ -406,11 +424,14 @@ export class DispatcherBook {
       this.reserved.set(taskId, task);
       this.reservationCounter += 1;
       const agentName = this.agentNames.get(userId);
+      const { contactId } = task;
+      const watched = contactId !== undefined && this.settings.watchesOffers !== false;
       const reservation: HeldReservation = {
         reservationId: `r${this.reservationCounter}`,
         taskId,
         userId,
         ...(agentName === undefined ? {} : { agentName }),
+        ...(watched ? { contactId } : {}),
         expiresAt: now + this.settings.reservationTtlMs,
         reservedAt: now,
         state: 'pending',

@@ -77,17 +77,65 @@ function offerVanished(
 
 export interface ReservationReview {
   kept: HeldReservation[];
-  /** Reservations whose task never settled in time: their tasks go back in line. */
+  /**
+   * Reservations whose task never settled in time: their tasks go back in line. A pending one with
+   * a contact id may have been offered unseen (its task reports only failures): its task is told
+   * `unclear`, and asks Connect if it is offered.
+   */
   expired: HeldReservation[];
   /** Offers Connect shows answered: no longer held (an accepted contact counts in Connect's own figures). */
   answered: { reservation: HeldReservation; outcome: OfferOutcome }[];
   /** Offers with no answer in sight, or gone from the agent: still held (in `kept`); the task asks Connect itself. */
   unclear: HeldReservation[];
+  /**
+   * Pending reservations naming a contact that Connect, well after the reservation, does not show on
+   * the agent: still held (in `kept`); a task that made the offer asks Connect whether it was taken.
+   */
+  unseen: HeldReservation[];
+}
+
+/**
+ * A pending reservation of a task whose contact Connect now shows on the reserved agent, in data
+ * taken after the reservation: offered, as if the task had said so.
+ */
+function seenOffered(reservation: HeldReservation, agent: AgentState | undefined): HeldReservation {
+  if (
+    reservation.state !== 'pending' ||
+    reservation.contactId === undefined ||
+    agent === undefined ||
+    agent.observedAt < reservation.reservedAt ||
+    !seenInConnect(reservation, agent)
+  ) {
+    return reservation;
+  }
+  const { unseenAt: _unseenAt, ...offered } = reservation;
+  return { ...offered, state: 'offered', offeredAt: reservation.reservedAt };
+}
+
+/**
+ * A pending reservation naming a contact that data taken `visibleWithinMs` after the reservation
+ * does not show on the agent: the offer was never made yet (the task is slow), or was made, taken
+ * and finished (or missed and cleared) between two looks; only Connect's record can tell.
+ */
+function unseenOffer(
+  reservation: HeldReservation,
+  agent: AgentState | undefined,
+  visibleWithinMs: number,
+): boolean {
+  return (
+    reservation.state === 'pending' &&
+    reservation.contactId !== undefined &&
+    reservation.unseenAt === undefined &&
+    agent !== undefined &&
+    agent.observedAt >= reservation.reservedAt + visibleWithinMs &&
+    !seenInConnect(reservation, agent)
+  );
 }
 
 /**
  * Goes through the held reservations with the agents as last reported: a pending one is kept until
- * it expires; an offered one until Connect shows the agent's answer, or is called unclear once no
+ * it expires, or until Connect shows its contact on the agent (then it is offered); an offered one
+ * until Connect shows the agent's answer, or is called unclear once no
  * answer came within `offerAnswerTimeoutMs` or the agent no longer shows it; an accepted one until a snapshot taken after the
  * acceptance shows the contact (or the catch-up window ends, in case the agent already finished it).
  */
@@ -100,12 +148,18 @@ export function reviewReservations(
     'catchUpMs' | 'offerAnswerTimeoutMs' | 'offerVisibleWithinMs' | 'reservationTtlMs'
   >,
 ): ReservationReview {
-  const review: ReservationReview = { kept: [], expired: [], answered: [], unclear: [] };
-  for (const reservation of reservations) {
-    const agent = agents.byId.get(reservation.userId);
+  const review: ReservationReview = { kept: [], expired: [], answered: [], unclear: [], unseen: [] };
+  for (const held of reservations) {
+    const agent = agents.byId.get(held.userId);
+    const reservation = seenOffered(held, agent);
     switch (reservation.state) {
       case 'pending':
-        (now >= reservation.expiresAt ? review.expired : review.kept).push(reservation);
+        if (now >= reservation.expiresAt) review.expired.push(reservation);
+        else if (unseenOffer(reservation, agent, settings.offerVisibleWithinMs)) {
+          const told = { ...reservation, unseenAt: now };
+          review.kept.push(told);
+          review.unseen.push(told);
+        } else review.kept.push(reservation);
         break;
       case 'offered': {
         const outcome = offerAnswer(reservation, agent);

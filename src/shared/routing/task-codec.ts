@@ -43,9 +43,12 @@ export class TaskEncoder {
       task.allowedStatuses.map(intern),
       told === undefined ? -1 : intern(told),
     ];
-    if (task.version || task.routingCriteria) tuple.push(task.version ?? 0);
+    const { version, routingCriteria, contactId } = task;
+    if (version || routingCriteria || contactId) tuple.push(version ?? 0);
     // Tasks of one batch share their criteria: the JSON is stored once in the string table.
-    if (task.routingCriteria) tuple.push(intern(criteriaJson(task)));
+    if (routingCriteria || contactId) tuple.push(routingCriteria ? intern(criteriaJson(task)) : -1);
+    // Contact ids are unique: not worth a place in the string table.
+    if (contactId) tuple.push(contactId);
     return tuple;
   }
 }
@@ -66,6 +69,7 @@ export function decodeTask(
     told,
     version,
     criteria,
+    contactId,
   ] = tuple;
   const str = (id: number) => strings[id]!;
   return {
@@ -79,7 +83,10 @@ export function decodeTask(
       excludedAgentIds: excluded.map(str),
       allowedStatuses: statuses.map(str),
       ...(version ? { version } : {}),
-      ...(criteria === undefined ? {} : { routingCriteria: JSON.parse(str(criteria)) as RoutingCriteria }),
+      ...(criteria === undefined || criteria < 0
+        ? {}
+        : { routingCriteria: JSON.parse(str(criteria)) as RoutingCriteria }),
+      ...(contactId === undefined ? {} : { contactId }),
     },
     told: told >= 0 ? str(told) : undefined,
   };

@@ -97,7 +97,18 @@ describe('transferIntoLine activity', () => {
     assert.deepEqual(order, ['transfer', 'join refused', 'transfer', 'join']);
     assert.equal(retried.contactId, 'contact-1b');
     assert.equal(retried.dispatcherId, 'connect-dispatcher/i');
-    assert.deepEqual(joins, [{ instanceId: INSTANCE_ID, task, taskQueue: 'main-queue', batchNews }]);
+    assert.deepEqual(
+      joins,
+      [
+        {
+          instanceId: INSTANCE_ID,
+          task: { ...task, contactId: 'contact-1b' },
+          taskQueue: 'main-queue',
+          batchNews,
+        },
+      ],
+      'the task joins with the contact as the transfer queued it, for the dispatcher to look for',
+    );
     const sent = connectMock.commandCalls(TransferContactCommand).map((call) => call.args[0].input);
     assert.equal(sent[0]!.ContactId, 'contact-1');
     assert.equal(sent[1]!.ClientToken, sent[0]!.ClientToken);

@@ -6,6 +6,7 @@ import type {
   OfferVerdict,
   WaitingTask,
 } from '../../../src/shared/dispatcher-contract';
+import type { RoutingCriteria } from '../../../src/shared/routing-criteria';
 import { bookSettings } from '../../helpers/book-settings';
 import { waitingTask } from '../../helpers/waiting-task';
 
@@ -192,6 +193,113 @@ describe('DispatcherBook', () => {
     }
     const verdictsOf = (verdicts: { taskId: string; verdict: OfferVerdict }[]) =>
       verdicts.map(({ taskId, verdict }) => [taskId, verdict.userId, verdict.verdict]);
+
+    it("sees the offer of a task that joined with its contact in Connect's data, without the task's word", () => {
+      const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      assert.equal(
+        reservation.contactId,
+        'contact-a',
+        'the reservation tells the task the dispatcher watches',
+      );
+      assert.ok(book.watchesAgents, 'a pending offer keeps the agents polled');
+      assert.equal(book.offersAwaitingAnswer, 0);
+
+      // A poll that began before the reservation cannot show its offer, whatever it lists.
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTING']], T0 - 1)], T0 - 1);
+      book.round(T0 + 10);
+      assert.equal(book.offersAwaitingAnswer, 0);
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTING']], T0 + 500)], T0 + 500);
+      assert.deepEqual(book.round(T0 + 500).verdicts, []);
+      assert.equal(book.offersAwaitingAnswer, 1, 'ringing: offered as if the task had said so');
+
+      book.applySnapshot([agent('u1', 0, [['contact-a', 'CONNECTED']], T0 + 1000)], T0 + 1000);
+      assert.deepEqual(verdictsOf(book.round(T0 + 1000).verdicts), [['a', 'u1', 'accepted']]);
+      assert.equal(book.reservationCount, 0);
+      assert.equal(book.watchesAgents, false);
+    });
+
+    it('tells the task once that Connect does not show its offer well after the reservation, and keeps the slot held', () => {
+      const book = bookWith(task('a', T0, { contactId: 'contact-a' }), task('b', T0 + 1));
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      const visible = T0 + SETTINGS.offerVisibleWithinMs;
+      book.applySnapshot([agent('u1', 1, [], visible - 1)], visible - 1);
+      assert.deepEqual(book.round(visible - 1).verdicts, [], 'not yet: the task may still be offering it');
+      book.applySnapshot([agent('u1', 1, [], visible)], visible);
+      const unseen = book.round(visible);
+      assert.deepEqual(verdictsOf(unseen.verdicts), [['a', 'u1', 'unseen']]);
+      assert.deepEqual(unseen.reservations, [], "u1's slot stays held for a");
+      book.applySnapshot([agent('u1', 1, [], visible + 1000)], visible + 1000);
+      assert.deepEqual(book.round(visible + 1000).verdicts, [], 'told once');
+      // The task asks Connect: the agent took it and finished it between two polls.
+      const accepted = visible + 1200;
+      book.settle(reservation.reservationId, 'accepted', accepted, 'contact-a', {
+        taskId: 'a',
+        userId: 'u1',
+      });
+      const caughtUp = accepted + SETTINGS.catchUpMs;
+      book.applySnapshot([agent('u1', 1, [], caughtUp)], caughtUp);
+      assert.deepEqual(
+        book.round(caughtUp).reservations.map((r) => r.taskId),
+        ['b'],
+        'accepted: held as any acceptance Connect may not count yet, then the slot Connect shows free goes on',
+      );
+    });
+
+    it('answers a watched offer Connect shows missed in the same round, and puts the task back in line', () => {
+      const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
+      book.applySnapshot([agent('u1', 1), agent('u2', 0)], T0);
+      book.round(T0);
+      book.applySnapshot(
+        [agent('u1', 1, [['contact-a', 'MISSED']], T0 + 800), agent('u2', 1, [], T0 + 800)],
+        T0 + 800,
+      );
+      const round = book.round(T0 + 800);
+      assert.deepEqual(verdictsOf(round.verdicts), [['a', 'u1', 'missed']]);
+      assert.deepEqual(
+        round.reservations.map((r) => [r.taskId, r.userId]),
+        [['a', 'u2']],
+      );
+    });
+
+    it('tells the task of a watched reservation that expires unseen unclear, and holds the agent again if it was accepted', () => {
+      const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      const ttl = T0 + SETTINGS.reservationTtlMs;
+      book.applySnapshot([agent('u1', 0, [], ttl)], ttl);
+      const expired = book.round(ttl);
+      assert.deepEqual(expired.requeued, ['a']);
+      assert.deepEqual(verdictsOf(expired.verdicts), [['a', 'u1', 'unclear']]);
+      // The task asks Connect, which says u1 took it (they finished between two polls).
+      book.settle(reservation.reservationId, 'accepted', ttl + 100, 'contact-a', {
+        taskId: 'a',
+        userId: 'u1',
+      });
+      assert.notEqual(book.explain('a').state, 'waiting', 'out of line');
+      book.enqueue(task('b', ttl + 200));
+      book.applySnapshot([agent('u1', 1, [], ttl + 300)], ttl + 300);
+      assert.deepEqual(
+        book.round(ttl + 300).reservations,
+        [],
+        "u1's slot is held for a until Connect shows it",
+      );
+    });
+
+    it('a run begun before watching offers reserves no contact id: the task reports its offer', () => {
+      const book = bookWithSettings(
+        { ...SETTINGS, watchesOffers: false },
+        task('a', T0, { contactId: 'contact-a' }),
+      );
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      assert.equal(reservation.contactId, undefined);
+      assert.equal(book.watchesAgents, false);
+      const ttl = T0 + SETTINGS.reservationTtlMs;
+      assert.deepEqual(book.round(ttl).verdicts, [], 'an expiry is not news to the task');
+    });
 
     it('tells the task it was accepted once Connect shows the contact connected, and frees the hold', () => {
       const { book } = offered();
@@ -505,6 +613,35 @@ describe('DispatcherBook', () => {
     assert.deepEqual(copy.encode(), original.encode());
     for (const book of [original, copy]) book.applySnapshot([agent('u1', 3), agent('u2', 3)], T0 + 60_000);
     assert.deepEqual(copy.round(T0 + 60_000), original.round(T0 + 60_000));
+  });
+
+  it("carries each task's contact id across continue-as-new, with routing criteria or without", () => {
+    const criteria: RoutingCriteria = {
+      steps: [
+        { expression: { attributeCondition: { name: 'Language', value: 'Spanish', proficiencyLevel: 2 } } },
+      ],
+    };
+    const tasks = [
+      task('plain', T0, { contactId: 'contact-plain' }),
+      task('changed', T0 + 1, { contactId: 'contact-changed', version: 2 }),
+      task('skilled', T0 + 2, { contactId: 'contact-skilled', routingCriteria: criteria }),
+      task('connected-later', T0 + 3, { routingCriteria: criteria }),
+      task('before', T0 + 4),
+    ];
+    const copy = DispatcherBook.decode(SETTINGS, JSON.parse(JSON.stringify(bookWith(...tasks).encode())));
+    copy.setRoutingProfileQueues('rp1', { manual: ['q1'], routed: [] });
+    copy.setSkills({ u1: [{ name: 'Language', value: 'Spanish', level: 3 }] }, [], T0);
+    copy.applySnapshot([agent('u1', 5)], T0 + 10);
+    assert.deepEqual(
+      copy.round(T0 + 10).reservations.map((r) => [r.taskId, r.contactId]),
+      [
+        ['plain', 'contact-plain'],
+        ['changed', 'contact-changed'],
+        ['skilled', 'contact-skilled'],
+        ['connected-later', undefined],
+        ['before', undefined],
+      ],
+    );
   });
 
   describe('queue statistics', () => {
