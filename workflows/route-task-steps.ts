@@ -335,7 +335,8 @@ export function routeTaskSteps(
     /**
      * No answer to the offer was seen in Connect's agent data: DescribeContact says whether the agent
      * accepted, and the dispatcher is told (an unanswered offer puts the task back in line). After
-     * `unseen`, an offer not accepted may still ring: undefined, and the dispatcher watches on.
+     * `unseen`, an offer not accepted may still ring: the task tells the dispatcher it was offered
+     * (it had not seen the offer at all, and now watches it as any reported offer), and waits on.
      */
     async askConnectAboutOffer(
       { contact: offered, reservation }: OfferedStage,
@@ -343,7 +344,10 @@ export function routeTaskSteps(
     ): Promise<AskedOffer | undefined> {
       const seen = await describe(offered, 'Ask Connect whether the agent accepted the offer');
       const accepted = seen.agentId === reservation.userId;
-      if (!accepted && !seen.disconnectedAt && word === 'unseen') return undefined;
+      if (!accepted && !seen.disconnectedAt && word === 'unseen') {
+        await settle(reservation, 'offered', offered.contactId);
+        return undefined;
+      }
       await settle(reservation, accepted ? 'accepted' : 'offer-unanswered', offered.contactId);
       if (accepted) return 'accepted';
       return seen.disconnectedAt ? 'contact-ended' : 'unanswered';

@@ -140,7 +140,8 @@ export type OfferOutcome = (typeof OFFER_OUTCOMES)[number];
  * in time) the task asks Connect itself and settles `accepted` or `offer-unanswered`. `unseen`: a
  * reservation naming the contact whose offer Connect has not shown on the agent well after the
  * reservation; a task that made the offer asks Connect, settles `accepted` if the agent took it (and
- * finished it between two polls), and otherwise waits on: the offer may still ring.
+ * finished it between two polls), and otherwise settles `offered` and waits on: the offer may still
+ * ring, and the dispatcher now watches it from that moment.
  */
 export interface OfferVerdict {
   reservationId: string;

@@ -329,7 +329,8 @@ export class DispatcherBook {
       }
       return;
     }
-    const withContact = { ...reservation, contactId: contactId ?? reservation.contactId };
+    const { unseenAt: _unseenAt, ...held } = reservation;
+    const withContact = { ...held, contactId: contactId ?? reservation.contactId };
     switch (outcome) {
       case 'offered':
         this.reservations.set(reservationId, { ...withContact, state: 'offered', offeredAt: now });

@@ -248,6 +248,24 @@ describe('DispatcherBook', () => {
       );
     });
 
+    it('watches an unseen offer its task then reports as any reported offer: unclear once it vanishes', () => {
+      const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
+      book.applySnapshot([agent('u1', 1)], T0);
+      const [reservation] = book.round(T0).reservations;
+      const visible = T0 + SETTINGS.offerVisibleWithinMs;
+      book.applySnapshot([agent('u1', 1, [], visible)], visible);
+      assert.deepEqual(verdictsOf(book.round(visible).verdicts), [['a', 'u1', 'unseen']]);
+      // Its worker was down: the offer went out only now, and Connect does not say it was taken.
+      const reported = visible + 500;
+      book.settle(reservation.reservationId, 'offered', reported, 'contact-a', { taskId: 'a', userId: 'u1' });
+      assert.equal(book.offersAwaitingAnswer, 1);
+      const gone = reported + SETTINGS.offerVisibleWithinMs;
+      book.applySnapshot([agent('u1', 1, [], gone - 1)], gone - 1);
+      assert.deepEqual(book.round(gone - 1).verdicts, []);
+      book.applySnapshot([agent('u1', 1, [], gone)], gone);
+      assert.deepEqual(verdictsOf(book.round(gone).verdicts), [['a', 'u1', 'unclear']]);
+    });
+
     it('answers a watched offer Connect shows missed in the same round, and puts the task back in line', () => {
       const book = bookWith(task('a', T0, { contactId: 'contact-a' }));
       book.applySnapshot([agent('u1', 1), agent('u2', 0)], T0);
