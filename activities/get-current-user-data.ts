@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import {
   type ContactState,
   GetCurrentUserDataCommand,
@@ -10,7 +11,7 @@ import {
   type ConnectValidationIssue,
   validateGetCurrentUserDataRequest,
 } from '../src/shared/connect-validation';
-import { type AgentContact, agentContact } from '../src/shared/dispatcher-contract';
+import { type AgentContact, agentContact, POLL_WAIT_MAX_MS } from '../src/shared/dispatcher-contract';
 import { resolveErrorPolicy } from '../src/shared/error-policy';
 import {
   callConnect,
@@ -28,6 +29,11 @@ export interface GetCurrentUserDataInput extends ConnectActivityInput {
   contactStates?: ContactState[];
   /** `MaxResults` per page; default 100. */
   pageSize?: number;
+  /**
+   * Wait this long (ms, at most POLL_WAIT_MAX_MS) before the first call, on the first attempt only:
+   * a dispatcher schedules its next poll at once instead of starting a timer for it.
+   */
+  waitMs?: number;
 }
 
 /** One agent's GetCurrentUserData record (Connect's UserData), reduced to what routing needs. */
@@ -66,7 +72,12 @@ export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
   ): Promise<GetCurrentUserDataResult> {
     const policy = resolveErrorPolicy(input.errorPolicy);
     const requests = toRequests(input);
-    rejectInvalidInput('GetCurrentUserData', uniqueIssues(requests.map(validateGetCurrentUserDataRequest)));
+    rejectInvalidInput('GetCurrentUserData', [
+      ...waitIssues(input.waitMs),
+      ...uniqueIssues(requests.map(validateGetCurrentUserDataRequest)),
+    ]);
+    const context = Context.current();
+    if (input.waitMs && context.info.attempt === 1) await context.sleep(input.waitMs);
     const agents = new Map<string, UserDataSummary>();
     let requestCount = 0;
     for (const request of requests) {
@@ -87,6 +98,18 @@ export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
     }
     return { agents: [...agents.values()], requestCount };
   };
+}
+
+function waitIssues(waitMs: number | undefined): ConnectValidationIssue[] {
+  if (waitMs === undefined || (Number.isInteger(waitMs) && waitMs >= 0 && waitMs <= POLL_WAIT_MAX_MS))
+    return [];
+  return [
+    {
+      field: 'waitMs',
+      message: `waitMs must be a whole number of milliseconds from 0 to ${POLL_WAIT_MAX_MS}`,
+      exception: 'InvalidParameterException',
+    },
+  ];
 }
 
 function toRequests(input: GetCurrentUserDataInput): GetCurrentUserDataCommandInput[] {

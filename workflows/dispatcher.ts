@@ -36,6 +36,7 @@ import {
   leaveLineSignal,
   lineSegmentReturnedSignal,
   offerVerdictSignal,
+  POLL_WAIT_MAX_MS,
   type QueueStatistics,
   queueStatisticsQuery,
   settleReservationSignal,
@@ -58,8 +59,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   // A new run records one marker, for the newest rule, which implies every rule before it (one
   // search-attribute upsert where each marker costs one). Runs begun before it recorded a marker per
   // rule, oldest first, and their replays must ask for them in that order.
+  // Runs begun before it started a timer for each poll due, instead of scheduling the poll at once.
+  const pollsAhead = patched('dispatcher-polls-ahead');
   // Runs begun before it reserved no contact id, and had every task report its offer.
-  const watchesOffers = patched('dispatcher-watches-offers');
+  const watchesOffers = pollsAhead || patched('dispatcher-watches-offers');
   // Runs begun before it answered a join at once, and told tasks why they wait by signal only.
   const answersJoins = watchesOffers || patched('dispatcher-join-answers');
   const {
@@ -121,6 +124,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   let nextSkillReadAt = 0;
   let readingSkills = false;
   let busySince = Date.now();
+  /** A poll scheduled ahead of its time, waiting in its activity: no other poll starts meanwhile. */
+  let pollInFlight = false;
+  /** That poll, once landed: the loop awaits it, so that what failed it fails the loop. */
+  let landedPoll: Promise<void> | undefined;
   /** Rounds done by this run: a join is answered after the first round that had it in line. */
   let roundsDone = 0;
   /** While the run waits for its handlers before it ends or continues as new, no round comes. */
@@ -165,18 +172,26 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   setHandler(explainTaskQuery, (taskId) => book.explain(taskId));
   setHandler(queueStatisticsQuery, () => queueStatisticsNow());
 
-  async function poll(): Promise<void> {
-    const startedAt = Date.now();
+  /** Polls Connect, after `waitMs` in the activity when scheduled ahead of its time. */
+  async function poll(waitMs = 0): Promise<void> {
+    // The activity calls no sooner than this: the data is at least as new, the safe time to stamp it with.
+    const startedAt = Date.now() + waitMs;
     lastPollAt = startedAt;
     counters.pollCount += 1;
     const queueIds = book.queuesToWatch();
     try {
       const result = await getCurrentUserData.executeWithOptions(
         { summary: `Poll agents of ${queueIds.length} queue(s)` },
-        [{ instanceId: input.instanceId, queueIds, errorPolicy: input.errorPolicy }],
+        [
+          {
+            instanceId: input.instanceId,
+            queueIds,
+            errorPolicy: input.errorPolicy,
+            ...(waitMs > 0 ? { waitMs } : {}),
+          },
+        ],
       );
       counters.getCurrentUserDataCalls += result.requestCount;
-      // The data is at least as new as the moment the poll began: the safe time to stamp it with.
       book.applySnapshot(
         result.agents.flatMap((agent) => toAgentState(agent, startedAt).map(asDecided)),
         startedAt,
@@ -331,17 +346,35 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     await condition(allHandlersFinished);
   }
 
+  /**
+   * The poll due next is scheduled now and waits in its activity, which costs no timer; its answer
+   * brings a round of its own. Signals that come meanwhile bring rounds as ever.
+   */
+  function pollAhead(waitMs: number): void {
+    pollInFlight = true;
+    const polled = poll(waitMs).finally(() => {
+      pollInFlight = false;
+      landedPoll = polled;
+      roundRequested = true;
+    });
+    polled.catch(() => undefined);
+  }
+
   /** Tasks waiting for a slot, or offers waiting for the agent's answer: both need Connect's data. */
   const needsPolling = () => book.waitingCount > 0 || book.watchesAgents;
 
   for (;;) {
     const idle = book.waitingCount === 0 && book.reservationCount === 0;
     if (!idle) busySince = Date.now();
-    const wakeAt = Math.min(
-      needsPolling() ? nextPollAt : Infinity,
+    const pollDueAt = needsPolling() && !pollInFlight ? nextPollAt : Infinity;
+    const otherWakeAt = Math.min(
       nextDeadline ?? Infinity,
       idle ? busySince + settings.idleShutdownMs : Infinity,
     );
+    const pollWaitMs = pollDueAt - Date.now();
+    const pollsNow = pollsAhead && !roundRequested && pollWaitMs > 0 && pollWaitMs <= POLL_WAIT_MAX_MS;
+    if (pollsNow) pollAhead(pollWaitMs);
+    const wakeAt = pollsNow ? otherWakeAt : Math.min(pollDueAt, otherWakeAt);
     if (!roundRequested) {
       if (wakeAt === Infinity) await condition(() => roundRequested);
       else if (keepsOneAlarm) {
@@ -350,6 +383,11 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       } else await condition(() => roundRequested, Math.max(1, wakeAt - Date.now()));
     }
     roundRequested = false;
+    if (landedPoll) {
+      const landed = landedPoll;
+      landedPoll = undefined;
+      await landed;
+    }
 
     if (
       book.waitingCount === 0 &&
@@ -360,7 +398,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
       if (!roundRequested) return statusNow();
       closing = false;
     }
-    if (needsPolling() && Date.now() >= nextPollAt) await poll();
+    if (needsPolling() && !pollInFlight && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);
     learnSkills();
     await dispatchRound();

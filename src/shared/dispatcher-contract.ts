@@ -12,6 +12,13 @@ import { sharedSchemasOf } from './shared-schemas';
 
 const shared = sharedSchemasOf('dispatcher-contract');
 
+/**
+ * The longest a dispatcher's poll waits inside its GetCurrentUserData activity before calling: it
+ * schedules the next poll at once rather than start a timer (a billed action) for it. Longer
+ * intervals wait on a timer.
+ */
+export const POLL_WAIT_MAX_MS = 10_000;
+
 /** One dispatcher per Connect instance: a stable, readable id that anyone can compute. */
 export function dispatcherWorkflowId(instanceId: string): string {
   return `connect-dispatcher/${instanceId}`;

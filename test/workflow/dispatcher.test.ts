@@ -284,6 +284,35 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     });
   });
 
+  it('schedules each poll at once, to wait in its activity: no timer between polls', async () => {
+    const connect = new ScriptedConnect();
+    await withLine(
+      connect,
+      { ...FAST, pollIntervalMs: 200 },
+      [{ name: 'waits', settles: false }],
+      async (line) => {
+        const { pollCount } = await line.untilStatus('ten polls', (status) => status.pollCount >= 10);
+        const events = (await line.dispatcher.fetchHistory()).events ?? [];
+        const polls = events.filter(
+          (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'getCurrentUserData',
+        );
+        assert.ok(polls.length >= 10, `${polls.length} polls scheduled`);
+        assert.equal(events.filter((event) => event.timerStartedEventAttributes).length, 0, 'no timer');
+        const waits = polls.map((event) => {
+          const data = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
+          return (JSON.parse(Buffer.from(data!).toString('utf8')) as { waitMs?: number }).waitMs ?? 0;
+        });
+        assert.ok(
+          waits.slice(1).every((waitMs) => waitMs > 0 && waitMs <= 200),
+          `each poll after the first waits out the rest of the interval in its activity: ${waits.join(', ')}`,
+        );
+        const status = await line.dispatcher.query(dispatcherStatusQuery);
+        assert.ok(status.pollCount >= pollCount);
+        await line.task('waits').signal(endSignal);
+      },
+    );
+  });
+
   it('keeps one timer for its next poll however many signals wake it before then', async () => {
     const connect = new ScriptedConnect();
     await withLine(

@@ -3,6 +3,7 @@
  * plain function the test scripts, and stand-in workflows (fixtures/stand-ins.ts) on a task queue of
  * their own for the other side of each conversation. No Connect and no emulator.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -232,13 +233,17 @@ export class ScriptedConnect {
       this.stoppedContacts.push(contactId);
       return { contactId, alreadyEnded: false, attempt: 1 };
     },
-    getCurrentUserData: async () => ({
-      agents: [...this.freeTaskSlots].map(([userId, free]) =>
-        agentSummary(userId, free, this.contactsOf(userId)),
-      ),
-      requestCount: 1,
-      attempt: 1,
-    }),
+    getCurrentUserData: async ({ waitMs }: { waitMs?: number }) => {
+      // As the real activity does for a poll scheduled ahead of its time.
+      if (waitMs) await sleep(waitMs);
+      return {
+        agents: [...this.freeTaskSlots].map(([userId, free]) =>
+          agentSummary(userId, free, this.contactsOf(userId)),
+        ),
+        requestCount: 1,
+        attempt: 1,
+      };
+    },
     listRoutingProfileManualAssignmentQueues: async ({ routingProfileId }: { routingProfileId: string }) => ({
       routingProfileId,
       queueIds: [QUEUE_ID],

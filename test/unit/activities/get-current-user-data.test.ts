@@ -5,6 +5,7 @@ import {
   ThrottlingException,
   type UserData,
 } from '@aws-sdk/client-connect';
+import { POLL_WAIT_MAX_MS } from '../../../src/shared/dispatcher-contract';
 import { connectActivities, failureOf, INSTANCE_ID, runActivity, sdkMetadata } from './activity-env';
 
 const agent = (id: string, availableTaskSlots = 1, contactIds: string[] = []): UserData => ({
@@ -21,6 +22,38 @@ const page = (agents: UserData[], NextToken?: string) =>
 const queueIds = (count: number) => Array.from({ length: count }, (_, index) => `queue-${index}`);
 
 describe('getCurrentUserData activity', () => {
+  it('waits waitMs before its first call on the first attempt, not on a retry, and refuses a longer wait', async () => {
+    const { connectMock, activities } = connectActivities();
+    connectMock.on(GetCurrentUserDataCommand).resolves(page([agent('a-1')]));
+    const started = Date.now();
+    await runActivity(activities.getCurrentUserData, {
+      instanceId: INSTANCE_ID,
+      queueIds: ['q'],
+      waitMs: 200,
+    });
+    assert.ok(Date.now() - started >= 195, 'the call came after the wait');
+    const retried = Date.now();
+    await runActivity(
+      activities.getCurrentUserData,
+      { instanceId: INSTANCE_ID, queueIds: ['q'], waitMs: POLL_WAIT_MAX_MS },
+      { attempt: 2 },
+    );
+    assert.ok(Date.now() - retried < POLL_WAIT_MAX_MS, 'a retry calls at once');
+    const failure = await failureOf(
+      runActivity(activities.getCurrentUserData, {
+        instanceId: INSTANCE_ID,
+        queueIds: ['q'],
+        waitMs: POLL_WAIT_MAX_MS + 1,
+      }),
+    );
+    assert.match(failure.message, /waitMs must be a whole number of milliseconds from 0 to 10000/);
+    assert.equal(
+      connectMock.commandCalls(GetCurrentUserDataCommand).length,
+      2,
+      'no call for the refused wait',
+    );
+  });
+
   it('reads every page and returns compact agent records', async () => {
     const { connectMock, activities } = connectActivities();
     connectMock
