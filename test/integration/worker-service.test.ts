@@ -185,7 +185,7 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     assert.equal(result.userId, ALICE);
 
     const metrics = await waitUntil(
-      "the assigned task in the metrics, the gauge back at 0, and the runtime's count of completed workflows",
+      "the assigned task in the metrics, the gauge back at 0, the dispatcher's window, and the runtime's count of completed workflows",
       async () => {
         const text = await scrape();
         const waiting = sample(text, METRICS.tasksWaiting.name, {
@@ -194,9 +194,14 @@ describe('connect-task-router worker as a service (the bin script, on the shared
           priority: '3',
         });
         // The SDK counts a completed workflow once the server has taken the completion, which the
-        // client can hear of first.
+        // client can hear of first; the dispatcher sets its gauges once the round that told the task
+        // its offer was accepted is done, which the task's end can come before.
         const completedCounted = /^temporal_workflow_completed\{/m.test(text);
-        return sample(text, METRICS.tasksAssigned.name) === 1 && waiting === 0 && completedCounted
+        const windowCounted = sample(text, METRICS.windowAssigned.name, line) === 1;
+        return sample(text, METRICS.tasksAssigned.name) === 1 &&
+          waiting === 0 &&
+          completedCounted &&
+          windowCounted
           ? text
           : undefined;
       },
