@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { defaultContactFlowId, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
+import { DEFAULT_CALL_CENTRE, defaultContactFlowId, EVERYONE_OFFLINE } from '../../../src/dev/emulator';
 import { QUICK_CALL_CENTRE } from './csv-batch-scenario';
 import { startBulkCreateTasks } from '../../../src/client/bulk-create-client';
 import {
@@ -47,8 +47,9 @@ describe('bulkCreateTasks at Connect limits', () => {
   }
 
   it('pauses while the instance is at its active-task quota and routes every item once room comes', async () => {
+    // Every agent Offline at first: contacts pile up to the quota, so the batch surely meets it.
     stack = await startRoutingStack({
-      config: { ...QUICK_CALL_CENTRE, activeTaskQuota: 50 },
+      config: { ...QUICK_CALL_CENTRE, agents: EVERYONE_OFFLINE.agents, activeTaskQuota: 50 },
     });
     const handle = await start(batch('full', 200, { maxConcurrent: 80 }));
     let sawPause = false;
@@ -64,13 +65,17 @@ describe('bulkCreateTasks at Connect limits', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
+    await eventually('the batch to report items waiting for room', async () => sawPause, {
+      timeoutMs: 60_000,
+    });
+    // Agents come in and finish their work: room comes as contacts end.
+    for (const agent of DEFAULT_CALL_CENTRE.agents) stack.emulator.setAgentStatus(agent.id, 'Available');
     const result = await handle.result();
     await watching;
 
     assert.equal(result.counts.assigned, 200);
     assert.equal(result.counts.failed, 0, 'no item failed on the quota');
     assert.equal(result.created, 200);
-    assert.ok(sawPause, 'the batch reported items waiting for room');
     const ledger = stack.emulator.ledger();
     assert.ok(ledger.quotaRejections > 0, 'Connect did refuse contacts as over the quota');
     assert.equal(ledger.contactsCreated, 200);
