@@ -133,7 +133,9 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
  * closing" (RESOURCE_EXHAUSTED), one that reaches a run as it ends as "aborted by closing workflow"
  * (NOT_FOUND); one over the server's limits per run waits for room (at most 10 updates in flight,
  * RESOURCE_EXHAUSTED) or for the next run (2,000 updates a run, FAILED_PRECONDITION; the server
- * suggests a continue-as-new at 90 %, which the dispatcher follows). Sent again shortly, it lands.
+ * suggests a continue-as-new at 90 %, which the dispatcher follows). One still waiting for its answer
+ * (the next round) when a workflow task fails, as a continue-as-new that met a new signal does, is
+ * dropped with "unexpected workflow task failure" (FAILED_PRECONDITION). Sent again shortly, it lands.
  */
 async function untilAccepted<T>(send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -148,10 +150,13 @@ async function untilAccepted<T>(send: () => Promise<T>): Promise<T> {
 
 function isPassingRefusal(error: unknown): boolean {
   if (error instanceof WorkflowNotFoundError) return true;
-  const cause = error instanceof Error ? error.cause : undefined;
+  const cause = isGrpcServiceError(error) ? error : error instanceof Error ? error.cause : undefined;
   if (!isGrpcServiceError(cause)) return false;
+  const message = error instanceof Error ? error.message : '';
   return (
     cause.code === GRPC_RESOURCE_EXHAUSTED ||
-    (cause.code === GRPC_FAILED_PRECONDITION && /total number of distinct updates/.test(cause.details))
+    (cause.code === GRPC_FAILED_PRECONDITION &&
+      (/total number of distinct updates/.test(cause.details) ||
+        /unexpected workflow task failure/.test(`${message} ${cause.details}`)))
   );
 }

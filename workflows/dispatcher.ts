@@ -408,6 +408,8 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
 
     if (info.continueAsNewSuggested || info.historyLength >= settings.continueAsNewAfterEvents) {
       await untilHandlersFinished();
+      // A poll landing during the continue-as-new would fail it (a new event in its task): let it land.
+      await condition(() => !pollInFlight);
       if (boundsTheLine) await spillLine();
       await continueAsNew<typeof connectDispatcher>({
         ...input,
