@@ -21,7 +21,7 @@ import { AssignedWaits } from './assigned-waits';
 import { type BacklogSettings, LineBacklog, type NewLineSegment } from './line-backlog';
 import { matchTasksToAgents } from './matching';
 import { LineTally, queueStatistics } from './queue-statistics';
-import { reviewDeadline, reviewReservations } from './reservations';
+import { reviewDeadline, reviewReservations, watchedPending } from './reservations';
 import { type SkillLevels, skillLevels } from './routing-steps';
 import { decodeTask, TaskEncoder } from './task-codec';
 import { waitNewsKey } from './wait-reasons';
@@ -170,8 +170,7 @@ export class DispatcherBook {
    */
   get watchesAgents(): boolean {
     for (const reservation of this.reservations.values()) {
-      if (reservation.state === 'offered') return true;
-      if (reservation.state === 'pending' && reservation.contactId !== undefined) return true;
+      if (reservation.state === 'offered' || watchedPending(reservation)) return true;
     }
     return false;
   }
@@ -396,7 +395,7 @@ export class DispatcherBook {
     for (const expired of review.expired) {
       this.lapsed.set(expired.reservationId, expired);
       if (this.backInLine(expired.taskId)) requeued.push(expired.taskId);
-      if (expired.state === 'pending' && expired.contactId !== undefined) tell(expired, 'unclear');
+      if (watchedPending(expired)) tell(expired, 'unclear');
     }
     for (const id of this.lapsed.keys()) {
       if (this.lapsed.size <= LAPSED_KEPT) break;

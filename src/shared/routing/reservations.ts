@@ -21,6 +21,14 @@ function seenInConnect(reservation: HeldReservation, agent: AgentState | undefin
   );
 }
 
+/**
+ * A reservation whose offer only Connect's data will show: it names its task's contact, and the task
+ * has not settled it (it reports only a failed offer).
+ */
+export function watchedPending(reservation: HeldReservation): boolean {
+  return reservation.state === 'pending' && reservation.contactId !== undefined;
+}
+
 /** Free TASK slots per agent: what Connect reports, minus reservations Connect does not show yet. */
 export function effectiveFreeSlots(
   agents: readonly AgentState[],
@@ -100,8 +108,7 @@ export interface ReservationReview {
  */
 function seenOffered(reservation: HeldReservation, agent: AgentState | undefined): HeldReservation {
   if (
-    reservation.state !== 'pending' ||
-    reservation.contactId === undefined ||
+    !watchedPending(reservation) ||
     agent === undefined ||
     agent.observedAt < reservation.reservedAt ||
     !seenInConnect(reservation, agent)
@@ -123,8 +130,7 @@ function unseenOffer(
   visibleWithinMs: number,
 ): boolean {
   return (
-    reservation.state === 'pending' &&
-    reservation.contactId !== undefined &&
+    watchedPending(reservation) &&
     reservation.unseenAt === undefined &&
     agent !== undefined &&
     agent.observedAt >= reservation.reservedAt + visibleWithinMs &&
