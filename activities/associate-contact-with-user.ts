@@ -60,9 +60,14 @@ export function makeAssociateContactWithUser(deps: ConnectActivityDeps) {
     rejectInvalidInput('AssociateContactWithUser', validateAssociateContactWithUserRequest(request));
     const result = { contactId: input.contactId, userId: input.userId };
     try {
-      await callConnect(() => deps.connect.send(new AssociateContactWithUserCommand(request)), policy, {
-        resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
-      });
+      await callConnect(
+        'AssociateContactWithUser',
+        () => deps.connect.send(new AssociateContactWithUserCommand(request)),
+        policy,
+        {
+          resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
+        },
+      );
       return { ...result, resolvedBy: 'associateContactWithUser' };
     } catch (failure) {
       const contact = isAmbiguous(failure) ? await describeOrUndefined(describeContact, input) : undefined;

@@ -14,7 +14,6 @@ import {
   INVALID_INPUT_FAILURE_TYPE,
   toConnectFailure,
 } from '../src/shared/error-policy';
-import { CONNECT_CALL_LANES, connectCallLaneOf } from '../src/shared/task-queues';
 import { METRICS } from '../src/worker/metric-names';
 
 export interface ConnectActivityDeps {
@@ -37,13 +36,17 @@ export function currentAttempt(): number {
   return Context.current().info.attempt;
 }
 
-/** Runs one Connect call; any error leaves as the classified `ApplicationFailure` for this attempt. */
+/**
+ * Runs one call of Connect's `operation` (the name its metrics carry); any error leaves as the
+ * classified `ApplicationFailure` for this attempt.
+ */
 export async function callConnect<T>(
+  operation: string,
   call: () => Promise<T>,
   policy: ErrorPolicy,
   classification?: ClassificationContext,
 ): Promise<T> {
-  const metrics = connectCallMetrics();
+  const metrics = connectCallMetrics(operation);
   const startedAt = performance.now();
   try {
     const result = await call();
@@ -59,30 +62,18 @@ export async function callConnect<T>(
 /** Connect operations whose success is a new task contact. */
 const TASK_CREATING_OPERATIONS = new Set(['CreateContact', 'StartTaskContact']);
 
-/**
- * The Connect call metrics of the current activity, through the worker's metric meter (one
- * Prometheus endpoint with the SDK's own metrics). The operation is its lane's, where the lane has
- * one (`transferIntoLine` calls TransferContact), else the activity type with a capital
- * (`listUsers` calls ListUsers). Undefined outside an activity (plain unit calls).
- */
-function connectCallMetrics():
+/** The metrics of one call of `operation` through the current activity's metric meter; undefined outside an activity. */
+function connectCallMetrics(
+  operation: string,
+):
   | { succeeded(elapsedMs: number): void; failed(elapsedMs: number, failure: ApplicationFailure): void }
   | undefined {
   let meter: MetricMeter;
-  let activityType: string;
   try {
-    const context = Context.current();
-    meter = context.metricMeter;
-    activityType = context.info.activityType;
+    meter = Context.current().metricMeter;
   } catch {
     return undefined;
   }
-  const lane = connectCallLaneOf(activityType);
-  const laneOperations: readonly string[] = lane === undefined ? [] : CONNECT_CALL_LANES[lane].operations;
-  const operation =
-    laneOperations.length === 1
-      ? laneOperations[0]!
-      : activityType.charAt(0).toUpperCase() + activityType.slice(1);
   const counter = (metric: { name: string; help: string }) =>
     meter.createCounter(metric.name, '', metric.help);
   const called = (elapsedMs: number) => {

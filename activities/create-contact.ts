@@ -28,7 +28,11 @@ export function makeCreateContact(deps: ConnectActivityDeps) {
     const clientToken = deriveClientToken(input);
     const request = toCreateContactRequest(input.instanceId, input, clientToken);
     rejectInvalidInput('CreateContact', validateCreateContactRequest(request));
-    const response = await callConnect(() => deps.connect.send(new CreateContactCommand(request)), policy);
+    const response = await callConnect(
+      'CreateContact',
+      () => deps.connect.send(new CreateContactCommand(request)),
+      policy,
+    );
     return {
       contactId: requireField(response.ContactId, 'ContactId', 'CreateContact'),
       contactArn: requireField(response.ContactArn, 'ContactArn', 'CreateContact'),

@@ -47,9 +47,14 @@ export function makeDescribeContact(deps: ConnectActivityDeps) {
     const policy = resolveErrorPolicy(input.errorPolicy);
     const request: DescribeContactCommandInput = { InstanceId: input.instanceId, ContactId: input.contactId };
     rejectInvalidInput('DescribeContact', validateDescribeContactRequest(request));
-    const response = await callConnect(() => deps.connect.send(new DescribeContactCommand(request)), policy, {
-      resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
-    });
+    const response = await callConnect(
+      'DescribeContact',
+      () => deps.connect.send(new DescribeContactCommand(request)),
+      policy,
+      {
+        resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
+      },
+    );
     const contact = requireField(response.Contact, 'Contact', 'DescribeContact');
     return {
       contactId: contact.Id ?? input.contactId,

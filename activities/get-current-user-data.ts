@@ -85,6 +85,7 @@ export function makeGetCurrentUserData(deps: ConnectActivityDeps) {
       do {
         const page = { ...request, NextToken: nextToken };
         const response = await callConnect(
+          'GetCurrentUserData',
           () => deps.connect.send(new GetCurrentUserDataCommand(page)),
           policy,
         );

@@ -17,6 +17,7 @@ export function makeListRoutingProfileManualAssignmentQueues(deps: ConnectActivi
     input: ListRoutingProfileQueuesInput,
   ): Promise<ListRoutingProfileQueuesResult> {
     return listTaskQueues(
+      'ListRoutingProfileManualAssignmentQueues',
       input,
       (request) => deps.connect.send(new ListRoutingProfileManualAssignmentQueuesCommand(request)),
       (response) => response.RoutingProfileManualAssignmentQueueConfigSummaryList,

@@ -22,6 +22,7 @@ export interface QueuePageRequest {
 
 /** Every page of a routing profile's queue list (either kind), reduced to its TASK queues. */
 export async function listTaskQueues<R extends { NextToken?: string }>(
+  operation: 'ListRoutingProfileQueues' | 'ListRoutingProfileManualAssignmentQueues',
   input: ListRoutingProfileQueuesInput,
   send: (request: QueuePageRequest) => Promise<R>,
   summariesOf: (response: R) => { Channel?: string; QueueId?: string }[] | undefined,
@@ -36,7 +37,7 @@ export async function listTaskQueues<R extends { NextToken?: string }>(
       NextToken: nextToken,
       MaxResults: 100,
     };
-    const response = await callConnect(() => send(request), policy);
+    const response = await callConnect(operation, () => send(request), policy);
     for (const summary of summariesOf(response) ?? []) {
       if (summary.Channel === 'TASK' && summary.QueueId) queueIds.add(summary.QueueId);
     }
@@ -55,6 +56,7 @@ export function makeListRoutingProfileQueues(deps: ConnectActivityDeps) {
     input: ListRoutingProfileQueuesInput,
   ): Promise<ListRoutingProfileQueuesResult> {
     return listTaskQueues(
+      'ListRoutingProfileQueues',
       input,
       (request) => deps.connect.send(new ListRoutingProfileQueuesCommand(request)),
       (response) => response.RoutingProfileQueueConfigSummaryList,

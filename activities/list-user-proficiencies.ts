@@ -59,6 +59,7 @@ export function makeListUserProficiencies(deps: ConnectActivityDeps) {
           MaxResults: PAGE_SIZE,
         };
         const response = await callConnect(
+          'ListUserProficiencies',
           () => deps.connect.send(new ListUserProficienciesCommand(request)),
           policy,
         ).catch((failure: unknown) => {

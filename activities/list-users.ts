@@ -24,7 +24,11 @@ export function makeListUsers(deps: ConnectActivityDeps) {
     let nextToken: string | undefined;
     do {
       const request = { InstanceId: input.instanceId, NextToken: nextToken, MaxResults: PAGE_SIZE };
-      const response = await callConnect(() => deps.connect.send(new ListUsersCommand(request)), policy);
+      const response = await callConnect(
+        'ListUsers',
+        () => deps.connect.send(new ListUsersCommand(request)),
+        policy,
+      );
       requestCount += 1;
       for (const user of response.UserSummaryList ?? []) {
         if (user.Id && user.Username) usernames[user.Id] = user.Username;

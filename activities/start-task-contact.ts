@@ -30,7 +30,11 @@ export function makeStartTaskContact(deps: ConnectActivityDeps) {
     const clientToken = deriveClientToken(input);
     const request = toStartTaskContactRequest(input.instanceId, input, clientToken);
     rejectInvalidInput('StartTaskContact', validateStartTaskContactRequest(request, { now: deps.now() }));
-    const response = await callConnect(() => deps.connect.send(new StartTaskContactCommand(request)), policy);
+    const response = await callConnect(
+      'StartTaskContact',
+      () => deps.connect.send(new StartTaskContactCommand(request)),
+      policy,
+    );
     return {
       contactId: requireField(response.ContactId, 'ContactId', 'StartTaskContact'),
       clientToken,

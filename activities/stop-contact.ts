@@ -39,7 +39,7 @@ export function makeStopContact(deps: ConnectActivityDeps) {
     };
     rejectInvalidInput('StopContact', validateStopContactRequest(request));
     try {
-      await callConnect(() => deps.connect.send(new StopContactCommand(request)), policy, {
+      await callConnect('StopContact', () => deps.connect.send(new StopContactCommand(request)), policy, {
         resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
       });
       return { contactId: input.contactId, alreadyEnded: false };

@@ -48,9 +48,14 @@ export function makeTransferContact(deps: ConnectActivityDeps) {
       ClientToken: clientToken,
     };
     rejectInvalidInput('TransferContact', validateTransferContactRequest(request));
-    const response = await callConnect(() => deps.connect.send(new TransferContactCommand(request)), policy, {
-      resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
-    });
+    const response = await callConnect(
+      'TransferContact',
+      () => deps.connect.send(new TransferContactCommand(request)),
+      policy,
+      {
+        resourceMayBeNew: contactMayBeNew(input.contactCreatedAt, deps.now()),
+      },
+    );
     return {
       contactId: requireField(response.ContactId, 'ContactId', 'TransferContact'),
       contactArn: response.ContactArn,
