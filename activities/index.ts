@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { createConnectClient } from '../src/worker/connect-client';
 import { makeAssociateContactWithUser } from './associate-contact-with-user';
 import { makeCreateContact } from './create-contact';
+import { makeCreateIntoLine } from './create-into-line';
 import { makeDescribeContact } from './describe-contact';
 import { makeGetCurrentUserData } from './get-current-user-data';
 import { makeListRoutingProfileManualAssignmentQueues } from './list-routing-profile-manual-assignment-queues';
@@ -62,19 +63,30 @@ function reportingAttempt<I, R extends object>(
 
 export type ConnectActivities = ReturnType<typeof createConnectActivities>;
 
-/** Activities that put tasks in a dispatcher's line: through Temporal, after a transfer in Connect for transferIntoLine. */
+/**
+ * Activities that put tasks in a dispatcher's line: through Temporal, after a transfer in Connect
+ * for transferIntoLine, after a creation and a transfer for createIntoLine.
+ */
 export function createDispatcherActivities(deps: DispatcherActivityDeps) {
   const registerWithDispatcher = makeRegisterWithDispatcher(deps);
   let connect = deps.connect;
-  const transferContact = makeTransferContact({
+  const connectDeps = {
     get connect() {
       return (connect ??= createConnectClient());
     },
     now: () => new Date(),
-  });
+  };
+  const transferIntoLine = makeTransferIntoLine(makeTransferContact(connectDeps), registerWithDispatcher);
   return {
     registerWithDispatcher: reportingAttempt(registerWithDispatcher),
-    transferIntoLine: reportingAttempt(makeTransferIntoLine(transferContact, registerWithDispatcher)),
+    transferIntoLine: reportingAttempt(transferIntoLine),
+    createIntoLine: reportingAttempt(
+      makeCreateIntoLine(
+        makeCreateContact(connectDeps),
+        transferIntoLine,
+        deps.transfersAtCreateRate ?? false,
+      ),
+    ),
   };
 }
 
@@ -113,6 +125,7 @@ export type {
   AssociateContactWithUserResult,
 } from './associate-contact-with-user';
 export type { CreateContactInput, CreateContactResult } from './create-contact';
+export type { CreateIntoLineInput, CreateIntoLineResult } from './create-into-line';
 export type { ContactReferenceInput } from '../src/shared/contact-requests';
 export type { ContactRefInput, ContactSummary } from './describe-contact';
 export type {

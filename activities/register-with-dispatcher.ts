@@ -22,8 +22,8 @@ import { DEFAULT_LINE_JOINS, gatheringLimits, LineJoins, type LineJoinsOptions }
 export interface DispatcherActivityDeps {
   temporal: Client;
   /**
-   * For transferIntoLine's TransferContact. Default: `createConnectClient()`, built on first use, so
-   * a worker that never transfers needs no AWS configuration.
+   * For the Connect calls of transferIntoLine and createIntoLine. Default: `createConnectClient()`,
+   * built on first use, so a worker that never transfers needs no AWS configuration.
    */
   connect?: ConnectClient;
   /** The deployment's main task queue (see DispatcherInput); default: the task queue of the worker running this activity. */
@@ -36,6 +36,11 @@ export interface DispatcherActivityDeps {
   dispatcherErrorPolicy?: ErrorPolicyOverrides;
   /** How this worker gathers the tasks that join a line into signals (see LineJoins). */
   lineJoins?: Partial<LineJoinsOptions>;
+  /**
+   * True where the deployment's TransferContact rate is at least its CreateContact rate: createIntoLine
+   * then transfers too (on the create lane). Default false: it creates only.
+   */
+  transfersAtCreateRate?: boolean;
 }
 
 export interface RegisterWithDispatcherInput {

@@ -16,7 +16,7 @@ type News = BulkItemNews extends infer N ? (N extends BulkItemNews ? Omit<N, 'wo
 export type TellBatch = (news: News) => Promise<void>;
 
 /** The workflow id of the bulk batch that started this run, if one did. */
-function batchWorkflowIdOfThisRun(): string | undefined {
+export function bulkBatchWorkflowIdOfThisRun(): string | undefined {
   const { parent, typedSearchAttributes } = workflowInfo();
   return parent && typedSearchAttributes.get(BulkBatchId) !== undefined ? parent.workflowId : undefined;
 }
@@ -36,7 +36,7 @@ export function bulkBatchOfThisRun(): TellBatch {
 
 /** The news addressed to this run's batch, for a signal or an activity to carry (see registerWithDispatcher); none without a batch. */
 export function bulkBatchNewsOfThisRun(news: News): BulkItemNewsDelivery | undefined {
-  const batchWorkflowId = batchWorkflowIdOfThisRun();
+  const batchWorkflowId = bulkBatchWorkflowIdOfThisRun();
   if (batchWorkflowId === undefined) return undefined;
   return { batchWorkflowId, news: { workflowId: workflowInfo().workflowId, ...news } as BulkItemNews };
 }

@@ -3,6 +3,7 @@
  * calls and signals and returns a plain outcome; the run state decides what follows.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   getExternalWorkflowHandle,
@@ -29,6 +30,7 @@ import {
 } from '../src/shared/error-policy';
 import type { BulkItemNewsDelivery } from '../src/shared/bulk-create-contract';
 import { ROUTE_TASK_SETTINGS, type RouteTaskRequest } from '../src/shared/route-task-contract';
+import { bulkBatchWorkflowIdOfThisRun } from './bulk-item-news';
 import { proxyRoutingActivities } from './connect-calls';
 import {
   agentLabel,
@@ -60,6 +62,11 @@ export type ReservationOutcome =
 /** A task just put in line, and why it waits when the dispatcher's answer said. */
 export interface InLine {
   notice?: WaitNotice;
+}
+
+/** A contact just created; `inLine` where the same activity queued it in Connect and put `task` in line. */
+export interface Created extends CreatedContact {
+  inLine?: InLine & { queued: CreatedContact; task: WaitingTask };
 }
 
 /** What Connect shows of an offer that the dispatcher could not read an answer to. */
@@ -173,14 +180,12 @@ export function routeTaskSteps(
     return { notice };
   }
 
-  function transferToQueue(created: CreatedContact) {
-    return {
-      ...contactRef(created),
-      contactFlowId: request.transferFlowId!,
-      queueId,
-      step: 'transfer-to-queue',
-    };
-  }
+  const queueTransfer = () => ({
+    contactFlowId: request.transferFlowId!,
+    queueId,
+    step: 'transfer-to-queue',
+  });
+  const transferToQueue = (created: CreatedContact) => ({ ...contactRef(created), ...queueTransfer() });
 
   /** create-connected: a new contact, connected to the reserved agent. */
   async function createConnected({
@@ -259,11 +264,36 @@ export function routeTaskSteps(
     /**
      * The contact, for the strategies that create it before the task joins the line. A refusal as
      * over the instance's active-task quota is not retried by the activity: the run waits in sight
-     * and tries again (see `instanceFullRefusal`).
+     * and tries again (see `instanceFullRefusal`). With `joining`, create-then-associate creates,
+     * queues and joins in one activity (createIntoLine), where the worker's rates allow.
      */
-    async createBeforeLine(): Promise<CreatedContact | undefined> {
+    async createBeforeLine(joining?: () => WaitingTask): Promise<Created | undefined> {
       if (request.strategy === 'create-connected') return undefined;
       const creating = { ...contactFields, errorPolicy: quotaRefusalsToWorkflow(errorPolicy) };
+      if (joining && request.strategy === 'create-then-associate') {
+        const task = joining();
+        const { inLine, ...created } = await counted(
+          'createIntoLine',
+          activities.createIntoLine.executeWithOptions(
+            {
+              summary: `Create task "${contact.name}", queue it in queue ${queueId} (transfer flow) and join the line`,
+              // Cancelled once running, it ends first, so that the run learns the contact it must stop.
+              cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            },
+            [
+              {
+                ...creating,
+                step: 'create-contact',
+                transfer: { ...queueTransfer(), task, taskQueue: workflowInfo().taskQueue },
+                batchWorkflowId: bulkBatchWorkflowIdOfThisRun(),
+              },
+            ],
+          ),
+        );
+        if (!inLine) return created;
+        const queued = { contactId: inLine.contactId, createdAt: created.createdAt };
+        return { ...created, inLine: { queued, task, notice: inLine.notice } };
+      }
       if (request.strategy === 'start-task-contact') {
         return counted(
           'startTaskContact',

@@ -39,14 +39,13 @@ import {
 import {
   type AppliedUpdate,
   CONTACT_ENDED,
-  type CreatedContact,
   type Interrupted,
   RouteTaskState,
   WORKFLOW_CANCELLED,
 } from '../src/shared/route-task-state';
 import { recordTaskEnded } from '../src/worker/workflow-metrics';
 import { bulkBatchNewsOfThisRun, bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
-import { instanceFullRefusal, routeTaskSteps } from './route-task-steps';
+import { type Created, instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
@@ -63,6 +62,11 @@ const QUEUED_AND_JOINED_PATCH = 'route-task-queued-and-joined';
  * an offered task keeps no timer to ask Connect after a silence. Implies the patches before it.
  */
 const ANSWERED_OFFERS_PATCH = 'route-task-answered-offers';
+/**
+ * create-then-associate creates, queues and joins in one activity (createIntoLine), one workflow
+ * task and one billed action fewer. Implies the patches before it.
+ */
+const CREATED_INTO_LINE_PATCH = 'route-task-created-into-line';
 
 export async function routeTask(input: RouteTaskInput): Promise<RouteTaskResult> {
   const tellBatch = bulkBatchOfThisRun();
@@ -90,7 +94,8 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     });
   }
   const { workflowId, typedSearchAttributes } = workflowInfo();
-  const answeredOffers = patched(ANSWERED_OFFERS_PATCH);
+  const createdIntoLine = patched(CREATED_INTO_LINE_PATCH);
+  const answeredOffers = createdIntoLine || patched(ANSWERED_OFFERS_PATCH);
   const queuedAndJoined = answeredOffers || patched(QUEUED_AND_JOINED_PATCH);
   // Runs begun before it keep their old commands: a registration activity, an upsert at every stage.
   const fewerActions = queuedAndJoined || patched(FEWER_ACTIONS_PATCH);
@@ -178,10 +183,11 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
   }
 
   /** The contact, once Connect has room for it; or what stopped the run while it waited for room. */
-  async function createWhenConnectHasRoom(): Promise<CreatedContact | undefined | Interrupted> {
+  async function createWhenConnectHasRoom(): Promise<Created | undefined | Interrupted> {
+    const joining = createdIntoLine ? () => state.joinLine(Date.now()) : undefined;
     for (;;) {
       try {
-        const created = await steps.createBeforeLine();
+        const created = await steps.createBeforeLine(joining);
         if (created && !queuedAndJoined) await tellBatch({ news: 'created', contactId: created.contactId });
         return created;
       } catch (error) {
@@ -201,13 +207,20 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     const created = await createWhenConnectHasRoom();
     if (created && 'outcome' in created) return await finishInterrupted(created);
     if (created) state.contactCreated(created);
-    if (queuedAndJoined) {
+    if (created?.inLine) {
+      const { queued, task, notice } = created.inLine;
+      state.contactQueued(queued);
+      const missed = state.joinedLine(task, Date.now(), notice);
+      if (missed) await steps.updateTask(missed);
+    } else if (queuedAndJoined) {
       // A cancel that came meanwhile is seen in line, which the task then leaves.
       const task = state.joinLine(Date.now());
       const news = created && bulkBatchNewsOfThisRun({ news: 'created', contactId: created.contactId });
       const { queued, notice } = await steps.queueAndJoinLine(created, task, news);
       if (queued) state.contactQueued(queued);
-      state.joinedLine(task, Date.now(), notice);
+      const missed = state.joinedLine(task, Date.now(), notice);
+      // Runs begun before did not tell the line of updates made while they joined.
+      if (missed && createdIntoLine) await steps.updateTask(missed);
     } else {
       const queued = created && (await steps.queueInConnect(created));
       if (queued) state.contactQueued(queued);

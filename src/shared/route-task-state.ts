@@ -296,12 +296,21 @@ export class RouteTaskState implements AttemptTally {
 
   /**
    * In line; `notice` is why it waits, from the join's answer, unless a notice signalled since
-   * (a changed reason can arrive before the answer does) says newer.
+   * (a changed reason can arrive before the answer does) says newer. Returns the change for the
+   * dispatcher where an update came while `task` was on its way, which its copy lacks.
    */
-  joinedLine(task: WaitingTask, now: number, notice?: WaitNotice): void {
+  joinedLine(task: WaitingTask, now: number, notice?: WaitNotice): TaskUpdate | undefined {
     const { contact } = this.inStage('creating');
     this.stage = { name: 'waiting-for-agent', contact, enqueuedAt: task.enqueuedAt };
     if (notice && !this.lastNotice) this.noteWait(notice, now);
+    const { priority, preferredAgentIds } = this;
+    const widenAt = this.widenAt ?? task.widenAt;
+    const unchanged =
+      task.priority === priority &&
+      task.widenAt === widenAt &&
+      task.preferredAgentIds.length === preferredAgentIds.length &&
+      task.preferredAgentIds.every((agentId, index) => preferredAgentIds[index] === agentId);
+    return unchanged ? undefined : this.ifRegistered({ priority, preferredAgentIds, widenAt });
   }
 
   /** Whether the run has something to act on: a cancel, a reservation to try, or word on its offer. */

@@ -20,7 +20,12 @@ export function dispatcherTaskQueue(taskQueue: string): string {
  * Activities in no lane (registerWithDispatcher) run on the main task queue.
  */
 export const CONNECT_CALL_LANES = {
-  create: { activities: ['createContact'], operations: ['CreateContact'], ratePerSecond: 2 },
+  // createIntoLine also transfers the contact it creates, where the transfer lane's rate is at least this one's.
+  create: {
+    activities: ['createContact', 'createIntoLine'],
+    operations: ['CreateContact'],
+    ratePerSecond: 2,
+  },
   startTask: { activities: ['startTaskContact'], operations: ['StartTaskContact'], ratePerSecond: 2 },
   transfer: {
     activities: ['transferContact', 'transferIntoLine'],

@@ -168,6 +168,7 @@ export async function createWorker(
       },
       dispatcherErrorPolicy: options.dispatcherErrorPolicy,
       lineJoins: options.lineJoins,
+      transfersAtCreateRate: rates.transfer >= rates.create,
     }),
     // Files and S3, not Connect: in no Connect call lane, so on the main task queue.
     ...createBulkActivities({ s3: options.s3 }),

@@ -276,7 +276,7 @@ describe('connect-task-router worker as a service (the bin script, on the shared
     assert.equal(routed.outcome, 'assigned');
     assert.ok(
       records.some(
-        (record) => record.activityType === 'createContact' && record.workflowId === handle.workflowId,
+        (record) => record.activityType === 'createIntoLine' && record.workflowId === handle.workflowId,
       ),
       'an activity line with its activityType and workflowId',
     );

@@ -28,9 +28,9 @@ const FLAKY_CONNECT = {
   commitThenFail: { errorRate: 0.01, dropRate: 0.01 },
 };
 const FAULTS: Faults = { CreateContact: FLAKY_CONNECT, AssociateContactWithUser: FLAKY_CONNECT };
-/** The Connect calls each fault-injected operation is made by, and the activity that makes it. */
+/** The fault-injected operations, each with the activity that calls it (createIntoLine creates, then transfers). */
 const ACTIVITY_OF: Partial<Record<OperationName, string>> = {
-  CreateContact: 'createContact',
+  CreateContact: 'createIntoLine',
   AssociateContactWithUser: 'associateContactWithUser',
 };
 const AGENTS = DEFAULT_CALL_CENTRE.agents.map((agent) => agent.id);

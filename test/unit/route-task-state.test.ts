@@ -360,6 +360,24 @@ describe('RouteTaskState', () => {
       });
       assert.equal(state.status().widensAt, undefined);
     });
+
+    it('an update made while the task was on its way into the line is the change the line needs on joining', () => {
+      const quiet = stateFor();
+      const unchanged = quiet.joinLine(T0 + 1000);
+      assert.equal(quiet.joinedLine(unchanged, T0 + 2000), undefined, 'nothing changed: nothing to send');
+
+      const state = stateFor({ widenAfterSeconds: 30 });
+      const task = state.joinLine(T0 + 1000);
+      state.reprioritize(2);
+      state.setPreferredAgents({ preferredAgentIds: ['bob'] }, T0 + 1500);
+      const missed = state.joinedLine(task, T0 + 2000);
+      const changed = { priority: 2, preferredAgentIds: ['bob'], widenAt: T0 + 31_500 };
+      assert.deepEqual(missed, {
+        taskId: task.taskId,
+        ...changed,
+        current: { ...task, ...changed, version: 1 },
+      });
+    });
   });
 
   describe('interruptions', () => {

@@ -27,6 +27,7 @@ import {
 } from '../../src/shared/dispatcher-contract';
 import { CONNECT_CALL_LANE_NAMES, connectCallTaskQueue, laneActivities } from '../../src/shared/task-queues';
 import { workflowPreloadModules, workflowsPath } from '../../src/worker/workflow-bundle';
+import { makeCreateIntoLine } from '../../activities/create-into-line';
 import { makeTransferIntoLine } from '../../activities/transfer-into-line';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { standInDispatcher } from './fixtures/stand-ins';
@@ -107,12 +108,14 @@ export async function runWorkflowTier<T>(
           dispatcherSettings: options.dispatcher.settings,
         });
   const tier: WorkflowTier = { client: temporal.client, taskQueue, standInTaskQueue, register };
+  const { createContact, transferContact } = options.connect;
+  const transferIntoLine = transferContact && makeTransferIntoLine(transferContact, register);
   const activities: Partial<RoutingActivities> = {
-    ...options.connect,
     registerWithDispatcher: async (input) => ({ ...(await register(input)), attempt: 1 }),
-    ...(options.connect.transferContact && {
-      transferIntoLine: makeTransferIntoLine(options.connect.transferContact, register),
-    }),
+    ...(transferIntoLine && { transferIntoLine }),
+    ...(createContact &&
+      transferIntoLine && { createIntoLine: makeCreateIntoLine(createContact, transferIntoLine, true) }),
+    ...options.connect,
   };
   const [real, standIns, ...connectCalls] = await Promise.all([
     Worker.create({
@@ -180,6 +183,8 @@ export class ScriptedConnect {
   readonly transfers: { contactId: string; contactFlowId: string; queueId?: string }[] = [];
   readonly stoppedContacts: string[] = [];
   readonly describedContacts: string[] = [];
+  /** Runs before each creation succeeds; never settle to hold a creation in flight. */
+  beforeCreating: () => Promise<void> = async () => undefined;
   /** Runs before each association succeeds; throw (or never settle) to script a failed call. */
   beforeAssociating: (userId: string) => Promise<void> = async () => undefined;
   /** False: DescribeContact shows no agent on an associated contact yet (its offer still rings). */
@@ -188,6 +193,7 @@ export class ScriptedConnect {
 
   readonly activities = {
     createContact: async () => {
+      await this.beforeCreating();
       const contactId = `contact-${this.createdContacts.length + 1}`;
       this.createdContacts.push(contactId);
       return {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { makeCreateIntoLine } from '../../activities/create-into-line';
 import { startRouteTask } from '../../src/client/route-task-client';
 import {
   dispatcherWorkflowId,
@@ -13,11 +14,13 @@ import {
   offerVerdictSignal,
   type Reservation,
   slotReservedSignal,
+  type TaskUpdate,
   type WaitingTask,
 } from '../../src/shared/dispatcher-contract';
 import {
   cancelRouteTaskSignal,
   type RouteTaskInput,
+  reprioritizeUpdate,
   type RouteTaskResult,
   routeTaskStatusQuery,
 } from '../../src/shared/route-task-contract';
@@ -51,6 +54,25 @@ async function withRouteTask(
   await runWorkflowTier(await sharedTestEnv(), { connect: connect.activities, dispatcher: 'stand-in' }, body);
 }
 
+/** Starts a routeTask in the tier's own instance, named `<instance>/<name>`. */
+function startTaskIn(tier: WorkflowTier, name: string, input: Partial<RouteTaskInput> = {}) {
+  const instanceId = tier.taskQueue;
+  return startRouteTask(
+    tier.client,
+    { instanceId, queueId: QUEUE_ID, contact: { name }, transferFlowId: TRANSFER_FLOW, ...input },
+    { workflowId: `${instanceId}/${name}`, taskQueue: tier.taskQueue },
+  );
+}
+
+/** The activity types a run scheduled, in order. */
+async function scheduledActivities(handle: RouteTaskHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((event) => {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
 /** Starts a routeTask in the tier's own instance and returns once it has joined the line. */
 async function startWaitingTask(
   tier: WorkflowTier,
@@ -58,12 +80,8 @@ async function startWaitingTask(
   input: Partial<RouteTaskInput> = {},
 ): Promise<WaitingRouteTask> {
   const instanceId = tier.taskQueue;
-  const taskId = `${instanceId}/${name}`;
-  const handle = await startRouteTask(
-    tier.client,
-    { instanceId, queueId: QUEUE_ID, contact: { name }, transferFlowId: TRANSFER_FLOW, ...input },
-    { workflowId: taskId, taskQueue: tier.taskQueue },
-  );
+  const handle = await startTaskIn(tier, name, input);
+  const taskId = handle.workflowId;
   const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(instanceId));
   const dispatcherLog = () => dispatcher.query(signalLogQuery);
   const untilSent = (signalName: string, matches: (payload: unknown) => boolean = () => true) =>
@@ -110,7 +128,7 @@ function settlements(log: ReceivedSignal[]): unknown[] {
 /** What every interrupted run must leave behind: its contact stopped once, and its place in line given up. */
 async function assertStoppedAndLeft(
   connect: ScriptedConnect,
-  task: WaitingRouteTask,
+  task: Pick<WaitingRouteTask, 'taskId' | 'dispatcherLog'>,
   result: RouteTaskResult,
 ): Promise<void> {
   assert.equal(result.contactId, connect.createdContacts[0]);
@@ -149,6 +167,92 @@ describe('routeTask with scripted activities and a stand-in dispatcher (workflow
       assert.deepEqual(settlements(await task.dispatcherLog()), [
         { reservationId: 'r1', outcome: 'offered', contactId, taskId: task.taskId, userId: AGENT_1 },
       ]);
+      assert.deepEqual(
+        await scheduledActivities(task.handle),
+        ['createIntoLine', 'associateContactWithUser'],
+        'one activity creates, queues and joins',
+      );
+    });
+  });
+
+  it('transfers into line in an activity of its own where the worker only creates (its transfer lane is slower)', async () => {
+    const connect = new ScriptedConnect();
+    const createOnly = makeCreateIntoLine(
+      connect.activities.createContact,
+      async () => assert.fail('this worker does not transfer in createIntoLine'),
+      false,
+    );
+    const tierOptions = {
+      connect: { ...connect.activities, createIntoLine: createOnly },
+      dispatcher: 'stand-in' as const,
+    };
+    await runWorkflowTier(await sharedTestEnv(), tierOptions, async (tier) => {
+      const task = await startWaitingTask(tier, 'create-only');
+      const contactId = connect.createdContacts[0];
+      assert.equal(task.joined.contactId, contactId);
+      assert.deepEqual(connect.transfers, [{ contactId, contactFlowId: TRANSFER_FLOW, queueId: QUEUE_ID }]);
+      await task.reserve('r1', AGENT_1);
+      await task.answer('r1', AGENT_1, 'accepted');
+      assert.equal((await task.handle.result()).outcome, 'assigned');
+      assert.deepEqual(await scheduledActivities(task.handle), [
+        'createIntoLine',
+        'transferIntoLine',
+        'associateContactWithUser',
+      ]);
+    });
+  });
+
+  /** A ScriptedConnect whose first creation waits for `release`; `creating` settles once it is in flight. */
+  function heldCreation() {
+    const connect = new ScriptedConnect();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const creating = new Promise<void>((resolve) => {
+      connect.beforeCreating = () => {
+        resolve();
+        return released;
+      };
+    });
+    return { connect, creating, release };
+  }
+
+  it('cancelled while creating into line, waits for the creation, then stops the contact and leaves the line', async () => {
+    const { connect, creating, release } = heldCreation();
+    await withRouteTask(connect, async (tier) => {
+      const handle = await startTaskIn(tier, 'cancelled-while-creating');
+      await creating;
+      await handle.cancel();
+      await waitUntil('the cancel request in history', async () => {
+        const { events } = await handle.fetchHistory();
+        return events?.some((event) => event.activityTaskCancelRequestedEventAttributes) || undefined;
+      });
+      release();
+      const result = await handle.result();
+      assert.equal(result.outcome, 'cancelled');
+      const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(tier.taskQueue));
+      const task = { taskId: handle.workflowId, dispatcherLog: () => dispatcher.query(signalLogQuery) };
+      await assertStoppedAndLeft(connect, task, result);
+    });
+  });
+
+  it('tells the line of an update made while it was creating into line', async () => {
+    const { connect, creating, release } = heldCreation();
+    await withRouteTask(connect, async (tier) => {
+      const handle = await startTaskIn(tier, 'updated-while-creating');
+      await creating;
+      await handle.executeUpdate(reprioritizeUpdate, { args: [{ priority: 1 }] });
+      release();
+      const dispatcher = tier.client.workflow.getHandle(dispatcherWorkflowId(tier.taskQueue));
+      const log = await waitUntil('the update to reach the line', async () => {
+        const signals = await dispatcher.query(signalLogQuery).catch(() => []);
+        return signals.some((signal) => signal.signalName === 'updateTask') ? signals : undefined;
+      });
+      const joined = log.find((signal) => signal.signalName === 'enqueueTask')!.payload as WaitingTask;
+      assert.equal(joined.priority, 5, 'the task joined as it was when the creation began');
+      const update = log.find((signal) => signal.signalName === 'updateTask')!.payload as TaskUpdate;
+      assert.equal(update.priority, 1);
+      assert.equal(update.current?.priority, 1);
+      assert.equal(update.current?.enqueuedAt, joined.enqueuedAt);
     });
   });
 

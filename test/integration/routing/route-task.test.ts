@@ -57,7 +57,7 @@ describe('routeTask against the Connect emulator', () => {
     // One poll may already be in flight when she changes, one sees her Available, one sees her accept.
     assert.ok(pollsAfter - pollsBefore <= 3, `assigned after ${pollsAfter - pollsBefore} polls`);
     assert.ok((result.waitedMs ?? -1) >= 0);
-    assert.equal(result.attemptsByActivity.createContact, 1);
+    assert.equal(result.attemptsByActivity.createIntoLine, 1);
     assert.equal(result.attemptsByActivity.associateContactWithUser, 1);
 
     const finalAttributes = (await handle.describe()).typedSearchAttributes;
