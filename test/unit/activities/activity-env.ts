@@ -66,3 +66,19 @@ export const sdkMetadata = (httpStatusCode: number) => ({
   httpStatusCode,
   requestId: `req-${httpStatusCode}`,
 });
+
+/**
+ * A dispatcher join that refuses the first task sent to it and takes the rest: each call is noted in
+ * `order` ('join refused', then 'join'), and each join taken is kept in `joins`.
+ */
+export function joinRefusedOnce<Join>(order: string[], joins: Join[]) {
+  return async (join: Join) => {
+    if (!order.includes('join refused')) {
+      order.push('join refused');
+      throw new Error('update refused');
+    }
+    order.push('join');
+    joins.push(join);
+    return { dispatcherId: 'connect-dispatcher/i' };
+  };
+}

@@ -5,7 +5,7 @@ import { makeCreateIntoLine } from '../../../activities/create-into-line';
 import type { RegisterWithDispatcherInput } from '../../../activities/register-with-dispatcher';
 import { makeTransferIntoLine } from '../../../activities/transfer-into-line';
 import { waitingTask } from '../../helpers/waiting-task';
-import { connectActivities, INSTANCE_ID, NOW, runActivity } from './activity-env';
+import { connectActivities, INSTANCE_ID, joinRefusedOnce, NOW, runActivity } from './activity-env';
 
 const task = waitingTask('route-task-42', 1);
 
@@ -30,7 +30,11 @@ function createIntoLineOf(
 ) {
   const { connectMock, activities } = connectActivities();
   const transferIntoLine = makeTransferIntoLine(activities.transferContact, join);
-  const createIntoLine = makeCreateIntoLine(activities.createContact, transferIntoLine, transfersAtCreateRate);
+  const createIntoLine = makeCreateIntoLine(
+    activities.createContact,
+    transferIntoLine,
+    transfersAtCreateRate,
+  );
   return { connectMock, createIntoLine };
 }
 
@@ -38,15 +42,7 @@ describe('createIntoLine activity', () => {
   it('creates, transfers the new contact and joins the line with the transferred one; a retry repeats both ClientTokens', async () => {
     const order: string[] = [];
     const joins: RegisterWithDispatcherInput[] = [];
-    const { connectMock, createIntoLine } = createIntoLineOf(true, async (join) => {
-      if (!order.includes('join refused')) {
-        order.push('join refused');
-        throw new Error('update refused');
-      }
-      order.push('join');
-      joins.push(join);
-      return { dispatcherId: 'connect-dispatcher/i' };
-    });
+    const { connectMock, createIntoLine } = createIntoLineOf(true, joinRefusedOnce(order, joins));
     connectMock.on(CreateContactCommand).callsFake(() => {
       order.push('create');
       return { ContactId: 'contact-1', ContactArn: 'arn:contact-1' };

@@ -6,7 +6,7 @@ import {
 import type { TransferContactInput } from '../../../activities';
 import type { RegisterWithDispatcherInput } from '../../../activities/register-with-dispatcher';
 import { makeTransferIntoLine } from '../../../activities/transfer-into-line';
-import { connectActivities, failureOf, INSTANCE_ID, NOW, runActivity } from './activity-env';
+import { connectActivities, failureOf, INSTANCE_ID, joinRefusedOnce, NOW, runActivity } from './activity-env';
 
 const input = (fields: Partial<TransferContactInput> = {}): TransferContactInput => ({
   instanceId: INSTANCE_ID,
@@ -78,15 +78,7 @@ describe('transferIntoLine activity', () => {
       return { ContactId: 'contact-1b' };
     });
     const joins: RegisterWithDispatcherInput[] = [];
-    const transferIntoLine = makeTransferIntoLine(activities.transferContact, async (join) => {
-      if (!order.includes('join refused')) {
-        order.push('join refused');
-        throw new Error('update refused');
-      }
-      order.push('join');
-      joins.push(join);
-      return { dispatcherId: 'connect-dispatcher/i' };
-    });
+    const transferIntoLine = makeTransferIntoLine(activities.transferContact, joinRefusedOnce(order, joins));
     const batchNews = {
       batchWorkflowId: 'bulk-batch/1',
       news: { workflowId: 'route-task-42', news: 'created' as const, contactId: 'contact-1' },
