@@ -59,8 +59,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   // A new run records one marker, for the newest rule, which implies every rule before it (one
   // search-attribute upsert where each marker costs one). Runs begun before it recorded a marker per
   // rule, oldest first, and their replays must ask for them in that order.
+  // Runs begun before it started a 1 ms timer when a poll was already due as the loop came to wait.
+  const pollsWhenDue = patched('dispatcher-polls-when-due');
   // Runs begun before it started a timer for each poll due, instead of scheduling the poll at once.
-  const pollsAhead = patched('dispatcher-polls-ahead');
+  const pollsAhead = pollsWhenDue || patched('dispatcher-polls-ahead');
   // Runs begun before it reserved no contact id, and had every task report its offer.
   const watchesOffers = pollsAhead || patched('dispatcher-watches-offers');
   // Runs begun before it answered a join at once, and told tasks why they wait by signal only.
@@ -375,7 +377,9 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     const pollsNow = pollsAhead && !roundRequested && pollWaitMs > 0 && pollWaitMs <= POLL_WAIT_MAX_MS;
     if (pollsNow) pollAhead(pollWaitMs);
     const wakeAt = pollsNow ? otherWakeAt : Math.min(pollDueAt, otherWakeAt);
-    if (!roundRequested) {
+    // A poll already due (the round before took its interval) is made by the round now: no wait.
+    const pollOverdue = pollsWhenDue && pollWaitMs <= 0;
+    if (!roundRequested && !pollOverdue) {
       if (wakeAt === Infinity) await condition(() => roundRequested);
       else if (keepsOneAlarm) {
         alarm.setFor(wakeAt);

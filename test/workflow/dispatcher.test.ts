@@ -313,6 +313,22 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     );
   });
 
+  it('makes a poll already due at once, with no timer, when each poll takes longer than the interval', async () => {
+    const connect = new ScriptedConnect();
+    connect.pollDurationMs = 300;
+    await withLine(
+      connect,
+      { ...FAST, pollIntervalMs: 200 },
+      [{ name: 'waits', settles: false }],
+      async (line) => {
+        await line.untilStatus('five polls', (status) => status.pollCount >= 5);
+        const events = (await line.dispatcher.fetchHistory()).events ?? [];
+        assert.equal(events.filter((event) => event.timerStartedEventAttributes).length, 0, 'no timer');
+        await line.task('waits').signal(endSignal);
+      },
+    );
+  });
+
   it('keeps one timer for its next poll however many signals wake it before then', async () => {
     const connect = new ScriptedConnect();
     await withLine(

@@ -187,6 +187,8 @@ export class ScriptedConnect {
   beforeCreating: () => Promise<void> = async () => undefined;
   /** Runs before each association succeeds; throw (or never settle) to script a failed call. */
   beforeAssociating: (userId: string) => Promise<void> = async () => undefined;
+  /** How long each GetCurrentUserData call takes, after any wait it was asked for. */
+  pollDurationMs = 0;
   /** False: DescribeContact shows no agent on an associated contact yet (its offer still rings). */
   offersAccepted = true;
   private readonly agentOfContact = new Map<string, string>();
@@ -242,6 +244,7 @@ export class ScriptedConnect {
     getCurrentUserData: async ({ waitMs }: { waitMs?: number }) => {
       // As the real activity does for a poll scheduled ahead of its time.
       if (waitMs) await sleep(waitMs);
+      if (this.pollDurationMs) await sleep(this.pollDurationMs);
       return {
         agents: [...this.freeTaskSlots].map(([userId, free]) =>
           agentSummary(userId, free, this.contactsOf(userId)),
