@@ -22,6 +22,7 @@ import {
   type OfferOutcome,
   offerVerdictSignal,
   slotReservedSignal,
+  type WaitingTask,
   waitNoticeSignal,
 } from '../src/shared/dispatcher-contract';
 import { INVALID_INPUT_FAILURE_TYPE } from '../src/shared/error-policy';
@@ -39,13 +40,14 @@ import {
 import {
   type AppliedUpdate,
   CONTACT_ENDED,
+  type CreatedContact,
   type Interrupted,
   RouteTaskState,
   WORKFLOW_CANCELLED,
 } from '../src/shared/route-task-state';
 import { recordTaskEnded } from '../src/worker/workflow-metrics';
 import { bulkBatchNewsOfThisRun, bulkBatchOfThisRun, type TellBatch } from './bulk-item-news';
-import { type Created, instanceFullRefusal, routeTaskSteps } from './route-task-steps';
+import { type Created, type InLine, instanceFullRefusal, routeTaskSteps } from './route-task-steps';
 
 /** Joining the line by a signal straight to the dispatcher, and no upsert for the brief `assigning` stage. */
 const FEWER_ACTIONS_PATCH = 'route-task-fewer-actions';
@@ -182,6 +184,17 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     });
   }
 
+  /**
+   * `task` is in line, its contact `queued` if a transfer queued it; the line hears of the updates
+   * made while it joined.
+   */
+  async function inLine(task: WaitingTask, { queued, notice }: InLine & { queued?: CreatedContact }) {
+    if (queued) state.contactQueued(queued);
+    const missed = state.joinedLine(task, Date.now(), notice);
+    // Runs begun before did not tell the line of updates made while they joined.
+    if (missed && createdIntoLine) await steps.updateTask(missed);
+  }
+
   /** The contact, once Connect has room for it; or what stopped the run while it waited for room. */
   async function createWhenConnectHasRoom(): Promise<Created | undefined | Interrupted> {
     const joining = createdIntoLine ? () => state.joinLine(Date.now()) : undefined;
@@ -209,18 +222,12 @@ async function route(input: RouteTaskInput, tellBatch: TellBatch): Promise<Route
     if (created) state.contactCreated(created);
     if (created?.inLine) {
       const { queued, task, notice } = created.inLine;
-      state.contactQueued(queued);
-      const missed = state.joinedLine(task, Date.now(), notice);
-      if (missed) await steps.updateTask(missed);
+      await inLine(task, { queued, notice });
     } else if (queuedAndJoined) {
       // A cancel that came meanwhile is seen in line, which the task then leaves.
       const task = state.joinLine(Date.now());
       const news = created && bulkBatchNewsOfThisRun({ news: 'created', contactId: created.contactId });
-      const { queued, notice } = await steps.queueAndJoinLine(created, task, news);
-      if (queued) state.contactQueued(queued);
-      const missed = state.joinedLine(task, Date.now(), notice);
-      // Runs begun before did not tell the line of updates made while they joined.
-      if (missed && createdIntoLine) await steps.updateTask(missed);
+      await inLine(task, await steps.queueAndJoinLine(created, task, news));
     } else {
       const queued = created && (await steps.queueInConnect(created));
       if (queued) state.contactQueued(queued);
