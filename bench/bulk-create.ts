@@ -24,7 +24,7 @@
  * addresses; the bench ends only the processes it started. bench:report runs the same runners.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectClient, CreateContactCommand } from '@aws-sdk/client-connect';
@@ -72,6 +72,7 @@ import {
   workerHeapOption,
 } from './routing-stack';
 import { Cleanups } from './cleanups';
+import { type CpuShares, startCpuMeter } from './process-cpu';
 import { listOf, oneOf } from './list-options';
 import { fmt, formatTable, mib, seconds } from './stats';
 import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
@@ -220,6 +221,8 @@ export interface CreationFigures {
   peakRss?: number;
   peakHeap?: number;
   rssAtStart?: number;
+  /** Each process's CPU from the batch start until every contact was created (ours only). */
+  cpu?: CpuShares;
 }
 
 function creationFigures(
@@ -308,6 +311,41 @@ export function creationTable(rows: CreationFigures[], items: number, limit: num
         fmt(row.duplicates),
         row.lost === undefined ? 'n/a' : fmt(row.lost),
         row.peakRss === undefined ? 'n/a' : mib(row.peakRss),
+      ];
+    }),
+  );
+}
+
+/**
+ * Where the CPU went while ours created contacts, per 1,000 contacts, and the most contacts per
+ * second the machine's cores could carry at that cost (all of them, busy with nothing else).
+ */
+export function cpuTable(rows: CreationFigures[]): string | undefined {
+  const measured = rows.filter((row) => row.cpu !== undefined && row.created > 0);
+  if (measured.length === 0) return undefined;
+  const perThousand = (secondsSpent: number | undefined, created: number) =>
+    secondsSpent === undefined ? 'n/a' : `${fmt((1000 * secondsSpent) / created, 1)} s`;
+  return formatTable(
+    [
+      'run (CPU per 1,000 contacts)',
+      'worker',
+      'Temporal dev server',
+      'emulator + bench client',
+      'all three',
+      'cores busy',
+      'contacts/s the cores could carry',
+    ],
+    measured.map((row) => {
+      const cpu = row.cpu!;
+      const all = cpu.workerSeconds + (cpu.serverSeconds ?? 0) + cpu.benchSeconds;
+      return [
+        row.run,
+        perThousand(cpu.workerSeconds, row.created),
+        perThousand(cpu.serverSeconds, row.created),
+        perThousand(cpu.benchSeconds, row.created),
+        perThousand(all, row.created),
+        `${fmt(all / cpu.wallSeconds, 2)} of ${cpu.cores}`,
+        `${fmt(cpu.cores / (all / row.created), 1)}/s`,
       ];
     }),
   );
@@ -592,6 +630,7 @@ export async function runOurs(
         deployment.worker,
         Math.ceil((options.timeLimit * 1_000 + 600_000) / RSS_EVERY_MS),
       );
+      const cpuMeter = await startCpuMeter(deployment.worker, server.address);
       const startedAt = Date.now();
       const batches: Batch[] = await Promise.all(
         files.map(async (file, part) => {
@@ -677,6 +716,7 @@ export async function runOurs(
         }
         await sleep(POLL_MS);
       }
+      const cpu = deployment.worker.exitReason() === undefined ? await cpuMeter.stop() : undefined;
       log(
         `${layout}: ${fmt(lastCount)} created in ${seconds(endedAt - startedAt)}${gaveUp ? ` (gave up: ${gaveUp})` : ''}`,
       );
@@ -708,6 +748,7 @@ export async function runOurs(
       figures.peakRss = peak.rss;
       figures.peakHeap = peak.heap;
       figures.rssAtStart = deployment.worker.atStart.memory.rss;
+      if (cpu) figures.cpu = cpu;
       log(`${layout}: reading histories`);
       const actions = await countCreationActions(
         server,
@@ -919,11 +960,13 @@ async function main(): Promise<void> {
     [
       `## Bulk creation: ${fmt(options.items)} task contacts at CreateContact ${options.createRate}/s`,
       '',
-      'Machine: 2 cores, shared with whatever else runs; 1-minute load average at the start → end of each run: ' +
+      `Machine: ${availableParallelism()} cores, shared with whatever else runs; 1-minute load average at the ` +
+        'start → end of each run: ' +
         `${loads.join('; ')}.`,
       '',
       creationTable(rows, options.items, options.createRate),
       '',
+      ...cpuLines(rows),
       'Rates are contacts created per second and their share of the CreateContact limit: over the span between ' +
         'the first and the last CreateContact that created a contact (n − 1 intervals), and over the wall time ' +
         '(batch start, or first call, until the ledger showed every contact created or the wait was given up). ' +
@@ -933,6 +976,21 @@ async function main(): Promise<void> {
       `Total wall time: ${seconds(Date.now() - benchStarted)}.`,
     ].join('\n'),
   );
+}
+
+/** The CPU table with what it means, or nothing when no run measured CPU. */
+export function cpuLines(rows: CreationFigures[]): string[] {
+  const table = cpuTable(rows);
+  if (table === undefined) return [];
+  return [
+    'CPU from the batch start until every contact was created, per 1,000 contacts: the worker process (every ' +
+      'thread), the Temporal dev server (from /proc; n/a where unreadable) and the benchmark process (the Connect ' +
+      "emulator and the client). The last column divides the machine's cores by that cost: the most contacts per " +
+      'second these processes could create here at full load, whatever the CreateContact limit.',
+    '',
+    table,
+    '',
+  ];
 }
 
 // Run as a script; bench:report imports the runners.

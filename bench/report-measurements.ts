@@ -10,6 +10,7 @@ import {
   type BulkBenchOptions,
   type CreationFigures,
   creationRates,
+  cpuLines,
   creationTable,
   runBaseline,
   runOurs,
@@ -136,6 +137,7 @@ async function measureBulk(context: ReportContext): Promise<MeasurementResult> {
     '',
     creationTable(rows, sizes.bulkItems, limit),
     '',
+    ...cpuLines(rows),
     ...charts.map(image),
     '',
     `Ours: ${percent(share(ours.figures))} of the limit first → last, ${fmt(ours.figures.throttled)} throttled, ` +

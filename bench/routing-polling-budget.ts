@@ -25,6 +25,7 @@ import {
 } from './routing-actions';
 import {
   BILLING_QUEUE,
+  LONG_TASK_SECONDS,
   type BenchServer,
   type Deployment,
   RAISED_CONTACT_QUOTAS,
@@ -40,6 +41,7 @@ import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats
 import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
 
 const EventType = temporal.api.enums.v1.EventType;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 export interface PollingBudgetOptions {
   waiting: number[];
@@ -82,8 +84,61 @@ interface DispatcherHealth {
   largestPayloadBytes: number;
   workflowTaskFailures: Record<string, number>;
   workflowTaskTimeouts: number;
+  /** The longest-running workflow tasks, longest first: what each one was given and what it did. */
+  slowestWorkflowTasks: SlowWorkflowTask[];
   latestBook?: { bytes: number; tasks: number };
   largestBook?: { bytes: number; tasks: number };
+}
+
+interface SlowWorkflowTask {
+  run: number;
+  /** The task's WorkflowTaskCompleted event. */
+  eventId: number;
+  runMs: number;
+  /** Events the task was given (since the last completed task), by type. */
+  given: Record<string, number>;
+  /** Events its completion wrote (until the next task was scheduled or the run ended), by type. */
+  wrote: Record<string, number>;
+}
+
+const SLOWEST_SHOWN = 5;
+
+/** `EVENT_TYPE_ACTIVITY_TASK_SCHEDULED` → `ActivityTaskScheduled`. */
+const eventTypeName = (event: HistoryEvent) =>
+  (EventType[event.eventType ?? 0] ?? String(event.eventType))
+    .replace('EVENT_TYPE_', '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_all, _sep: string, letter: string) => letter.toUpperCase());
+
+function countTypes(events: readonly HistoryEvent[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) counts[eventTypeName(event)] = (counts[eventTypeName(event)] ?? 0) + 1;
+  return counts;
+}
+
+/** A workflow task's given and written events, next to its completion at `completedIndex`. */
+function slowTask(
+  events: readonly HistoryEvent[],
+  completedIndex: number,
+  run: number,
+  runMs: number,
+): SlowWorkflowTask {
+  const isTaskEvent = (event: HistoryEvent) =>
+    event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ||
+    event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ||
+    event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED;
+  let from = completedIndex - 1;
+  while (from >= 0 && events[from]!.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) from -= 1;
+  let to = completedIndex + 1;
+  while (to < events.length && events[to]!.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+    to += 1;
+  return {
+    run,
+    eventId: Number(events[completedIndex]!.eventId),
+    runMs,
+    given: countTypes(events.slice(from + 1, completedIndex).filter((event) => !isTaskEvent(event))),
+    wrote: countTypes(events.slice(completedIndex + 1, to)),
+  };
 }
 
 interface WindowFigures {
@@ -183,15 +238,21 @@ function pollCycle(runs: readonly DispatcherRun[], fromMs: number, toMs: number)
   };
 }
 
+const typeCounts = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([type, n]) => `${type} ${fmt(n)}`)
+    .join(', ') || 'none';
+
 function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
   const queued: number[] = [];
   const ran: number[] = [];
   const failures: Record<string, number> = {};
   let timeouts = 0;
-  for (const { events } of runs) {
+  const slowest: SlowWorkflowTask[] = [];
+  for (const [run, { events }] of runs.entries()) {
     const scheduledAt = new Map<string, number>();
     const startedAt = new Map<string, number>();
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       const at = tsToMs(event.eventTime);
       if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
         scheduledAt.set(String(event.eventId), at);
@@ -202,7 +263,14 @@ function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
       if (scheduled !== undefined) queued.push(at - scheduled);
       const completedFor = event.workflowTaskCompletedEventAttributes?.startedEventId;
       const started = completedFor == null ? undefined : startedAt.get(String(completedFor));
-      if (started !== undefined) ran.push(at - started);
+      if (started !== undefined) {
+        ran.push(at - started);
+        if (slowest.length < SLOWEST_SHOWN || at - started > slowest[slowest.length - 1]!.runMs) {
+          slowest.push(slowTask(events, index, run, at - started));
+          slowest.sort((a, b) => b.runMs - a.runMs);
+          slowest.length = Math.min(slowest.length, SLOWEST_SHOWN);
+        }
+      }
       const failed = event.workflowTaskFailedEventAttributes;
       if (failed) {
         const cause =
@@ -227,6 +295,7 @@ function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
     largestPayloadBytes: Math.max(0, ...runs.map((run) => run.largestPayloadBytes)),
     workflowTaskFailures: failures,
     workflowTaskTimeouts: timeouts,
+    slowestWorkflowTasks: slowest,
     latestBook: latest && { bytes: latest.inputBytes, tasks: latest.carriedTasks },
     largestBook: largest && { bytes: largest.inputBytes, tasks: largest.carriedTasks },
   };
@@ -526,7 +595,9 @@ export async function runPollingBudgetScenario(
     ),
     '',
     "The dispatcher's workflow tasks over all its runs (queued = scheduled → started; a run's first task, and " +
-      "any task after an eviction or a failure, waits in the dispatchers' own task queue, not behind routeTask work):",
+      "any task after an eviction or a failure, waits in the dispatchers' own task queue, not behind routeTask work; " +
+      'run = started → completed in the history, where a task an update brought shows as about 0, since the ' +
+      'server writes it only on completion: the worker-clock table below counts those):',
     '',
     formatTable(
       [
@@ -551,6 +622,23 @@ export async function runPollingBudgetScenario(
           .join(', ') || 'none',
         fmt(r.health.workflowTaskTimeouts),
       ]),
+    ),
+    '',
+    `The dispatcher's ${SLOWEST_SHOWN} longest workflow tasks (run: 0 is the first; given: the events since the ` +
+      'task before; wrote: what its completion added):',
+    '',
+    formatTable(
+      ['waiting', 'run', 'event', 'ran', 'given', 'wrote'],
+      results.flatMap((r) =>
+        r.health.slowestWorkflowTasks.map((task) => [
+          fmt(r.waiting),
+          fmt(task.run),
+          fmt(task.eventId),
+          `${fmt(task.runMs)} ms`,
+          typeCounts(task.given),
+          typeCounts(task.wrote),
+        ]),
+      ),
     ),
     '',
     'Worker process (a child process: worker only, no emulator or benchmark client) at the end of the window ' +
@@ -590,6 +678,26 @@ export async function runPollingBudgetScenario(
     '',
     logLines.length > 0 ? 'Worker warnings and errors:' : 'Worker warnings and errors: none.',
     ...logLines,
+    '',
+    `Workflow tasks over ${LONG_TASK_SECONDS} s by the worker's clock (the SDK's TMPRL1104: from the task's poll ` +
+      "to the server's answer to its completion; unlike the history's started → completed above, it counts the " +
+      'tasks an update brought, which the server writes only on completion, and replays after an eviction):',
+    '',
+    formatTable(
+      ['waiting', 'workflow type', 'tasks', 'longest', 'its run:event:attempt', 'its history'],
+      results.flatMap((r) => {
+        const long = Object.entries(r.worker?.longTasks ?? {});
+        if (long.length === 0) return [[fmt(r.waiting), 'none', '0', '', '', '']];
+        return long.map(([type, tasks]) => [
+          fmt(r.waiting),
+          type,
+          fmt(tasks.count),
+          `${fmt(tasks.maxMs)} ms`,
+          tasks.longest,
+          `${fmt(tasks.historyBytesOfLongest / 1024)} KiB`,
+        ]);
+      }),
+    ),
     errorLines.length > 0 ? 'Emulator error answers:' : 'Emulator error answers: none.',
     ...errorLines,
   ].join('\n');

@@ -100,6 +100,9 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
+/** Benchmark workers count the workflow tasks that take longer than this (the scale target's bound). */
+export const LONG_TASK_SECONDS = 1;
+
 export async function startDeployment(server: BenchServer, options: DeploymentOptions): Promise<Deployment> {
   const stamp = `${options.label}-${process.pid}-${Date.now().toString(36)}`;
   const stack = await startLocalStack({
@@ -116,6 +119,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       maxCachedWorkflows: options.maxCachedWorkflows,
       heapLimitMb: options.heapLimitMb,
       compiledModule: await compiledWorkerModule(),
+      longTaskSeconds: LONG_TASK_SECONDS,
     }),
     push: options.push
       ? {

@@ -46,14 +46,36 @@ export interface WorkerProcessOptions {
    * package does (no TypeScript compiler in the process, the prebuilt workflow bundle).
    */
   compiledModule?: string;
+  /** Workflow tasks longer than this many seconds are counted in `longTasks` (the SDK's default: 5). */
+  longTaskSeconds?: number;
 }
 
 export interface WorkerStats {
   type: 'stats';
   memory: NodeJS.MemoryUsage;
-  /** Warning and error log lines by level and message (first 160 characters). */
+  /** The process's CPU time so far (every thread: workflows, activities, the SDK's core). */
+  cpu: NodeJS.CpuUsage;
+  /** Warning and error log lines by level and message (first 160 characters), long tasks aside. */
   logs: Record<string, number>;
+  /** Workflow tasks the SDK warned took longer than its threshold (TMPRL1104), by workflow type. */
+  longTasks: Record<string, LongTasks>;
 }
+
+/**
+ * The SDK's core times each workflow task from its poll to the server's answer to its completion, and
+ * warns (TMPRL1104) past `TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS` (5 by default). Unlike the
+ * history's started → completed, this counts tasks the server wrote only on completion (those an
+ * update brought) and a replay after an eviction.
+ */
+export interface LongTasks {
+  count: number;
+  maxMs: number;
+  /** `runId:eventId:attempt` of the longest. */
+  longest: string;
+  historyBytesOfLongest: number;
+}
+
+const LONG_TASK_WARNING = /^\[TMPRL1104\] (\S+) /;
 
 type ToWorker = { type: 'stats' } | { type: 'stop' };
 
@@ -87,7 +109,13 @@ export async function startWorkerProcess(
       ...(fromSource ? ['-r', 'ts-node/register'] : []),
       ...(options.heapLimitMb === undefined ? [] : [`--max-old-space-size=${options.heapLimitMb}`]),
     ],
-    env: { ...process.env, [CONFIG_VARIABLE]: JSON.stringify(config) },
+    env: {
+      ...process.env,
+      [CONFIG_VARIABLE]: JSON.stringify(config),
+      ...(options.longTaskSeconds === undefined
+        ? {}
+        : { TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: String(options.longTaskSeconds) }),
+    },
     stdio: ['ignore', output, output, 'ipc'],
   });
   let exitReason: string | undefined;
@@ -164,7 +192,7 @@ export async function startWorkerProcess(
 export function childProcessWorker(
   settings: WorkerSettings & Pick<WorkerProcessConfig, 'temporalAddress' | 'logLabel'> & WorkerProcessOptions,
 ): WorkerStarter<WorkerProcess> {
-  const { heapLimitMb, quiet, compiledModule, ...config } = settings;
+  const { heapLimitMb, quiet, compiledModule, longTaskSeconds, ...config } = settings;
   return (site) =>
     startWorkerProcess(
       {
@@ -174,7 +202,7 @@ export function childProcessWorker(
         connectEndpoint: site.connectEndpoint,
         connectCallRates: site.connectCallRates,
       },
-      { heapLimitMb, quiet, compiledModule },
+      { heapLimitMb, quiet, compiledModule, longTaskSeconds },
     );
 }
 
@@ -187,8 +215,28 @@ async function runWorkerProcess(): Promise<void> {
   const config = JSON.parse(process.env[CONFIG_VARIABLE] ?? '') as WorkerProcessConfig;
   const label = config.logLabel ?? config.taskQueue;
   const logs: Record<string, number> = {};
+  const longTasks: Record<string, LongTasks> = {};
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => {
+      const longTask = LONG_TASK_WARNING.exec(entry.message);
+      if (longTask) {
+        const meta = entry.meta ?? {};
+        const type = String(meta.workflowType ?? 'unknown');
+        const ms = Number(meta.workflowTaskDuration ?? 0);
+        const seen = (longTasks[type] ??= { count: 0, maxMs: 0, longest: '', historyBytesOfLongest: 0 });
+        seen.count += 1;
+        // One log line per workflow type, so that every benchmark's list of warnings shows them.
+        const key = `${entry.level} [TMPRL1104] ${type} workflow tasks longer than the warning threshold`;
+        logs[key] = (logs[key] ?? 0) + 1;
+        if (ms >= seen.maxMs) {
+          Object.assign(seen, {
+            maxMs: ms,
+            longest: longTask[1],
+            historyBytesOfLongest: Number(meta.workflowHistorySize ?? 0),
+          });
+        }
+        return;
+      }
       const key = `${entry.level} ${entry.message.slice(0, 160)}`;
       logs[key] = (logs[key] ?? 0) + 1;
       if (logs[key] === 1) {
@@ -209,7 +257,13 @@ async function runWorkerProcess(): Promise<void> {
   });
   process.on('message', (message: ToWorker) => {
     if (message.type === 'stats')
-      sendToParent({ type: 'stats', memory: process.memoryUsage(), logs: { ...logs } });
+      sendToParent({
+        type: 'stats',
+        memory: process.memoryUsage(),
+        cpu: process.cpuUsage(),
+        logs: { ...logs },
+        longTasks: structuredClone(longTasks),
+      });
     if (message.type === 'stop') local.worker.shutdown();
   });
   process.on('disconnect', () => local.worker.shutdown());
