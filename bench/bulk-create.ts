@@ -320,7 +320,7 @@ export function creationTable(rows: CreationFigures[], items: number, limit: num
  * Where the CPU went while ours created contacts, per 1,000 contacts, and the most contacts per
  * second the machine's cores could carry at that cost (all of them, busy with nothing else).
  */
-export function cpuTable(rows: CreationFigures[]): string | undefined {
+function cpuTable(rows: CreationFigures[]): string | undefined {
   const measured = rows.filter((row) => row.cpu !== undefined && row.created > 0);
   if (measured.length === 0) return undefined;
   const perThousand = (secondsSpent: number | undefined, created: number) =>

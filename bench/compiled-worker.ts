@@ -23,6 +23,12 @@ export function compiledWorkerModule(): Promise<string> {
   return building;
 }
 
+/** The compiled build's prebuilt workflow bundle (the one its workers load), built as above. */
+export async function compiledWorkflowBundle(): Promise<string> {
+  await compiledWorkerModule();
+  return path.join(buildDir, 'workflow-bundle.js');
+}
+
 async function build(): Promise<string> {
   const began = Date.now();
   fs.rmSync(buildDir, { recursive: true, force: true });

@@ -41,6 +41,13 @@ import { fmt, formatTable, seconds, summarize } from './stats';
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/** `EVENT_TYPE_ACTIVITY_TASK_SCHEDULED` → `ActivityTaskScheduled`. */
+export const eventTypeName = (event: HistoryEvent) =>
+  (EventType[event.eventType ?? 0] ?? String(event.eventType))
+    .replace('EVENT_TYPE_', '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_all, _sep: string, letter: string) => letter.toUpperCase());
+
 export const ACTION_KINDS = [
   'workflowStarted',
   'activityScheduled',

@@ -31,7 +31,7 @@ import {
 } from '../src/shared/task-queues';
 import type { routeTask } from '../workflows/route-task';
 import { counts, steadyRate } from './routing-offers';
-import { type DispatcherRun, dispatcherRuns, largestPayloadBytes } from './routing-actions';
+import { type DispatcherRun, dispatcherRuns, eventTypeName, largestPayloadBytes } from './routing-actions';
 import {
   type BenchServer,
   type Deployment,
@@ -149,7 +149,7 @@ function largestPayload(runs: readonly DispatcherRun[]): { bytes: number; where:
 
 /** The event's type, with the activity or signal it concerns. */
 function eventName(event: HistoryEvent, activityTypes: ReadonlyMap<string, string>): string {
-  const type = EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? '?';
+  const type = eventTypeName(event);
   const completedFor = event.activityTaskCompletedEventAttributes?.scheduledEventId;
   const detail =
     event.activityTaskScheduledEventAttributes?.activityType?.name ??

@@ -12,6 +12,7 @@ import { waitUntil } from '../test/helpers/eventually';
 import { EVERYONE_OFFLINE } from '../src/dev/emulator';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import type { Ledger } from '../src/dev/emulator';
 import { DEFAULT_DISPATCHER_SETTINGS } from '../src/shared/dispatcher-contract';
 import type { DispatcherStatus } from '../src/shared/dispatcher-contract';
@@ -21,6 +22,7 @@ import {
   type DispatcherRun,
   dispatcherRuns,
   emptyCount,
+  eventTypeName,
   largestPayloadBytes,
 } from './routing-actions';
 import {
@@ -36,6 +38,8 @@ import {
   SUPPORT_QUEUE,
 } from './routing-stack';
 import type { WorkerStats } from '../src/dev/worker-process';
+import { dispatcherTaskQueue } from '../src/shared/task-queues';
+import { compiledWorkflowBundle } from './compiled-worker';
 import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
 import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
@@ -103,13 +107,6 @@ interface SlowWorkflowTask {
 
 const SLOWEST_SHOWN = 5;
 
-/** `EVENT_TYPE_ACTIVITY_TASK_SCHEDULED` → `ActivityTaskScheduled`. */
-const eventTypeName = (event: HistoryEvent) =>
-  (EventType[event.eventType ?? 0] ?? String(event.eventType))
-    .replace('EVENT_TYPE_', '')
-    .toLowerCase()
-    .replace(/(^|_)([a-z])/g, (_all, _sep: string, letter: string) => letter.toUpperCase());
-
 function countTypes(events: readonly HistoryEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const event of events) counts[eventTypeName(event)] = (counts[eventTypeName(event)] ?? 0) + 1;
@@ -176,6 +173,37 @@ export interface BudgetResult {
   ledgerErrors: Ledger['errors'];
   queryTimeouts: number;
   lineSegments: LineSegmentFigures;
+  fullReplay?: FullReplay;
+}
+
+/**
+ * What a workflow task costs that must replay a dispatcher run from its start (its worker restarted,
+ * the run was evicted, or a query reached a run that had just continued as new): the run with the
+ * most events, replayed here against the package's workflows, the faster of two.
+ */
+interface FullReplay {
+  events: number;
+  workflowTasks: number;
+  ms: number;
+}
+
+async function fullReplay(
+  runs: readonly DispatcherRun[],
+  workflowId: string,
+): Promise<FullReplay | undefined> {
+  const largest = [...runs].sort((a, b) => b.events.length - a.events.length)[0];
+  if (largest === undefined) return undefined;
+  const workflowBundle = { codePath: await compiledWorkflowBundle() };
+  let fastest = Infinity;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const began = performance.now();
+    await Worker.runReplayHistory({ workflowBundle }, { events: largest.events }, workflowId);
+    fastest = Math.min(fastest, performance.now() - began);
+  }
+  const workflowTasks = largest.events.filter(
+    (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  ).length;
+  return { events: largest.events.length, workflowTasks, ms: fastest };
 }
 
 interface LineSegmentFigures {
@@ -460,6 +488,7 @@ async function measure(
       ledgerErrors: ledgerAfter.errors,
       queryTimeouts: deployment.queryTimeouts(),
       lineSegments: await lineSegmentFigures(server, deployment.dispatcherId),
+      fullReplay: await fullReplay(runs, deployment.dispatcherId),
     };
   } finally {
     await memory.stop();
@@ -698,6 +727,49 @@ export async function runPollingBudgetScenario(
         ]);
       }),
     ),
+    '',
+    "The workers' workflow caches (the SDK core's metrics, by task queue: a miss is a task for a run no " +
+      'longer cached, whose whole history is fetched and replayed; forced evictions: runs dropped before ' +
+      'they ended; replays: tasks that replayed history, with their time):',
+    '',
+    formatTable(
+      ['waiting', 'task queue', 'hits', 'misses', 'forced evictions', 'replays', 'replay time'],
+      results.flatMap((r) =>
+        Object.entries(r.worker?.workflowCache ?? {})
+          .filter(([, cache]) => cache.hits + cache.misses + cache.replays > 0)
+          .map(([queue, cache]) => [
+            fmt(r.waiting),
+            queue.endsWith(dispatcherTaskQueue('')) ? 'dispatchers' : 'routeTask',
+            fmt(cache.hits),
+            fmt(cache.misses),
+            fmt(cache.forcedEvictions),
+            fmt(cache.replays),
+            `${fmt(cache.replaySeconds * 1000)} ms`,
+          ]),
+      ),
+    ),
+    '',
+    "A full replay of the dispatcher's largest run: what a workflow task costs that must replay the run " +
+      'from its start (its worker restarted, the run was evicted, or a query reached the run just as it ' +
+      'continued as new); replayed by the benchmark process after the window, the faster of two:',
+    '',
+    formatTable(
+      ['waiting', 'events', 'workflow tasks', 'replay', 'per workflow task'],
+      results.flatMap(({ waiting, fullReplay: replay }) =>
+        replay === undefined
+          ? []
+          : [
+              [
+                fmt(waiting),
+                fmt(replay.events),
+                fmt(replay.workflowTasks),
+                `${fmt(replay.ms)} ms`,
+                `${(replay.ms / Math.max(1, replay.workflowTasks)).toFixed(1)} ms`,
+              ],
+            ],
+      ),
+    ),
+    '',
     errorLines.length > 0 ? 'Emulator error answers:' : 'Emulator error answers: none.',
     ...errorLines,
   ].join('\n');

@@ -13,13 +13,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ConnectCallRates } from '../shared/task-queues';
+import { prometheusExporter } from '../worker/metrics';
 import { inProcessWorker, type LocalWorker, type WorkerSettings, type WorkerStarter } from './local-stack';
+import { freePort, parseSamples } from './prometheus-text';
 
 const READY_TIMEOUT_MS = 180_000;
 const STATS_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 60_000;
 /** The environment variable that hands the child its config. */
 const CONFIG_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS';
+/** Set: the child serves the SDK's metrics on a loopback port and reads its workflow cache's from it. */
+const CACHE_METRICS_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS_CACHE_STATS';
 
 export interface WorkerProcessConfig extends WorkerSettings {
   /** host:port of the Temporal frontend. */
@@ -48,6 +52,8 @@ export interface WorkerProcessOptions {
   compiledModule?: string;
   /** Workflow tasks longer than this many seconds are counted in `longTasks` (the SDK's default: 5). */
   longTaskSeconds?: number;
+  /** Reads the SDK's workflow-cache metrics into `workflowCache` (serves them on a loopback port). */
+  workflowCacheStats?: boolean;
 }
 
 export interface WorkerStats {
@@ -59,6 +65,49 @@ export interface WorkerStats {
   logs: Record<string, number>;
   /** Workflow tasks the SDK warned took longer than its threshold (TMPRL1104), by workflow type. */
   longTasks: Record<string, LongTasks>;
+  /** The SDK's workflow cache by task queue, when asked for (`workflowCacheStats`). */
+  workflowCache?: Record<string, WorkflowCacheStats>;
+}
+
+/** How a worker's workflow cache served its tasks, from the SDK core's metrics. */
+export interface WorkflowCacheStats {
+  /** Tasks for a run in the cache, given only the new events. */
+  hits: number;
+  /** Tasks given only the new events for a run no longer cached: its whole history fetched and replayed. */
+  misses: number;
+  /** Runs evicted before they ended (cache full, a task failed or its completion was refused). */
+  forcedEvictions: number;
+  /** Tasks that replayed history, and their time in total. */
+  replays: number;
+  replaySeconds: number;
+}
+
+/** The core metric behind each WorkflowCacheStats field. */
+const WORKFLOW_CACHE_METRICS = {
+  hits: 'temporal_sticky_cache_hit',
+  misses: 'temporal_sticky_cache_miss',
+  forcedEvictions: 'temporal_sticky_cache_total_forced_eviction',
+  replays: 'temporal_workflow_task_replay_latency_count',
+  replaySeconds: 'temporal_workflow_task_replay_latency_sum',
+} as const satisfies Record<keyof WorkflowCacheStats, string>;
+
+function workflowCacheStats(metricsText: string): Record<string, WorkflowCacheStats> {
+  const byQueue: Record<string, WorkflowCacheStats> = {};
+  const fields = Object.entries(WORKFLOW_CACHE_METRICS) as [keyof WorkflowCacheStats, string][];
+  for (const { name, labels, value } of parseSamples(metricsText)) {
+    const field = fields.find(([, metric]) => metric === name)?.[0];
+    const queue = labels.task_queue;
+    if (field === undefined || queue === undefined) continue;
+    const stats = (byQueue[queue] ??= {
+      hits: 0,
+      misses: 0,
+      forcedEvictions: 0,
+      replays: 0,
+      replaySeconds: 0,
+    });
+    stats[field] += value;
+  }
+  return byQueue;
 }
 
 /**
@@ -115,6 +164,7 @@ export async function startWorkerProcess(
       ...(options.longTaskSeconds === undefined
         ? {}
         : { TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: String(options.longTaskSeconds) }),
+      ...(options.workflowCacheStats ? { [CACHE_METRICS_VARIABLE]: '1' } : {}),
     },
     stdio: ['ignore', output, output, 'ipc'],
   });
@@ -192,7 +242,7 @@ export async function startWorkerProcess(
 export function childProcessWorker(
   settings: WorkerSettings & Pick<WorkerProcessConfig, 'temporalAddress' | 'logLabel'> & WorkerProcessOptions,
 ): WorkerStarter<WorkerProcess> {
-  const { heapLimitMb, quiet, compiledModule, longTaskSeconds, ...config } = settings;
+  const { heapLimitMb, quiet, compiledModule, longTaskSeconds, workflowCacheStats, ...config } = settings;
   return (site) =>
     startWorkerProcess(
       {
@@ -202,7 +252,7 @@ export function childProcessWorker(
         connectEndpoint: site.connectEndpoint,
         connectCallRates: site.connectCallRates,
       },
-      { heapLimitMb, quiet, compiledModule, longTaskSeconds },
+      { heapLimitMb, quiet, compiledModule, longTaskSeconds, workflowCacheStats },
     );
 }
 
@@ -216,6 +266,7 @@ async function runWorkerProcess(): Promise<void> {
   const label = config.logLabel ?? config.taskQueue;
   const logs: Record<string, number> = {};
   const longTasks: Record<string, LongTasks> = {};
+  const metricsAddress = process.env[CACHE_METRICS_VARIABLE] ? `127.0.0.1:${await freePort()}` : undefined;
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => {
       const longTask = LONG_TASK_WARNING.exec(entry.message);
@@ -244,7 +295,10 @@ async function runWorkerProcess(): Promise<void> {
         console.error(`[${label} worker] ${entry.level} ${entry.message}${meta}`);
       }
     }),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(metricsAddress === undefined ? {} : { metrics: prometheusExporter(metricsAddress) }),
+    },
   });
 
   const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -256,14 +310,21 @@ async function runWorkerProcess(): Promise<void> {
     connectCallRates: config.connectCallRates,
   });
   process.on('message', (message: ToWorker) => {
-    if (message.type === 'stats')
-      sendToParent({
+    if (message.type === 'stats') {
+      const stats: WorkerStats = {
         type: 'stats',
         memory: process.memoryUsage(),
         cpu: process.cpuUsage(),
         logs: { ...logs },
         longTasks: structuredClone(longTasks),
-      });
+      };
+      if (metricsAddress === undefined) sendToParent(stats);
+      else
+        void fetch(`http://${metricsAddress}/metrics`)
+          .then((response) => response.text())
+          .then((text) => sendToParent({ ...stats, workflowCache: workflowCacheStats(text) }))
+          .catch((error: unknown) => sendToParent({ type: 'failed', message: `metrics: ${String(error)}` }));
+    }
     if (message.type === 'stop') local.worker.shutdown();
   });
   process.on('disconnect', () => local.worker.shutdown());

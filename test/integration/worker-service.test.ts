@@ -10,11 +10,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
 import { startRouteTask } from '../../src/client/route-task-client';
 import { DEFAULT_CALL_CENTRE, defaultContactFlowId, EVERYONE_OFFLINE } from '../../src/dev/emulator';
+import { freePort, sample } from '../../src/dev/prometheus-text';
 import { encryptedDataConverter } from '../../src/encryption/encrypted-data-converter';
 import { ENCRYPTION_KEYS_VARIABLE, parseEncryptionKeys } from '../../src/encryption/encryption-keys';
 import { METRICS } from '../../src/worker/metric-names';
@@ -38,31 +38,6 @@ const SECRET_VALUES: [string, string][] = [
 ];
 /** How long SIGTERM may take to end the worker (nothing is in flight by then). */
 const SHUTDOWN_BOUND_MS = 15_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One sample's value from Prometheus text, matching a metric name and the given labels; 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) total += Number(match[4]);
-  }
-  return total;
-}
 
 interface RunningWorker {
   child: ChildProcess;
