@@ -59,6 +59,8 @@ export interface PollingBudgetOptions {
   maxCachedWorkflows?: number;
   /** The worker process's V8 old-space limit in MiB; unset: Node's default. */
   heapLimitMb?: number;
+  /** The dispatcher's continueAsNewAfterEvents; unset: its default. */
+  continueAsNewAfterEvents?: number;
 }
 
 /** How the dispatcher's poll loop actually ran between two moments, read from its histories. */
@@ -349,6 +351,9 @@ async function measure(
     connectCallRates: RAISED_CONTACT_QUOTAS,
     maxCachedWorkflows: options.maxCachedWorkflows,
     heapLimitMb: options.heapLimitMb,
+    ...(options.continueAsNewAfterEvents === undefined
+      ? {}
+      : { dispatcherSettings: { continueAsNewAfterEvents: options.continueAsNewAfterEvents } }),
   });
   const say = (line: string) => log(`budget ${fmt(waiting)}: ${line}`);
   const memory = sampleWorkerMemory(
@@ -530,9 +535,10 @@ export async function runPollingBudgetScenario(
     '### Polling budget while tasks wait',
     '',
     `Every agent Offline, N routeTask runs (Billing and Support alternately, ${options.startConcurrency} starts in ` +
-      `flight${options.startRate > 0 ? `, at most ${options.startRate} starts/s` : ''}), default dispatcher settings ` +
+      `flight${options.startRate > 0 ? `, at most ${options.startRate} starts/s` : ''}), dispatcher settings ` +
       `(pollIntervalMs ${DEFAULT_DISPATCHER_SETTINGS.pollIntervalMs}, continueAsNewAfterEvents ` +
-      `${DEFAULT_DISPATCHER_SETTINGS.continueAsNewAfterEvents}). Emulator: activeTaskQuota max(2,500, N + 100); ` +
+      `${options.continueAsNewAfterEvents ?? DEFAULT_DISPATCHER_SETTINGS.continueAsNewAfterEvents}` +
+      `${options.continueAsNewAfterEvents === undefined ? ': the defaults' : ''}). Emulator: activeTaskQuota max(2,500, N + 100); ` +
       `${RAISED_CONTACT_QUOTAS_TEXT}. Once the dispatcher reports N waiting, the emulator's ledger is read over ` +
       `a ${options.windowSeconds} s window.`,
     '',

@@ -58,6 +58,7 @@ interface BenchOptions {
   maxCachedWorkflows?: number;
   workerHeapMb?: number;
   startRate: number;
+  continueAsNewAfter?: number;
   startConcurrency: number;
   rounds: number;
   latencyModes: LatencyMode[];
@@ -110,6 +111,11 @@ function parseOptions(): BenchOptions {
     )
     .addOption(maxCachedWorkflowsOption('polling-budget, free-at-once: '))
     .addOption(workerHeapOption('polling-budget, free-at-once: '))
+    .option(
+      '--continue-as-new-after <events>',
+      "polling-budget: the dispatcher's continueAsNewAfterEvents (unset: its default)",
+      integerOption('--continue-as-new-after', 10, 50_000),
+    )
     .option(
       '--start-rate <r>',
       'polling-budget: at most r routeTask starts per second (0: no limit)',
@@ -268,6 +274,7 @@ async function runScenario(
         maxCachedWorkflows: options.maxCachedWorkflows,
         heapLimitMb: options.workerHeapMb,
         startRate: options.startRate,
+        continueAsNewAfterEvents: options.continueAsNewAfter,
       },
       log,
     );
