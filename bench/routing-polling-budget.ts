@@ -736,7 +736,8 @@ export async function runPollingBudgetScenario(
     '',
     "The workers' workflow caches (the SDK core's metrics, by task queue: a miss is a task for a run no " +
       'longer cached, whose whole history is fetched and replayed; forced evictions: runs dropped before ' +
-      'they ended; replays: tasks that replayed history, with their time):',
+      "they ended; replays and their time: the core's count of tasks that applied history events in replay mode, " +
+      "a run's first task included, and its own time on them, not the workflow code's):",
     '',
     formatTable(
       ['waiting', 'task queue', 'hits', 'misses', 'forced evictions', 'replays', 'replay time'],

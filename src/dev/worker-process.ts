@@ -77,7 +77,10 @@ export interface WorkflowCacheStats {
   misses: number;
   /** Runs evicted before they ended (cache full, a task failed or its completion was refused). */
   forcedEvictions: number;
-  /** Tasks that replayed history, and their time in total. */
+  /**
+   * Tasks in which the core applied history events in replay mode (a run's first task counts too), and
+   * the core's own time on them (not the workflow code's).
+   */
   replays: number;
   replaySeconds: number;
 }

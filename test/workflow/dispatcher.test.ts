@@ -288,7 +288,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     const connect = new ScriptedConnect();
     await withLine(
       connect,
-      { ...FAST, pollIntervalMs: 200 },
+      { ...FAST, pollIntervalMs: 500 },
       [{ name: 'waits', settles: false }],
       async (line) => {
         const { pollCount } = await line.untilStatus('ten polls', (status) => status.pollCount >= 10);
@@ -302,8 +302,11 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
           const data = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
           return (JSON.parse(Buffer.from(data!).toString('utf8')) as { waitMs?: number }).waitMs ?? 0;
         });
+        // A poll already due when the loop comes round (a round slower than the interval, on a loaded
+        // machine) is made at once; every other one waits out the rest of the interval in its activity.
+        const madeAtOnce = waits.slice(1).filter((waitMs) => waitMs === 0).length;
         assert.ok(
-          waits.slice(1).every((waitMs) => waitMs > 0 && waitMs <= 200),
+          waits.every((waitMs) => waitMs >= 0 && waitMs <= 500) && madeAtOnce <= 1,
           `each poll after the first waits out the rest of the interval in its activity: ${waits.join(', ')}`,
         );
         const status = await line.dispatcher.query(dispatcherStatusQuery);
