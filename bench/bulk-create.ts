@@ -337,15 +337,19 @@ function cpuTable(rows: CreationFigures[]): string | undefined {
     ],
     measured.map((row) => {
       const cpu = row.cpu!;
-      const all = cpu.workerSeconds + (cpu.serverSeconds ?? 0) + cpu.benchSeconds;
+      // Without the dev server's figure a sum would leave out the largest part: none is given.
+      const all =
+        cpu.serverSeconds === undefined
+          ? undefined
+          : cpu.workerSeconds + cpu.serverSeconds + cpu.benchSeconds;
       return [
         row.run,
         perThousand(cpu.workerSeconds, row.created),
         perThousand(cpu.serverSeconds, row.created),
         perThousand(cpu.benchSeconds, row.created),
         perThousand(all, row.created),
-        `${fmt(all / cpu.wallSeconds, 2)} of ${cpu.cores}`,
-        `${fmt(cpu.cores / (all / row.created), 1)}/s`,
+        all === undefined ? 'n/a' : `${fmt(all / cpu.wallSeconds, 2)} of ${cpu.cores}`,
+        all === undefined ? 'n/a' : `${fmt(cpu.cores / (all / row.created), 1)}/s`,
       ];
     }),
   );

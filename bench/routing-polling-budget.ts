@@ -459,7 +459,7 @@ async function measure(
     const ledgerAfter = deployment.emulator.ledger();
     const windowTo = Date.now();
     const statusAfter = (await deployment.status())!;
-    const worker = await deployment.worker.stats();
+    const worker = await deployment.worker.stats({ workflowCache: true });
     if (statusAfter.waitingCount !== waiting) {
       say(`warning — ${statusAfter.waitingCount} in line at the end of the window`);
     }

@@ -185,6 +185,7 @@ export {
 
 export {
   agentsChangedSignal,
+  CLOSING_RUN_MEMO_KEY,
   DEFAULT_DISPATCHER_SETTINGS,
   dispatcherStatusQuery,
   dispatcherWorkflowId,
@@ -198,7 +199,7 @@ export {
   type QueueStatistics,
   type TaskExplanation,
 } from './shared/dispatcher-contract';
-export { getQueueStatistics } from './client/dispatcher-client';
+export { getDispatcherStatus, getQueueStatistics } from './client/dispatcher-client';
 export {
   AgentEventForwarder,
   AgentEventForwarderClosedError,

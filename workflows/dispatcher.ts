@@ -17,7 +17,9 @@ import {
   ParentClosePolicy,
   setHandler,
   type SignalDefinition,
+  sleep,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,6 +27,7 @@ import type { UserDataSummary } from '../activities';
 import {
   agentsChangedSignal,
   type AgentState,
+  CLOSING_RUN_MEMO_KEY,
   DEFAULT_DISPATCHER_SETTINGS,
   type DispatcherInput,
   type DispatcherSettings,
@@ -59,8 +62,10 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
   // A new run records one marker, for the newest rule, which implies every rule before it (one
   // search-attribute upsert where each marker costs one). Runs begun before it recorded a marker per
   // rule, oldest first, and their replays must ask for them in that order.
+  // Runs begun before it closed without a notice in their memo.
+  const noticesClosing = patched('dispatcher-closing-notice');
   // Runs begun before it started a 1 ms timer when a poll was already due as the loop came to wait.
-  const pollsWhenDue = patched('dispatcher-polls-when-due');
+  const pollsWhenDue = noticesClosing || patched('dispatcher-polls-when-due');
   // Runs begun before it started a timer for each poll due, instead of scheduling the poll at once.
   const pollsAhead = pollsWhenDue || patched('dispatcher-polls-ahead');
   // Runs begun before it reserved no contact id, and had every task report its offer.
@@ -342,10 +347,25 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     }
   }
 
-  /** From now on joins are answered without waiting for a round: none may come before the run ends. */
+  /**
+   * From now on joins are answered without waiting for a round: none may come before the run ends.
+   * The notice comes first: a client that read the memo just before it sends a query that this run,
+   * still open, answers during the pause.
+   */
   async function untilHandlersFinished(): Promise<void> {
     closing = true;
+    if (noticesClosing && settings.closingNoticeMs > 0) {
+      upsertMemo({ [CLOSING_RUN_MEMO_KEY]: workflowInfo().runId });
+      await sleep(settings.closingNoticeMs);
+    }
     await condition(allHandlersFinished);
+  }
+
+  /** A task joined as the run was about to end idle: it goes on, and says so in its memo. */
+  function reopen(): void {
+    closing = false;
+    if (workflowInfo().memo?.[CLOSING_RUN_MEMO_KEY] !== undefined)
+      upsertMemo({ [CLOSING_RUN_MEMO_KEY]: null });
   }
 
   /**
@@ -400,7 +420,7 @@ export async function connectDispatcher(input: DispatcherInput): Promise<Dispatc
     ) {
       await untilHandlersFinished();
       if (!roundRequested) return statusNow();
-      closing = false;
+      reopen();
     }
     if (needsPolling() && !pollInFlight && Date.now() >= nextPollAt) await poll();
     await Promise.all([learnRoutingProfiles(), learnAgentNames()]);

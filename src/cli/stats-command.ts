@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Command, InvalidArgumentError } from 'commander';
 import { getQueueStatistics } from '../client/dispatcher-client';
+import { RunAlreadyEndedError } from '../client/workflow-runs';
 import type { QueueStatistics } from '../shared/dispatcher-contract';
 import { explain, formatColumns, oneLineErrors, shortDuration, withTemporal } from './command-support';
 import { secondsOption } from './options';
@@ -70,9 +71,15 @@ async function statisticsOf(client: Client, namespace: string, instanceId: strin
   try {
     return await getQueueStatistics(client, instanceId);
   } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    const missing =
+      error instanceof WorkflowNotFoundError
+        ? 'no dispatcher'
+        : error instanceof RunAlreadyEndedError
+          ? 'no running dispatcher (the last one ended with nothing to do)'
+          : undefined;
+    if (missing === undefined) throw error;
     throw new Error(
-      `no dispatcher for instance ${instanceId} in namespace "${namespace}" (one starts when a task of the instance joins the line)`,
+      `${missing} for instance ${instanceId} in namespace "${namespace}" (one starts when a task of the instance joins the line)`,
     );
   }
 }

@@ -7,6 +7,7 @@
  */
 import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import { getDispatcherStatus } from '../client/dispatcher-client';
 import { startRouteTask } from '../client/route-task-client';
 import { encryptedDataConverter } from '../encryption/encrypted-data-converter';
 import { parseEncryptionKeys } from '../encryption/encryption-keys';
@@ -15,7 +16,6 @@ import { type EmulatorEventFollower, followEmulatorEvents } from '../push/follow
 import {
   type DispatcherSettings,
   type DispatcherStatus,
-  dispatcherStatusQuery,
   dispatcherWorkflowId,
 } from '../shared/dispatcher-contract';
 import type { ErrorPolicyOverrides } from '../shared/error-policy';
@@ -264,7 +264,7 @@ export async function startLocalStack<W extends LocalWorker | undefined>(
       async dispatcherStatus() {
         for (let attempt = 1; ; attempt += 1) {
           try {
-            return await dispatcher.query(dispatcherStatusQuery);
+            return await getDispatcherStatus(client, instanceId);
           } catch (error) {
             if (!isQueryTimeout(error) || attempt >= QUERY_ATTEMPTS) throw error;
             queryTimeouts += 1;

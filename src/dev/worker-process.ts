@@ -65,7 +65,7 @@ export interface WorkerStats {
   logs: Record<string, number>;
   /** Workflow tasks the SDK warned took longer than its threshold (TMPRL1104), by workflow type. */
   longTasks: Record<string, LongTasks>;
-  /** The SDK's workflow cache by task queue, when asked for (`workflowCacheStats`). */
+  /** The SDK's workflow cache by task queue, when asked for (`stats({ workflowCache: true })` with `workflowCacheStats`). */
   workflowCache?: Record<string, WorkflowCacheStats>;
 }
 
@@ -129,7 +129,8 @@ export interface LongTasks {
 
 const LONG_TASK_WARNING = /^\[TMPRL1104\] (\S+) /;
 
-type ToWorker = { type: 'stats' } | { type: 'stop' };
+/** `workflowCache`: read the metrics too (the whole text, fetched and parsed), only when it is wanted. */
+type ToWorker = { type: 'stats'; workflowCache?: boolean } | { type: 'stop' };
 
 type FromWorker =
   { type: 'ready'; maxCachedWorkflows: number } | WorkerStats | { type: 'failed'; message: string };
@@ -141,7 +142,8 @@ export interface WorkerProcess extends LocalWorker {
   exitReason(): string | undefined;
   /** The worker's stats right after it started (workflow bundle built, nothing run yet). */
   atStart: WorkerStats;
-  stats(): Promise<WorkerStats>;
+  /** `workflowCache`: with the SDK's workflow-cache figures (started with `workflowCacheStats`). */
+  stats(request?: { workflowCache?: boolean }): Promise<WorkerStats>;
   /** SIGKILL, then wait for the exit. */
   kill(): Promise<void>;
   /** Asks the worker to shut down gracefully; SIGKILL if it has not exited within a minute. */
@@ -206,9 +208,9 @@ export async function startWorkerProcess(
       child.once('exit', onExit);
     });
   const toWorker = (message: ToWorker) => child.send(message);
-  const stats = async () => {
+  const stats = async ({ workflowCache = false } = {}) => {
     const reply = next('stats', STATS_TIMEOUT_MS);
-    toWorker({ type: 'stats' });
+    toWorker({ type: 'stats', workflowCache });
     return reply;
   };
   const kill = async () => {
@@ -321,7 +323,7 @@ async function runWorkerProcess(): Promise<void> {
         logs: { ...logs },
         longTasks: structuredClone(longTasks),
       };
-      if (metricsAddress === undefined) sendToParent(stats);
+      if (metricsAddress === undefined || !message.workflowCache) sendToParent(stats);
       else
         void fetch(`http://${metricsAddress}/metrics`)
           .then((response) => response.text())

@@ -24,6 +24,12 @@ export function dispatcherWorkflowId(instanceId: string): string {
   return `connect-dispatcher/${instanceId}`;
 }
 
+/**
+ * The memo key under which a dispatcher run that is about to close (see `closingNoticeMs`) writes its
+ * own run id. A later run may show an earlier run's id: only a run that names itself is closing.
+ */
+export const CLOSING_RUN_MEMO_KEY = 'closingRunId';
+
 // ---- Payloads. Times are epoch milliseconds. ----
 
 /** A task waiting for an agent, as the dispatcher knows it. */
@@ -261,6 +267,13 @@ export interface DispatcherSettings {
   lineSegmentMaxBytes: number;
   /** Continue-as-new once history reaches this many events (or when Temporal suggests it). */
   continueAsNewAfterEvents: number;
+  /**
+   * Before a run closes (continues as new, or ends idle) it names itself in its memo
+   * (CLOSING_RUN_MEMO_KEY) and waits this long: a query that reaches a run as it closes is answered
+   * by a worker replaying the closed run's whole history, seconds for a long run, and the package's
+   * clients, which read the memo first, send theirs to the next run instead. 0: no notice.
+   */
+  closingNoticeMs: number;
   /** With nothing waiting and nothing reserved for this long, the dispatcher ends; the next task restarts it. */
   idleShutdownMs: number;
   /** How often the routing-profile → queues map is re-read from Connect. */
@@ -301,6 +314,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   carriedLineMaxBytes: 320 * 1024,
   lineSegmentMaxBytes: 256 * 1024,
   continueAsNewAfterEvents: 4_000,
+  closingNoticeMs: 1_000,
   idleShutdownMs: 10 * 60_000,
   routingProfileRefreshMs: 5 * 60_000,
   pollFailureBackoffIntervals: 5,
@@ -343,6 +357,7 @@ export const dispatcherSettingsSchema = shared('dispatcherSettingsSchema', () =>
         .min(1)
         .max(1_536 * 1024),
       continueAsNewAfterEvents: z.int().min(10).max(50_000),
+      closingNoticeMs: ms(0, 60_000),
       idleShutdownMs: ms(0, 7 * 24 * HOUR_MS),
       routingProfileRefreshMs: ms(1_000, 24 * HOUR_MS),
       pollFailureBackoffIntervals: z.int().min(1).max(1_000),
@@ -369,6 +384,8 @@ export const LOCAL_DISPATCHER_SETTINGS: Partial<DispatcherSettings> = {
   skillRefreshMs: 30_000,
   // The demo and the tests show why a task waits as soon as it does.
   waitNoticeAfterMs: 0,
+  // A client on the same machine reads the memo and sends its query within milliseconds.
+  closingNoticeMs: 200,
 };
 
 export interface DispatcherInput {

@@ -4,12 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { getDispatcherStatus, getQueueStatistics } from '../../src/client/dispatcher-client';
+import { RunAlreadyEndedError } from '../../src/client/workflow-runs';
 import {
   type AgentState,
   agentsChangedSignal,
+  CLOSING_RUN_MEMO_KEY,
   type DispatcherSettings,
   type DispatcherStatus,
   dispatcherStatusQuery,
@@ -52,9 +55,16 @@ const UNHANDLED_COMMAND =
  * hold: the scripted Connect never shows contacts on agents, so a settled slot is free at once.
  */
 // Tasks are told why they wait at once, so that the tests can watch it.
-const FAST: Partial<DispatcherSettings> = { pollIntervalMs: 100, catchUpMs: 0, waitNoticeAfterMs: 0 };
+const FAST: Partial<DispatcherSettings> = {
+  pollIntervalMs: 100,
+  catchUpMs: 0,
+  waitNoticeAfterMs: 0,
+  closingNoticeMs: 50,
+};
 
 interface Line {
+  client: Client;
+  instanceId: string;
   dispatcher: WorkflowHandle<typeof connectDispatcher>;
   /** Why each task waits, as the answer to its join said (absent: reserved at once, or not said). */
   joinNotices: Map<string, WaitNotice | undefined>;
@@ -115,6 +125,8 @@ async function startLine(tier: WorkflowTier, tasks: LineTask[]): Promise<Line> {
   const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
   const task = (name: string) => tier.client.workflow.getHandle<typeof standInTask>(taskId(name));
   return {
+    client: tier.client,
+    instanceId,
     dispatcher,
     joinNotices,
     taskId,
@@ -541,6 +553,33 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
       return { senders, inLine: 0 };
     }, 'joins');
     assert.equal(failedContinues, 0, 'no continue-as-new failed while the joins came by update');
+  });
+
+  it("names itself in its memo before it continues as new or ends, and the package's clients ask the next run", async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 0);
+    // With a task waiting it polls every 100 ms: 40 events come within a second or so.
+    const settings = { ...FAST, continueAsNewAfterEvents: 40, closingNoticeMs: 3_000, idleShutdownMs: 500 };
+    await withLine(connect, settings, [{ name: 'waits', settles: false }], async (line) => {
+      const { client } = line;
+      const closingRun = await waitUntil('the first run to name itself as closing', async () => {
+        const { runId, memo } = await line.dispatcher.describe();
+        return memo?.[CLOSING_RUN_MEMO_KEY] === runId ? runId : undefined;
+      });
+      const status = await getDispatcherStatus(client, line.instanceId);
+      assert.equal(status.runsSoFar, 2, 'answered by the run after the closing one');
+      const { runId, memo } = await line.dispatcher.describe();
+      assert.notEqual(runId, closingRun);
+      assert.notEqual(memo?.[CLOSING_RUN_MEMO_KEY], runId, 'the next run does not say it is closing');
+      const closed = await client.workflow.getHandle(line.dispatcher.workflowId, closingRun).fetchHistory();
+      const noticedAt = closed.events!.findIndex((event) => event.workflowPropertiesModifiedEventAttributes);
+      const timerAt = closed.events!.findIndex((event) => event.timerStartedEventAttributes);
+      assert.ok(noticedAt >= 0 && timerAt > noticedAt, 'the notice, then the pause, in the closed run');
+
+      await line.dispatcher.signal(leaveLineSignal, { taskId: line.taskId('waits') });
+      await line.dispatcher.result();
+      await assert.rejects(getQueueStatistics(client, line.instanceId), RunAlreadyEndedError);
+    });
   });
 
   it('continues-as-new with tasks waiting and reservations held, and serves every task exactly once', async () => {
