@@ -68,6 +68,8 @@ interface Line {
   dispatcher: WorkflowHandle<typeof connectDispatcher>;
   /** Why each task waits, as the answer to its join said (absent: reserved at once, or not said). */
   joinNotices: Map<string, WaitNotice | undefined>;
+  /** Starts one more stand-in task and puts it at the end of the line. */
+  join(task: LineTask): Promise<void>;
   taskId(name: string): string;
   task(name: string): WorkflowHandle<typeof standInTask>;
   /** Polls a task's inbox until `predicate` holds. */
@@ -107,21 +109,21 @@ async function startLine(tier: WorkflowTier, tasks: LineTask[]): Promise<Line> {
   const instanceId = tier.taskQueue;
   const dispatcherId = dispatcherWorkflowId(instanceId);
   const taskId = (name: string) => `${instanceId}/${name}`;
-  const firstInLine = Date.now();
   const joinNotices = new Map<string, WaitNotice | undefined>();
-  for (const [place, { name, settles, contactId }] of tasks.entries()) {
+  const join = async ({ name, settles, contactId }: LineTask, enqueuedAt: number) => {
     await tier.client.workflow.start(standInTask, {
       workflowId: taskId(name),
       taskQueue: tier.standInTaskQueue,
       args: [{ dispatcherId, settles }],
     });
-    const enqueuedAt = firstInLine + place;
     const { notice } = await tier.register({
       instanceId,
       task: waitingTask(taskId(name), enqueuedAt, { queueId: QUEUE_ID, ...(contactId ? { contactId } : {}) }),
     });
     joinNotices.set(name, notice);
-  }
+  };
+  const firstInLine = Date.now();
+  for (const [place, task] of tasks.entries()) await join(task, firstInLine + place);
   const dispatcher = tier.client.workflow.getHandle<typeof connectDispatcher>(dispatcherId);
   const task = (name: string) => tier.client.workflow.getHandle<typeof standInTask>(taskId(name));
   return {
@@ -129,6 +131,7 @@ async function startLine(tier: WorkflowTier, tasks: LineTask[]): Promise<Line> {
     instanceId,
     dispatcher,
     joinNotices,
+    join: (task) => join(task, Date.now()),
     taskId,
     task,
     untilInbox: (name, what, predicate) =>
@@ -579,6 +582,27 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
       await line.dispatcher.signal(leaveLineSignal, { taskId: line.taskId('waits') });
       await line.dispatcher.result();
       await assert.rejects(getQueueStatistics(client, line.instanceId), RunAlreadyEndedError);
+    });
+  });
+
+  it('goes on when a task joins while it is about to end idle, and no longer names itself as closing', async () => {
+    const connect = new ScriptedConnect();
+    connect.freeTaskSlots.set('agent-1', 0);
+    const settings = { ...FAST, closingNoticeMs: 3_000, idleShutdownMs: 300 };
+    await withLine(connect, settings, [{ name: 'leaves', settles: false }], async (line) => {
+      await line.dispatcher.signal(leaveLineSignal, { taskId: line.taskId('leaves') });
+      const closingRun = await waitUntil('the run to name itself as it ends idle', async () => {
+        const { runId, memo } = await line.dispatcher.describe();
+        return memo?.[CLOSING_RUN_MEMO_KEY] === runId ? runId : undefined;
+      });
+      await line.join({ name: 'late', settles: false });
+      await waitUntil('the run to take its notice back', async () => {
+        const { memo } = await line.dispatcher.describe();
+        return memo?.[CLOSING_RUN_MEMO_KEY] === undefined ? true : undefined;
+      });
+      const { runId, status } = await line.dispatcher.describe();
+      assert.deepEqual([runId, status.name], [closingRun, 'RUNNING'], 'the same run goes on');
+      assert.equal((await getDispatcherStatus(line.client, line.instanceId)).waitingCount, 1);
     });
   });
 
