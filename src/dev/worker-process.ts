@@ -266,6 +266,19 @@ function sendToParent(message: FromWorker): void {
 }
 
 /** The child's side: runs the worker until the parent says stop (or goes away). */
+/**
+ * A log entry's fields as one line can show them: an error by its name and message (JSON would show
+ * `{}`), without the task token (a long opaque string that would push the rest out of the line).
+ */
+function readableMeta({ taskToken: _taskToken, ...meta }: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(meta).map(([key, value]) => [
+      key,
+      value instanceof Error ? `${value.name}: ${value.message}` : value,
+    ]),
+  );
+}
+
 async function runWorkerProcess(): Promise<void> {
   const config = JSON.parse(process.env[CONFIG_VARIABLE] ?? '') as WorkerProcessConfig;
   const label = config.logLabel ?? config.taskQueue;
@@ -296,7 +309,8 @@ async function runWorkerProcess(): Promise<void> {
       const key = `${entry.level} ${entry.message.slice(0, 160)}`;
       logs[key] = (logs[key] ?? 0) + 1;
       if (logs[key] === 1) {
-        const meta = entry.meta === undefined ? '' : ` ${JSON.stringify(entry.meta).slice(0, 400)}`;
+        const meta =
+          entry.meta === undefined ? '' : ` ${JSON.stringify(readableMeta(entry.meta)).slice(0, 600)}`;
         console.error(`[${label} worker] ${entry.level} ${entry.message}${meta}`);
       }
     }),
