@@ -565,10 +565,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     const settings = { ...FAST, continueAsNewAfterEvents: 40, closingNoticeMs: 3_000, idleShutdownMs: 500 };
     await withLine(connect, settings, [{ name: 'waits', settles: false }], async (line) => {
       const { client } = line;
-      const closingRun = await waitUntil('the first run to name itself as closing', async () => {
-        const { runId, memo } = await line.dispatcher.describe();
-        return memo?.[CLOSING_RUN_MEMO_KEY] === runId ? runId : undefined;
-      });
+      const closingRun = await untilClosingRun(line.dispatcher);
       const status = await getDispatcherStatus(client, line.instanceId);
       assert.equal(status.runsSoFar, 2, 'answered by the run after the closing one');
       const { runId, memo } = await line.dispatcher.describe();
@@ -591,10 +588,7 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     const settings = { ...FAST, closingNoticeMs: 3_000, idleShutdownMs: 300 };
     await withLine(connect, settings, [{ name: 'leaves', settles: false }], async (line) => {
       await line.dispatcher.signal(leaveLineSignal, { taskId: line.taskId('leaves') });
-      const closingRun = await waitUntil('the run to name itself as it ends idle', async () => {
-        const { runId, memo } = await line.dispatcher.describe();
-        return memo?.[CLOSING_RUN_MEMO_KEY] === runId ? runId : undefined;
-      });
+      const closingRun = await untilClosingRun(line.dispatcher);
       await line.join({ name: 'late', settles: false });
       await waitUntil('the run to take its notice back', async () => {
         const { memo } = await line.dispatcher.describe();
@@ -643,6 +637,14 @@ describe('connectDispatcher with scripted activities (workflow tier)', () => {
     );
   });
 });
+
+/** The id of the dispatcher's run once it names itself in its memo as about to close. */
+function untilClosingRun(dispatcher: WorkflowHandle<typeof connectDispatcher>): Promise<string> {
+  return waitUntil('the run to name itself as closing', async () => {
+    const { runId, memo } = await dispatcher.describe();
+    return memo?.[CLOSING_RUN_MEMO_KEY] === runId ? runId : undefined;
+  });
+}
 
 /**
  * Every run of the dispatcher: how many of its continue-as-new tasks the server failed, and a replay
