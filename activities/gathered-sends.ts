@@ -13,6 +13,9 @@ interface Waiting<Item, Answer> {
   bytes: number;
   resolve: (answer: Answer | undefined) => void;
   reject: (error: unknown) => void;
+  /** Set once its caller has given up; `onGiveUp` tells the message carrying it, once one does. */
+  gaveUp: boolean;
+  onGiveUp?: () => void;
 }
 
 interface Gathering<Target, Item, Answer> {
@@ -38,16 +41,48 @@ export class GatheredSends<Target, Item, Answer = void> {
   private readonly byKey = new Map<string, Gathering<Target, Item, Answer>>();
 
   constructor(
-    private readonly send: (target: Target, items: Item[]) => Promise<readonly (Answer | undefined)[] | void>,
+    /** `withdrawn` aborts once no caller waits for the answer any more. */
+    private readonly send: (
+      target: Target,
+      items: Item[],
+      withdrawn: AbortSignal,
+    ) => Promise<readonly (Answer | undefined)[] | void>,
     private readonly keyOf: (target: Target) => string,
     private readonly limits: GatheringLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
-  add(target: Target, item: Item): Promise<Answer | undefined> {
+  /**
+   * `signal`: the caller gives up when it aborts (its activity was cancelled, e.g. by a worker shutting
+   * down): its promise fails at once with the abort's reason, and its item is left out of the next
+   * message; a message already on its way is withdrawn once every caller it carries has given up.
+   */
+  add(target: Target, item: Item, signal?: AbortSignal): Promise<Answer | undefined> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const gathering = this.gatheringOf(target);
     return new Promise<Answer | undefined>((resolve, reject) => {
-      gathering.waiting.push({ item, bytes: JSON.stringify(item).length, resolve, reject });
+      const giveUp = () => {
+        waiting.gaveUp = true;
+        const index = gathering.waiting.indexOf(waiting);
+        if (index >= 0) gathering.waiting.splice(index, 1);
+        waiting.onGiveUp?.();
+        reject(signal!.reason);
+      };
+      const waiting: Waiting<Item, Answer> = {
+        item,
+        bytes: JSON.stringify(item).length,
+        resolve: (answer) => {
+          signal?.removeEventListener('abort', giveUp);
+          resolve(answer);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', giveUp);
+          reject(error);
+        },
+        gaveUp: false,
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      gathering.waiting.push(waiting);
       this.schedule(gathering);
     });
   }
@@ -86,12 +121,18 @@ export class GatheredSends<Target, Item, Answer = void> {
 
   private async sendNext(gathering: Gathering<Target, Item, Answer>): Promise<void> {
     const batch = this.takeBatch(gathering);
+    const withdrawn = new AbortController();
+    for (const waiting of batch)
+      waiting.onGiveUp = () => {
+        if (batch.every(({ gaveUp }) => gaveUp)) withdrawn.abort();
+      };
     gathering.sending = true;
     gathering.lastSentAt = this.now();
     try {
       const answers = await this.send(
         gathering.target,
         batch.map(({ item }) => item),
+        withdrawn.signal,
       );
       batch.forEach(({ resolve }, index) => resolve(answers?.[index]));
     } catch (error) {

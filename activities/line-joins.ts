@@ -8,8 +8,15 @@ export interface JoinTarget {
   taskQueue: string;
 }
 
-/** Tasks that join one line in one message (registerWithDispatcher's update), and its answer. */
-export type SendJoins = (target: JoinTarget, tasks: WaitingTask[]) => Promise<JoinLineAnswer | void>;
+/**
+ * Tasks that join one line in one message (registerWithDispatcher's update), and its answer;
+ * `withdrawn` aborts once none of their callers waits any more.
+ */
+export type SendJoins = (
+  target: JoinTarget,
+  tasks: WaitingTask[],
+  withdrawn: AbortSignal,
+) => Promise<JoinLineAnswer | void>;
 
 export const lineJoinsOptionsSchema = z
   .object({
@@ -54,8 +61,8 @@ export class LineJoins {
 
   constructor(send: SendJoins, options: LineJoinsOptions, now: () => number = Date.now) {
     this.gathered = new GatheredSends(
-      async (target, tasks) => {
-        const answer = await send(target, tasks);
+      async (target, tasks, withdrawn) => {
+        const answer = await send(target, tasks, withdrawn);
         const notices = new Map(answer?.notices.map((notice) => [notice.taskId, notice]));
         return tasks.map((task) => notices.get(task.taskId));
       },
@@ -65,7 +72,8 @@ export class LineJoins {
     );
   }
 
-  join(target: JoinTarget, task: WaitingTask): Promise<WaitNotice | undefined> {
-    return this.gathered.add(target, task);
+  /** `signal`: the caller gives up when it aborts (see GatheredSends.add). */
+  join(target: JoinTarget, task: WaitingTask, signal?: AbortSignal): Promise<WaitNotice | undefined> {
+    return this.gathered.add(target, task, signal);
   }
 }

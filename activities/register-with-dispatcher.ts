@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage, Context } from '@temporalio/activity';
 import {
   type Client,
   isGrpcServiceError,
@@ -79,8 +79,8 @@ const GRPC_RESOURCE_EXHAUSTED = 8;
 export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
   const lineJoinsOptions = { ...DEFAULT_LINE_JOINS, ...deps.lineJoins };
   const lineJoins = new LineJoins(
-    ({ instanceId, taskQueue }, tasks) =>
-      untilAccepted(() =>
+    ({ instanceId, taskQueue }, tasks, withdrawn) =>
+      untilAccepted(deps.temporal, withdrawn, () =>
         deps.temporal.workflow.executeUpdateWithStart(joinLineUpdate, {
           args: [{ tasks }],
           // One operation per attempt: the SDK refuses to send one twice.
@@ -112,9 +112,11 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
     lineJoinsOptions,
   );
   const batchNews = new GatheredSends<string, BulkItemNews>(
-    async (batchWorkflowId, news) => {
+    async (batchWorkflowId, news, withdrawn) => {
       try {
-        await deps.temporal.workflow.getHandle(batchWorkflowId).signal(gatheredBulkItemNewsSignal, news);
+        await deps.temporal.withAbortSignal(withdrawn, () =>
+          deps.temporal.workflow.getHandle(batchWorkflowId).signal(gatheredBulkItemNewsSignal, news),
+        );
       } catch (error) {
         // The batch has ended (cancelled, or done and this is a late run): nobody is waiting for word.
         if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -127,8 +129,12 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
     input: RegisterWithDispatcherInput,
   ): Promise<RegisterWithDispatcherResult> {
     const taskQueue = deps.taskQueue ?? input.taskQueue ?? Context.current().info.taskQueue;
-    const notice = await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task);
-    if (input.batchNews) await batchNews.add(input.batchNews.batchWorkflowId, input.batchNews.news);
+    // A cancelled attempt stops waiting: the update's answer comes from a dispatcher run on a worker,
+    // perhaps this one as it shuts down, which waits for its activities and would never end.
+    const cancelled = asyncLocalStorage.getStore()?.cancellationSignal;
+    const notice = await lineJoins.join({ instanceId: input.instanceId, taskQueue }, input.task, cancelled);
+    if (input.batchNews)
+      await batchNews.add(input.batchNews.batchWorkflowId, input.batchNews.news, cancelled);
     return { dispatcherId: dispatcherWorkflowId(input.instanceId), ...(notice ? { notice } : {}) };
   };
 }
@@ -141,13 +147,18 @@ export function makeRegisterWithDispatcher(deps: DispatcherActivityDeps) {
  * suggests a continue-as-new at 90 %, which the dispatcher follows). One still waiting for its answer
  * (the next round) when a workflow task fails, as a continue-as-new that met a new signal does, is
  * dropped with "unexpected workflow task failure" (FAILED_PRECONDITION). Sent again shortly, it lands.
+ * A send no caller waits for any more (`withdrawn`) stops, at once.
  */
-async function untilAccepted<T>(send: () => Promise<T>): Promise<T> {
+async function untilAccepted<T>(
+  temporal: Client,
+  withdrawn: AbortSignal,
+  send: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await send();
+      return await temporal.withAbortSignal(withdrawn, send);
     } catch (error) {
-      if (attempt >= SEND_ATTEMPTS || !isPassingRefusal(error)) throw error;
+      if (withdrawn.aborted || attempt >= SEND_ATTEMPTS || !isPassingRefusal(error)) throw error;
       await sleep(Math.min(50 * attempt, 500));
     }
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JoinTarget, LineJoins } from '../../../activities/line-joins';
+import { eventually } from '../../helpers/eventually';
 import type { JoinLineAnswer, WaitingTask, WaitNotice } from '../../../src/shared/dispatcher-contract';
 
 const target: JoinTarget = { instanceId: 'instance-1', taskQueue: 'main' };
@@ -133,5 +134,57 @@ describe('LineJoins', () => {
     );
     const old = new LineJoins(async () => undefined, { intervalMs: 0, maxTasks: 100, maxBytes: 1_000_000 });
     assert.equal(await old.join(target, task('c')), undefined, 'a dispatcher begun before answers nothing');
+  });
+  it('leaves out the task of a caller that gives up before its update goes, and fails that caller at once', async () => {
+    const { updates, send } = recordingSend(1);
+    const joins = new LineJoins(send, { intervalMs: 200, maxTasks: 100, maxBytes: 1_000_000 });
+    await joins.join(target, task('a'));
+    // The next update waits for the interval; its one caller gives up meanwhile.
+    const cancelled = new AbortController();
+    const giving = joins.join(target, task('b'), cancelled.signal);
+    const kept = joins.join(target, task('c'));
+    cancelled.abort(new Error('activity cancelled'));
+    await assert.rejects(giving, /activity cancelled/);
+    await kept;
+    assert.deepEqual(
+      updates.map((s) => s.taskIds),
+      [['a'], ['c']],
+    );
+    await assert.rejects(joins.join(target, task('d'), cancelled.signal), /activity cancelled/);
+    assert.equal(updates.length, 2, 'a caller that has given up already sends nothing');
+  });
+
+  it('fails a caller that gives up while its update waits, and withdraws the update once all have', async () => {
+    let withdrawn: AbortSignal | undefined;
+    let answer!: () => void;
+    const joins = new LineJoins(
+      async (_to, _tasks, signal) => {
+        withdrawn = signal;
+        await new Promise<void>((resolve) => (answer = resolve));
+      },
+      { intervalMs: 0, maxTasks: 100, maxBytes: 1_000_000 },
+    );
+    const [first, second] = [new AbortController(), new AbortController()];
+    const joined = [
+      joins.join(target, task('a'), first.signal),
+      joins.join(target, task('b'), second.signal),
+    ];
+    await eventually('the update to go', () => withdrawn !== undefined, { intervalMs: 1 });
+    first.abort(new Error('first cancelled'));
+    await assert.rejects(joined[0]!, /first cancelled/);
+    assert.equal(withdrawn!.aborted, false, 'the other caller still waits for the answer');
+    second.abort(new Error('second cancelled'));
+    await assert.rejects(joined[1]!, /second cancelled/);
+    assert.equal(withdrawn!.aborted, true, 'nobody waits: the update is withdrawn');
+    answer();
+
+    // A caller answered before it gives up keeps its answer, and withdraws nothing.
+    const late = new AbortController();
+    const answered = joins.join(target, task('c'), late.signal);
+    await eventually('the next update to go', () => withdrawn?.aborted === false, { intervalMs: 1 });
+    answer();
+    await answered;
+    late.abort();
+    assert.equal(withdrawn!.aborted, false);
   });
 });
