@@ -108,6 +108,8 @@ interface SlowWorkflowTask {
 }
 
 const SLOWEST_SHOWN = 5;
+/** Bounds of the core's latency histograms (seconds) that the task-time table counts over. */
+const TASK_TIME_BOUNDS = ['0.1', '0.5', '1'];
 
 function countTypes(events: readonly HistoryEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -459,7 +461,7 @@ async function measure(
     const ledgerAfter = deployment.emulator.ledger();
     const windowTo = Date.now();
     const statusAfter = (await deployment.status())!;
-    const worker = await deployment.worker.stats({ workflowCache: true });
+    const worker = await deployment.worker.stats({ coreMetrics: true });
     if (statusAfter.waitingCount !== waiting) {
       say(`warning — ${statusAfter.waitingCount} in line at the end of the window`);
     }
@@ -730,6 +732,30 @@ export async function runPollingBudgetScenario(
           `${fmt(tasks.maxMs)} ms`,
           tasks.longest,
           `${fmt(tasks.historyBytesOfLongest / 1024)} KiB`,
+        ]);
+      }),
+    ),
+    '',
+    "Where a workflow task's time goes (the SDK core's histograms): tasks by the worker's clock, as above, " +
+      "and the server's answers to their completions (RespondWorkflowTaskCompleted) alone; a task's time " +
+      "less that answer is its wait for the worker's workflow thread and the thread's work on it:",
+    '',
+    formatTable(
+      ['waiting', 'timed', 'count', ...TASK_TIME_BOUNDS.map((bound) => `over ${bound} s`)],
+      results.flatMap((r) => {
+        const timed = [
+          ...Object.entries(r.worker?.workflowTaskTimes ?? {}).map(
+            ([type, times]) => [`${type} tasks`, times] as const,
+          ),
+          ...(r.worker?.completionAnswerTimes
+            ? [['their answers', r.worker.completionAnswerTimes] as const]
+            : []),
+        ];
+        return timed.map(([what, times]) => [
+          fmt(r.waiting),
+          what,
+          fmt(times.count),
+          ...TASK_TIME_BOUNDS.map((bound) => fmt(times.over[bound] ?? Number.NaN)),
         ]);
       }),
     ),

@@ -120,7 +120,7 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       heapLimitMb: options.heapLimitMb,
       compiledModule: await compiledWorkerModule(),
       longTaskSeconds: LONG_TASK_SECONDS,
-      workflowCacheStats: true,
+      coreMetrics: true,
     }),
     push: options.push
       ? {

@@ -22,8 +22,8 @@ const STATS_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 60_000;
 /** The environment variable that hands the child its config. */
 const CONFIG_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS';
-/** Set: the child serves the SDK's metrics on a loopback port and reads its workflow cache's from it. */
-const CACHE_METRICS_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS_CACHE_STATS';
+/** Set: the child serves the SDK's metrics on a loopback port and reads its core's figures from it. */
+const CORE_METRICS_VARIABLE = 'CONNECT_TASK_ROUTER_WORKER_PROCESS_CORE_METRICS';
 
 export interface WorkerProcessConfig extends WorkerSettings {
   /** host:port of the Temporal frontend. */
@@ -52,8 +52,11 @@ export interface WorkerProcessOptions {
   compiledModule?: string;
   /** Workflow tasks longer than this many seconds are counted in `longTasks` (the SDK's default: 5). */
   longTaskSeconds?: number;
-  /** Reads the SDK's workflow-cache metrics into `workflowCache` (serves them on a loopback port). */
-  workflowCacheStats?: boolean;
+  /**
+   * Reads the SDK core's metrics (served on a loopback port) into `workflowCache`, `workflowTaskTimes`
+   * and `completionAnswerTimes`, for `stats({ coreMetrics: true })`.
+   */
+  coreMetrics?: boolean;
 }
 
 export interface WorkerStats {
@@ -65,8 +68,22 @@ export interface WorkerStats {
   logs: Record<string, number>;
   /** Workflow tasks the SDK warned took longer than its threshold (TMPRL1104), by workflow type. */
   longTasks: Record<string, LongTasks>;
-  /** The SDK's workflow cache by task queue, when asked for (`stats({ workflowCache: true })` with `workflowCacheStats`). */
+  /** The SDK's workflow cache by task queue (with `coreMetrics`, as the rest below). */
   workflowCache?: Record<string, WorkflowCacheStats>;
+  /**
+   * Workflow tasks by workflow type, timed by the core from the task's poll to the server's answer to
+   * its completion (workflow_task_execution_latency): what TMPRL1104 warns of, as a distribution.
+   */
+  workflowTaskTimes?: Record<string, TaskTimes>;
+  /** The server's answers to the completions (RespondWorkflowTaskCompleted), every workflow type. */
+  completionAnswerTimes?: TaskTimes;
+}
+
+/** How long things took, from a core latency histogram: how many, and how many took longer than each bound. */
+export interface TaskTimes {
+  count: number;
+  /** By the histogram's bound in seconds (e.g. `'0.5'`): how many took longer. */
+  over: Record<string, number>;
 }
 
 /** How a worker's workflow cache served its tasks, from the SDK core's metrics. */
@@ -113,6 +130,52 @@ function workflowCacheStats(metricsText: string): Record<string, WorkflowCacheSt
   return byQueue;
 }
 
+/** The histogram `name`'s figures, summed by the label `by` (one group, keyed '', where `by` is omitted). */
+function taskTimes(
+  metricsText: string,
+  name: string,
+  labels: Record<string, string>,
+  by?: string,
+): Record<string, TaskTimes> {
+  const groups: Record<string, { count: number; within: Record<string, number> }> = {};
+  for (const sample of parseSamples(metricsText)) {
+    if (!Object.entries(labels).every(([key, value]) => sample.labels[key] === value)) continue;
+    const group = (groups[by === undefined ? '' : (sample.labels[by] ?? '')] ??= { count: 0, within: {} });
+    const bound = sample.labels.le;
+    if (sample.name === `${name}_count`) group.count += sample.value;
+    else if (sample.name === `${name}_bucket` && bound !== undefined && bound !== '+Inf')
+      group.within[bound] = (group.within[bound] ?? 0) + sample.value;
+  }
+  return Object.fromEntries(
+    Object.entries(groups)
+      .filter(([, { count }]) => count > 0)
+      .map(([key, { count, within }]) => [
+        key,
+        {
+          count,
+          over: Object.fromEntries(Object.entries(within).map(([bound, n]) => [bound, count - n])),
+        },
+      ]),
+  );
+}
+
+function coreMetricsStats(
+  metricsText: string,
+): Pick<WorkerStats, 'workflowCache' | 'workflowTaskTimes' | 'completionAnswerTimes'> {
+  return {
+    workflowCache: workflowCacheStats(metricsText),
+    workflowTaskTimes: taskTimes(
+      metricsText,
+      'temporal_workflow_task_execution_latency',
+      {},
+      'workflow_type',
+    ),
+    completionAnswerTimes: taskTimes(metricsText, 'temporal_request_latency', {
+      operation: 'RespondWorkflowTaskCompleted',
+    })[''],
+  };
+}
+
 /**
  * The SDK's core times each workflow task from its poll to the server's answer to its completion, and
  * warns (TMPRL1104) past `TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS` (5 by default). Unlike the
@@ -129,8 +192,8 @@ export interface LongTasks {
 
 const LONG_TASK_WARNING = /^\[TMPRL1104\] (\S+) /;
 
-/** `workflowCache`: read the metrics too (the whole text, fetched and parsed), only when it is wanted. */
-type ToWorker = { type: 'stats'; workflowCache?: boolean } | { type: 'stop' };
+/** `coreMetrics`: read the metrics too (the whole text, fetched and parsed), only when it is wanted. */
+type ToWorker = { type: 'stats'; coreMetrics?: boolean } | { type: 'stop' };
 
 type FromWorker =
   { type: 'ready'; maxCachedWorkflows: number } | WorkerStats | { type: 'failed'; message: string };
@@ -142,8 +205,8 @@ export interface WorkerProcess extends LocalWorker {
   exitReason(): string | undefined;
   /** The worker's stats right after it started (workflow bundle built, nothing run yet). */
   atStart: WorkerStats;
-  /** `workflowCache`: with the SDK's workflow-cache figures (started with `workflowCacheStats`). */
-  stats(request?: { workflowCache?: boolean }): Promise<WorkerStats>;
+  /** `coreMetrics`: with the SDK core's figures (started with `coreMetrics`). */
+  stats(request?: { coreMetrics?: boolean }): Promise<WorkerStats>;
   /** SIGKILL, then wait for the exit. */
   kill(): Promise<void>;
   /** Asks the worker to shut down gracefully; SIGKILL if it has not exited within a minute. */
@@ -169,7 +232,7 @@ export async function startWorkerProcess(
       ...(options.longTaskSeconds === undefined
         ? {}
         : { TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: String(options.longTaskSeconds) }),
-      ...(options.workflowCacheStats ? { [CACHE_METRICS_VARIABLE]: '1' } : {}),
+      ...(options.coreMetrics ? { [CORE_METRICS_VARIABLE]: '1' } : {}),
     },
     stdio: ['ignore', output, output, 'ipc'],
   });
@@ -208,9 +271,9 @@ export async function startWorkerProcess(
       child.once('exit', onExit);
     });
   const toWorker = (message: ToWorker) => child.send(message);
-  const stats = async ({ workflowCache = false } = {}) => {
+  const stats = async ({ coreMetrics = false } = {}) => {
     const reply = next('stats', STATS_TIMEOUT_MS);
-    toWorker({ type: 'stats', workflowCache });
+    toWorker({ type: 'stats', coreMetrics });
     return reply;
   };
   const kill = async () => {
@@ -247,7 +310,7 @@ export async function startWorkerProcess(
 export function childProcessWorker(
   settings: WorkerSettings & Pick<WorkerProcessConfig, 'temporalAddress' | 'logLabel'> & WorkerProcessOptions,
 ): WorkerStarter<WorkerProcess> {
-  const { heapLimitMb, quiet, compiledModule, longTaskSeconds, workflowCacheStats, ...config } = settings;
+  const { heapLimitMb, quiet, compiledModule, longTaskSeconds, coreMetrics, ...config } = settings;
   return (site) =>
     startWorkerProcess(
       {
@@ -257,7 +320,7 @@ export function childProcessWorker(
         connectEndpoint: site.connectEndpoint,
         connectCallRates: site.connectCallRates,
       },
-      { heapLimitMb, quiet, compiledModule, longTaskSeconds, workflowCacheStats },
+      { heapLimitMb, quiet, compiledModule, longTaskSeconds, coreMetrics },
     );
 }
 
@@ -284,7 +347,7 @@ async function runWorkerProcess(): Promise<void> {
   const label = config.logLabel ?? config.taskQueue;
   const logs: Record<string, number> = {};
   const longTasks: Record<string, LongTasks> = {};
-  const metricsAddress = process.env[CACHE_METRICS_VARIABLE] ? `127.0.0.1:${await freePort()}` : undefined;
+  const metricsAddress = process.env[CORE_METRICS_VARIABLE] ? `127.0.0.1:${await freePort()}` : undefined;
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => {
       const longTask = LONG_TASK_WARNING.exec(entry.message);
@@ -337,11 +400,11 @@ async function runWorkerProcess(): Promise<void> {
         logs: { ...logs },
         longTasks: structuredClone(longTasks),
       };
-      if (metricsAddress === undefined || !message.workflowCache) sendToParent(stats);
+      if (metricsAddress === undefined || !message.coreMetrics) sendToParent(stats);
       else
         void fetch(`http://${metricsAddress}/metrics`)
           .then((response) => response.text())
-          .then((text) => sendToParent({ ...stats, workflowCache: workflowCacheStats(text) }))
+          .then((text) => sendToParent({ ...stats, ...coreMetricsStats(text) }))
           .catch((error: unknown) => sendToParent({ type: 'failed', message: `metrics: ${String(error)}` }));
     }
     if (message.type === 'stop') local.worker.shutdown();
