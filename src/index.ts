@@ -20,6 +20,7 @@ export {
   ConnectTaskRouterWorker,
   createWorker,
   DEFAULT_MAX_CACHED_ROUTE_TASKS,
+  DEFAULT_ROUTE_TASK_WORKFLOW_TASK_SLOTS,
   type ConnectTaskRouterWorkerOptions,
 } from './worker/create-worker';
 export {
