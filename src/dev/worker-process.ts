@@ -15,7 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ConnectCallRates } from '../shared/task-queues';
 import { prometheusExporter } from '../worker/metrics';
 import { inProcessWorker, type LocalWorker, type WorkerSettings, type WorkerStarter } from './local-stack';
-import { freePort, parseSamples } from './prometheus-text';
+import { freePort, parseSamples, type Sample } from './prometheus-text';
 
 const READY_TIMEOUT_MS = 180_000;
 const STATS_TIMEOUT_MS = 30_000;
@@ -111,10 +111,10 @@ const WORKFLOW_CACHE_METRICS = {
   replaySeconds: 'temporal_workflow_task_replay_latency_sum',
 } as const satisfies Record<keyof WorkflowCacheStats, string>;
 
-function workflowCacheStats(metricsText: string): Record<string, WorkflowCacheStats> {
+function workflowCacheStats(samples: Sample[]): Record<string, WorkflowCacheStats> {
   const byQueue: Record<string, WorkflowCacheStats> = {};
   const fields = Object.entries(WORKFLOW_CACHE_METRICS) as [keyof WorkflowCacheStats, string][];
-  for (const { name, labels, value } of parseSamples(metricsText)) {
+  for (const { name, labels, value } of samples) {
     const field = fields.find(([, metric]) => metric === name)?.[0];
     const queue = labels.task_queue;
     if (field === undefined || queue === undefined) continue;
@@ -132,13 +132,13 @@ function workflowCacheStats(metricsText: string): Record<string, WorkflowCacheSt
 
 /** The histogram `name`'s figures, summed by the label `by` (one group, keyed '', where `by` is omitted). */
 function taskTimes(
-  metricsText: string,
+  samples: Sample[],
   name: string,
   labels: Record<string, string>,
   by?: string,
 ): Record<string, TaskTimes> {
   const groups: Record<string, { count: number; within: Record<string, number> }> = {};
-  for (const sample of parseSamples(metricsText)) {
+  for (const sample of samples) {
     if (!Object.entries(labels).every(([key, value]) => sample.labels[key] === value)) continue;
     const group = (groups[by === undefined ? '' : (sample.labels[by] ?? '')] ??= { count: 0, within: {} });
     const bound = sample.labels.le;
@@ -162,15 +162,11 @@ function taskTimes(
 function coreMetricsStats(
   metricsText: string,
 ): Pick<WorkerStats, 'workflowCache' | 'workflowTaskTimes' | 'completionAnswerTimes'> {
+  const samples = parseSamples(metricsText);
   return {
-    workflowCache: workflowCacheStats(metricsText),
-    workflowTaskTimes: taskTimes(
-      metricsText,
-      'temporal_workflow_task_execution_latency',
-      {},
-      'workflow_type',
-    ),
-    completionAnswerTimes: taskTimes(metricsText, 'temporal_request_latency', {
+    workflowCache: workflowCacheStats(samples),
+    workflowTaskTimes: taskTimes(samples, 'temporal_workflow_task_execution_latency', {}, 'workflow_type'),
+    completionAnswerTimes: taskTimes(samples, 'temporal_request_latency', {
       operation: 'RespondWorkflowTaskCompleted',
     })[''],
   };
@@ -328,7 +324,6 @@ function sendToParent(message: FromWorker): void {
   process.send?.(message);
 }
 
-/** The child's side: runs the worker until the parent says stop (or goes away). */
 /**
  * A log entry's fields as one line can show them: an error by its name and message (JSON would show
  * `{}`), without the task token (a long opaque string that would push the rest out of the line).
@@ -342,6 +337,7 @@ function readableMeta({ taskToken: _taskToken, ...meta }: Record<string, unknown
   );
 }
 
+/** The child's side: runs the worker until the parent says stop (or goes away). */
 async function runWorkerProcess(): Promise<void> {
   const config = JSON.parse(process.env[CONFIG_VARIABLE] ?? '') as WorkerProcessConfig;
   const label = config.logLabel ?? config.taskQueue;
