@@ -143,7 +143,7 @@ const SIZE_FLAGS: {
   freeWaiting: {
     flag: '--free-waiting <n>',
     help: 'free-at-once: tasks waiting (at least --free-agents)',
-    parse: integerOption('--free-waiting', 1, 20_000),
+    parse: integerOption('--free-waiting', 1, 100_000),
   },
   freeAssociateRate: {
     flag: '--free-associate-rate <r>',

@@ -5,11 +5,16 @@
  * queue, every agent Offline. N routeTask runs get in line; once the dispatcher reports N waiting,
  * every agent is set Available in one synchronous loop (t0), and the emulator's ledger is watched
  * until every agent has accepted one task (offers auto-accepted, no handle time: an agent stays busy).
- * Connect's per-contact quotas and the dispatcher's offer rate are both set to one rate R, so R is
+ * AssociateContactWithUser's quota and the dispatcher's offer rate are both set to one rate R, so R is
  * what the dispatcher may reach. The timeline (t0 → first reservation → associations → all busy),
  * the rates, the dispatcher's rounds, polls and workflow tasks during the burst (its histories) and
  * each reserved task's way from its slotReserved signal to AssociateContactWithUser (their
- * histories) say where the time went. The runs still waiting are terminated at the end.
+ * histories) say where the time went.
+ *
+ * With a handle time the agents then work the line down: each ends its task after the handle time
+ * (no after-contact work) and takes the next, until every waiting task is assigned (the drain). The
+ * ledger shows each task contact accepted exactly once, visibility every routeTask run completed.
+ * The runs still waiting are terminated at the end.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -24,11 +29,11 @@ import {
   type Reservation,
 } from '../src/shared/dispatcher-contract';
 import {
-  type ConnectCallLane,
   type ConnectCallRates,
   connectQuotaBurst,
   DEFAULT_CONNECT_CALL_RATES,
 } from '../src/shared/task-queues';
+import { waitUntil } from '../test/helpers/eventually';
 import type { routeTask } from '../workflows/route-task';
 import { counts, steadyRate } from './routing-offers';
 import { type DispatcherRun, dispatcherRuns, eventTypeName, largestPayloadBytes } from './routing-actions';
@@ -44,6 +49,7 @@ import {
 import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, seconds, type Summary, summarize } from './stats';
 import { type Fill, fillLine, terminateOpen } from './waiting-line';
+import { WORKFLOW_TASK_TIME_HEADINGS, workflowTaskTimeRows } from './workflow-task-times';
 
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -51,12 +57,14 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export interface FreeAtOnceOptions {
   agents: number;
   waiting: number;
-  /** Connect's per-contact quotas (both sides) and the dispatcher's offersPerSecond. */
+  /** AssociateContactWithUser's quota (both sides) and the dispatcher's offersPerSecond. */
   associateRate: number;
   /** Give up getting N tasks in line after this long. */
   fillTimeoutSeconds: number;
-  /** Give up waiting for every agent to be busy after this long from t0. */
+  /** Give up waiting for every agent to be busy (or, draining, every task assigned) after this long from t0. */
   timeLimitSeconds: number;
+  /** Set: the agents work the line down, each task taking this long; unset: an agent keeps its task. */
+  drainHandleTimeMs?: number;
   startConcurrency: number;
   maxCachedWorkflows?: number;
   heapLimitMb?: number;
@@ -68,7 +76,7 @@ const PROFILE_ID = '33333333-3333-4333-8333-0000000000f1';
 const agentId = (index: number) => `77777777-7777-4777-8777-${index.toString(16).padStart(12, '0')}`;
 
 /** A agents, one TASK slot each, all Offline, all eligible for the one manual-assignment queue. */
-function callCentre(agents: number, waiting: number): EmulatorConfig {
+function callCentre(agents: number, waiting: number, drainHandleTimeMs: number | undefined): EmulatorConfig {
   return {
     queues: [{ id: QUEUE_ID, name: 'Free at once' }],
     routingProfiles: [
@@ -94,20 +102,20 @@ function callCentre(agents: number, waiting: number): EmulatorConfig {
     // every agent on each status change: 500 changes × 2,000 contacts × 500 agents.
     autoRouting: false,
     offers: { autoAccept: true },
-    // Busy until the end: an agent gets one task, so "all busy" is "every agent was given one".
-    handleTimeMs: null,
+    // Not draining, busy until the end: an agent gets one task, so "all busy" is "every agent was given one".
+    handleTimeMs: drainHandleTimeMs ?? null,
+    afterContactWorkMs: 0,
     ...roomForTasks(waiting),
   };
 }
 
-/** The raised per-contact lanes at `rate`, never below Connect's default for a lane. */
+/**
+ * AssociateContactWithUser at `rate` (never below Connect's default), the other per-contact calls
+ * raised as in every scenario's fill: at CreateContact's `rate` a line of 50,000 started at once
+ * waits in the create lane far longer than the burst takes.
+ */
 function contactQuotas(rate: number): Partial<ConnectCallRates> {
-  return Object.fromEntries(
-    (Object.keys(RAISED_CONTACT_QUOTAS) as ConnectCallLane[]).map((lane) => [
-      lane,
-      Math.max(rate, DEFAULT_CONNECT_CALL_RATES[lane]),
-    ]),
-  );
+  return { ...RAISED_CONTACT_QUOTAS, associate: Math.max(rate, DEFAULT_CONNECT_CALL_RATES.associate) };
 }
 
 /** Each workflow task whose start falls in [from, to): scheduled → started (queued) and started → completed. */
@@ -437,6 +445,97 @@ async function freeEveryone(
   };
 }
 
+interface Drain {
+  /** When the last task was assigned, or when the watch gave up. */
+  endedAt: number;
+  /** Each task contact's first accepted association at or after t0 (epoch ms), in time order. */
+  assignedAt: number[];
+  /** Task contacts accepted by an agent more than once: must stay 0. */
+  assignedTwice: number;
+  ledgerAfter: Ledger;
+  statusAfter?: DispatcherStatus;
+  /** routeTask runs of the deployment by visibility's ExecutionStatus, once the count settled. */
+  runs: { completed: number; running: number };
+  timedOut: boolean;
+}
+
+/** Each task contact's accepted associations at or after t0 (epoch ms). */
+function acceptedContacts(ledger: Ledger, t0: number): Map<string, number[]> {
+  const accepted = new Map<string, number[]>();
+  for (const record of ledger.assignments) {
+    if (record.via !== 'AssociateContactWithUser' || record.outcome !== 'accepted') continue;
+    const at = Date.parse(record.at);
+    if (at < t0) continue;
+    const times = accepted.get(record.contactId);
+    if (times) times.push(at);
+    else accepted.set(record.contactId, [at]);
+  }
+  return accepted;
+}
+
+/** routeTask runs of the deployment with the status (visibility: eventually consistent). */
+async function routeTaskRuns(server: BenchServer, deployment: Deployment, status: string): Promise<number> {
+  const { count } = await server.client.workflow.count(
+    `WorkflowId STARTS_WITH "route-task/${deployment.instanceId}/" AND ExecutionStatus = "${status}"`,
+  );
+  return count;
+}
+
+/** Watches the agents work the line down until every waiting task was accepted once (or the time limit). */
+async function drainLine(
+  server: BenchServer,
+  deployment: Deployment,
+  options: FreeAtOnceOptions,
+  t0: number,
+  say: (line: string) => void,
+): Promise<Drain> {
+  const { emulator } = deployment;
+  const deadline = t0 + options.timeLimitSeconds * 1000;
+  let accepted = new Map<string, number[]>();
+  let lastLog = Date.now();
+  // Every 2 s: each look copies the whole ledger, one record per offer.
+  while (Date.now() < deadline && deployment.worker.exitReason() === undefined) {
+    accepted = acceptedContacts(emulator.ledger(), t0);
+    if (accepted.size >= options.waiting) break;
+    if (Date.now() - lastLog >= 30_000) {
+      lastLog = Date.now();
+      say(
+        `${seconds(Date.now() - t0)} after t0: ${fmt(accepted.size)}/${fmt(options.waiting)} tasks assigned`,
+      );
+    }
+    await sleep(2_000);
+  }
+  const ledgerAfter = emulator.ledger();
+  accepted = acceptedContacts(ledgerAfter, t0);
+  const assignedAt = [...accepted.values()].map((times) => Math.min(...times)).sort((a, b) => a - b);
+  const timedOut = accepted.size < options.waiting;
+  const endedAt = timedOut ? Date.now() : assignedAt[assignedAt.length - 1]!;
+  say(
+    `${fmt(accepted.size)}/${fmt(options.waiting)} tasks assigned ${seconds(endedAt - t0)} after t0; counting runs`,
+  );
+  // An accepted offer completes its run a moment later, and visibility follows.
+  const runs = { completed: 0, running: NaN };
+  await waitUntil(
+    'the routeTask runs to settle in visibility',
+    async () => {
+      runs.completed = await routeTaskRuns(server, deployment, 'Completed');
+      runs.running = await routeTaskRuns(server, deployment, 'Running');
+      const settled = runs.completed + runs.running >= options.waiting && (timedOut || runs.running === 0);
+      return settled ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 2_000 },
+  ).catch(() => undefined);
+  return {
+    endedAt,
+    assignedAt,
+    assignedTwice: [...accepted.values()].filter((times) => times.length > 1).length,
+    ledgerAfter,
+    statusAfter: await deployment.status().catch(() => undefined),
+    runs,
+    timedOut,
+  };
+}
+
 const delta = (after: Partial<Record<string, number>>, before: Partial<Record<string, number>>) =>
   Object.fromEntries(
     Object.entries(after)
@@ -631,6 +730,60 @@ function bottleneck(
   );
 }
 
+/** The drain: every waiting task assigned once, how fast, and what it cost in polls. */
+function drainReport(drain: Drain, burst: Burst, options: FreeAtOnceOptions): string {
+  const { t0 } = burst;
+  const assigned = drain.assignedAt.length;
+  const first = drain.assignedAt[0] ?? NaN;
+  const spanMs = drain.endedAt - t0;
+  const gcud =
+    (drain.ledgerAfter.calls.GetCurrentUserData ?? 0) - (burst.ledgerBefore.calls.GetCurrentUserData ?? 0);
+  const milestones = [0.1, 0.25, 0.5, 0.75, 0.9, 1].map((fraction) => {
+    const at = drain.assignedAt[Math.ceil(fraction * options.waiting) - 1];
+    return `${fmt(fraction * 100)} % ${at === undefined ? 'not reached' : seconds(at - t0)}`;
+  });
+  return [
+    `#### The drain: ${fmt(options.agents)} agents work ${fmt(options.waiting)} tasks down`,
+    '',
+    "From t0; each task contact's first accepted AssociateContactWithUser in the ledger. Assigned twice: task " +
+      'contacts accepted by agents more than once. routeTask runs: by ExecutionStatus in visibility once it settled.',
+    '',
+    formatTable(
+      [
+        'tasks assigned',
+        't0 → all assigned',
+        'assignments/s first → last',
+        'assignments/s (10th→90th)',
+        'assigned twice',
+        'over capacity',
+        'double assignments',
+        'routeTask runs completed / running',
+        'GetCurrentUserData/s',
+        'waiting in the dispatcher after',
+      ],
+      [
+        [
+          `${fmt(assigned)}/${fmt(options.waiting)}`,
+          drain.timedOut ? `not reached in ${seconds(options.timeLimitSeconds * 1000)}` : seconds(spanMs),
+          fmt(assigned > 1 ? (assigned - 1) / ((drain.assignedAt[assigned - 1]! - first) / 1000) : NaN, 1),
+          fmt(steadyRate(drain.assignedAt), 1),
+          fmt(drain.assignedTwice),
+          fmt(drain.ledgerAfter.overCapacityAssignments - burst.ledgerBefore.overCapacityAssignments),
+          fmt(drain.ledgerAfter.doubleAssignments - burst.ledgerBefore.doubleAssignments),
+          `${fmt(drain.runs.completed)} / ${fmt(drain.runs.running)}`,
+          fmt(gcud / (spanMs / 1000), 2),
+          drain.statusAfter === undefined ? 'n/a' : fmt(drain.statusAfter.waitingCount),
+        ],
+      ],
+    ),
+    '',
+    `Tasks assigned, after t0: ${milestones.join(', ')}. Ledger during the drain: throttled ` +
+      `${counts(delta(drain.ledgerAfter.throttledCalls, burst.ledgerAfter.throttledCalls)) || 'none'}; ` +
+      `AssociateContactWithUser refusals ` +
+      `${counts(delta(drain.ledgerAfter.associateRefusals, burst.ledgerAfter.associateRefusals)) || 'none'}.`,
+  ].join('\n');
+}
+
 export async function runFreeAtOnceScenario(
   server: BenchServer,
   options: FreeAtOnceOptions,
@@ -646,7 +799,7 @@ export async function runFreeAtOnceScenario(
   const say = (line: string) => log(`free-at-once: ${line}`);
   const deployment = await startDeployment(server, {
     label: 'free-at-once',
-    config: callCentre(options.agents, options.waiting),
+    config: callCentre(options.agents, options.waiting, options.drainHandleTimeMs),
     connectCallRates: quotas,
     dispatcherSettings: { offersPerSecond: settings.offersPerSecond, offerBurst: settings.offerBurst },
     maxCachedWorkflows: options.maxCachedWorkflows,
@@ -655,6 +808,7 @@ export async function runFreeAtOnceScenario(
   const handles: WorkflowHandle<typeof routeTask>[] = [];
   let fill: Fill;
   let burst: Burst | undefined;
+  let drain: Drain | undefined;
   let analysis: Analysis | undefined;
   let stages: Awaited<ReturnType<typeof routeTaskStageSummaries>> | undefined;
   let worker: WorkerStats | undefined;
@@ -675,8 +829,12 @@ export async function runFreeAtOnceScenario(
       burst = await freeEveryone(deployment, options, say);
       say(
         `${fmt(burst.busyAt.length)}/${fmt(options.agents)} agents busy ${seconds(burst.endedAt - burst.t0)} after t0; ` +
-          'reading the dispatcher histories',
+          (options.drainHandleTimeMs === undefined
+            ? 'reading the dispatcher histories'
+            : 'watching the drain'),
       );
+      if (options.drainHandleTimeMs !== undefined && !burst.timedOut)
+        drain = await drainLine(server, deployment, options, burst.t0, say);
       analysis = analyse(burst, await dispatcherRuns(server.client, deployment.dispatcherId));
       say(`reading the routeTask histories of ${fmt(analysis.reservations.length)} reservations`);
       stages = await withTimeout(
@@ -687,7 +845,7 @@ export async function runFreeAtOnceScenario(
     } else say(`gave up filling the line: ${fill.failure}`);
     worker = deployment.worker.exitReason()
       ? undefined
-      : await deployment.worker.stats().catch(() => undefined);
+      : await deployment.worker.stats({ coreMetrics: true }).catch(() => undefined);
   } finally {
     await terminateOpen(handles);
     await deployment.stop();
@@ -696,7 +854,11 @@ export async function runFreeAtOnceScenario(
   const setup =
     `${fmt(options.agents)} agents with one TASK slot each, one manual-assignment queue, every agent Offline; ` +
     `${fmt(options.waiting)} routeTask runs (create-then-associate, ${options.startConcurrency} starts in flight). ` +
-    `Offers auto-accepted, no handle time (an agent keeps its task), Connect's own routing off. Connect quotas ` +
+    `Offers auto-accepted, ${
+      options.drainHandleTimeMs === undefined
+        ? 'no handle time (an agent keeps its task)'
+        : `handle time ${fmt(options.drainHandleTimeMs)} ms and no after-contact work (the agents work the line down)`
+    }, Connect's own routing off. Connect quotas ` +
     `(emulator and worker lanes alike): ${counts(quotas).replace(/ (\d+)/g, ' $1/s')}, burst ${fmt(connectQuotaBurst(rate))} ` +
     `at ${fmt(rate)}/s; GetCurrentUserData and List* at their default (2/s, burst 5). Dispatcher: offersPerSecond ` +
     `${fmt(settings.offersPerSecond)}, offerBurst ${fmt(settings.offerBurst)}, other settings default (pollIntervalMs ` +
@@ -895,6 +1057,12 @@ export async function runFreeAtOnceScenario(
             ]),
           ),
         ]),
+    '',
+    ...(drain === undefined ? [] : [drainReport(drain, burst, options), '']),
+    "The worker's workflow tasks over the whole run (the SDK core's histograms: by the worker's clock, from " +
+      "the poll to the server's answer; then the server's answers to their completions alone):",
+    '',
+    formatTable(WORKFLOW_TASK_TIME_HEADINGS, workflowTaskTimeRows(worker)),
     '',
     `Ledger during the burst: calls ${counts(ledgerDelta((ledger) => ledger.calls))}; throttled ` +
       `${counts(throttled) || 'none'}; AssociateContactWithUser refusals ` +

@@ -43,6 +43,7 @@ import { compiledWorkflowBundle } from './compiled-worker';
 import type { ScenarioReport } from './scenario-report';
 import { fmt, formatTable, mib, seconds, type Summary, summarize } from './stats';
 import { RSS_EVERY_MS, sampleWorkerMemory } from './worker-memory';
+import { WORKFLOW_TASK_TIME_HEADINGS, workflowTaskTimeRows } from './workflow-task-times';
 
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -108,8 +109,6 @@ interface SlowWorkflowTask {
 }
 
 const SLOWEST_SHOWN = 5;
-/** Bounds of the core's latency histograms (seconds) that the task-time table counts over. */
-const TASK_TIME_BOUNDS = ['0.1', '0.5', '1'];
 
 function countTypes(events: readonly HistoryEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -741,23 +740,8 @@ export async function runPollingBudgetScenario(
       "less that answer is its wait for the worker's workflow thread and the thread's work on it:",
     '',
     formatTable(
-      ['waiting', 'timed', 'count', ...TASK_TIME_BOUNDS.map((bound) => `over ${bound} s`)],
-      results.flatMap((r) => {
-        const timed = [
-          ...Object.entries(r.worker?.workflowTaskTimes ?? {}).map(
-            ([type, times]) => [`${type} tasks`, times] as const,
-          ),
-          ...(r.worker?.completionAnswerTimes
-            ? [['their answers', r.worker.completionAnswerTimes] as const]
-            : []),
-        ];
-        return timed.map(([what, times]) => [
-          fmt(r.waiting),
-          what,
-          fmt(times.count),
-          ...TASK_TIME_BOUNDS.map((bound) => fmt(times.over[bound] ?? Number.NaN)),
-        ]);
-      }),
+      ['waiting', ...WORKFLOW_TASK_TIME_HEADINGS],
+      results.flatMap((r) => workflowTaskTimeRows(r.worker).map((row) => [fmt(r.waiting), ...row])),
     ),
     '',
     "The workers' workflow caches (the SDK core's metrics, by task queue: a miss is a task for a run no " +

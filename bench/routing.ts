@@ -16,7 +16,7 @@
  * per routed task), offers (offer → acceptance and miss → next offer as the package sees them, Connect
  * calls and Temporal actions per routed task by miss rate, tasks routed per second at Connect's default
  * quotas), free-at-once (how fast the dispatcher hands out slots when many agents become Available
- * together, at a raised associate rate), skills (a dispatcher round's cost with routing criteria against
+ * together, at a raised associate rate; with --free-handle-time, then until they have worked the whole line down), skills (a dispatcher round's cost with routing criteria against
 without, on the dispatcher's pure book: no server). Every loop is bounded in count and time.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -75,6 +75,7 @@ interface BenchOptions {
   freeWaiting: number;
   freeAssociateRate: number;
   freeTimeLimit: number;
+  freeHandleTime?: number;
   skillsWaiting: number;
   skillsAgents: number;
   skillsProficiencies: number;
@@ -193,7 +194,7 @@ function parseOptions(): BenchOptions {
     .option(
       '--free-waiting <n>',
       'free-at-once: routeTask runs waiting when they become Available (at least --free-agents)',
-      integerOption('--free-waiting', 1, 20_000),
+      integerOption('--free-waiting', 1, 100_000),
       2_000,
     )
     .option(
@@ -204,9 +205,14 @@ function parseOptions(): BenchOptions {
     )
     .option(
       '--free-time-limit <s>',
-      'free-at-once: give up waiting for every agent to be busy after this many seconds',
+      'free-at-once: give up waiting for every agent to be busy (with --free-handle-time, every task assigned) after this many seconds',
       integerOption('--free-time-limit', 10, 3_600),
       300,
+    )
+    .option(
+      '--free-handle-time <ms>',
+      'free-at-once: then the agents work the whole line down, each task taking this long (default: an agent keeps its task)',
+      integerOption('--free-handle-time', 1, 3_600_000),
     )
     .option(
       '--skills-waiting <n>',
@@ -318,6 +324,7 @@ async function runScenario(
         associateRate: options.freeAssociateRate,
         fillTimeoutSeconds: options.fillTimeout,
         timeLimitSeconds: options.freeTimeLimit,
+        drainHandleTimeMs: options.freeHandleTime,
         startConcurrency: options.startConcurrency,
         maxCachedWorkflows: options.maxCachedWorkflows,
         heapLimitMb: options.workerHeapMb,
