@@ -473,17 +473,8 @@ function acceptedContacts(ledger: Ledger, t0: number): Map<string, number[]> {
   return accepted;
 }
 
-/** routeTask runs of the deployment with the status (visibility: eventually consistent). */
-async function routeTaskRuns(server: BenchServer, deployment: Deployment, status: string): Promise<number> {
-  const { count } = await server.client.workflow.count(
-    `WorkflowId STARTS_WITH "route-task/${deployment.instanceId}/" AND ExecutionStatus = "${status}"`,
-  );
-  return count;
-}
-
 /** Watches the agents work the line down until every waiting task was accepted once (or the time limit). */
 async function drainLine(
-  server: BenchServer,
   deployment: Deployment,
   options: FreeAtOnceOptions,
   t0: number,
@@ -518,8 +509,8 @@ async function drainLine(
   await waitUntil(
     'the routeTask runs to settle in visibility',
     async () => {
-      runs.completed = await routeTaskRuns(server, deployment, 'Completed');
-      runs.running = await routeTaskRuns(server, deployment, 'Running');
+      runs.completed = await deployment.countTasks('ExecutionStatus = "Completed"');
+      runs.running = await deployment.countTasks('ExecutionStatus = "Running"');
       const settled = runs.completed + runs.running >= options.waiting && (timedOut || runs.running === 0);
       return settled ? true : undefined;
     },
@@ -834,7 +825,7 @@ export async function runFreeAtOnceScenario(
             : 'watching the drain'),
       );
       if (options.drainHandleTimeMs !== undefined && !burst.timedOut)
-        drain = await drainLine(server, deployment, options, burst.t0, say);
+        drain = await drainLine(deployment, options, burst.t0, say);
       analysis = analyse(burst, await dispatcherRuns(server.client, deployment.dispatcherId));
       say(`reading the routeTask histories of ${fmt(analysis.reservations.length)} reservations`);
       stages = await withTimeout(

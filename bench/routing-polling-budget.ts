@@ -29,7 +29,6 @@ import {
   BILLING_QUEUE,
   LONG_TASK_SECONDS,
   type BenchServer,
-  type Deployment,
   RAISED_CONTACT_QUOTAS,
   RAISED_CONTACT_QUOTAS_TEXT,
   roomForTasks,
@@ -332,14 +331,6 @@ function dispatcherHealth(runs: readonly DispatcherRun[]): DispatcherHealth {
   };
 }
 
-/** routeTask runs of this deployment that have registered with the dispatcher (visibility; eventually consistent). */
-async function registeredCount(server: BenchServer, deployment: Deployment): Promise<number> {
-  const { count } = await server.client.workflow.count(
-    `WorkflowId STARTS_WITH "route-task/${deployment.instanceId}/" AND RoutingStage = "waiting-for-agent"`,
-  );
-  return count;
-}
-
 async function measure(
   server: BenchServer,
   waiting: number,
@@ -427,7 +418,7 @@ async function measure(
       failure,
       startMs,
       fillMs,
-      registered: await registeredCount(server, deployment).catch(() => NaN),
+      registered: await deployment.countTasks('RoutingStage = "waiting-for-agent"').catch(() => NaN),
       gcudDuringFill: ledgerAtFill.calls.GetCurrentUserData ?? 0,
       workerAtStart: deployment.worker.atStart,
       maxCachedWorkflows: deployment.worker.maxCachedWorkflows,

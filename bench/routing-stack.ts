@@ -97,6 +97,8 @@ export interface Deployment {
     index: number,
     input: Omit<RouteTaskInput, 'instanceId'>,
   ): Promise<WorkflowHandle<typeof routeTask>>;
+  /** routeTask runs started by `startTask` that meet a visibility condition (eventually consistent). */
+  countTasks(condition: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,12 @@ export async function startDeployment(server: BenchServer, options: DeploymentOp
       }),
     queryTimeouts: stack.queryTimeouts,
     startTask: (index, input) => stack.startTask(`t${index}`, input),
+    countTasks: async (condition) =>
+      (
+        await server.client.workflow.count(
+          `WorkflowId STARTS_WITH "route-task/${stack.instanceId}/" AND ${condition}`,
+        )
+      ).count,
     stop: stack.stop,
   };
 }
