@@ -391,15 +391,23 @@ interface Burst {
   timedOut: boolean;
 }
 
-/** Agents given their first accepted association at or after t0, with when. */
-function busyAgents(ledger: Ledger, t0: number): Map<string, number> {
-  const busy = new Map<string, number>();
+/** Accepted AssociateContactWithUser offers at or after t0: their times (epoch ms, in order) by agent or by contact. */
+function acceptedSince(ledger: Ledger, t0: number, by: 'userId' | 'contactId'): Map<string, number[]> {
+  const accepted = new Map<string, number[]>();
   for (const record of ledger.assignments) {
     if (record.via !== 'AssociateContactWithUser' || record.outcome !== 'accepted') continue;
     const at = Date.parse(record.at);
-    if (at >= t0 && !busy.has(record.userId)) busy.set(record.userId, at);
+    if (at < t0) continue;
+    const times = accepted.get(record[by]);
+    if (times) times.push(at);
+    else accepted.set(record[by], [at]);
   }
-  return busy;
+  return accepted;
+}
+
+/** Agents given their first accepted association at or after t0, with when. */
+function busyAgents(ledger: Ledger, t0: number): Map<string, number> {
+  return new Map([...acceptedSince(ledger, t0, 'userId')].map(([userId, times]) => [userId, times[0]!]));
 }
 
 async function freeEveryone(
@@ -459,20 +467,6 @@ interface Drain {
   timedOut: boolean;
 }
 
-/** Each task contact's accepted associations at or after t0 (epoch ms). */
-function acceptedContacts(ledger: Ledger, t0: number): Map<string, number[]> {
-  const accepted = new Map<string, number[]>();
-  for (const record of ledger.assignments) {
-    if (record.via !== 'AssociateContactWithUser' || record.outcome !== 'accepted') continue;
-    const at = Date.parse(record.at);
-    if (at < t0) continue;
-    const times = accepted.get(record.contactId);
-    if (times) times.push(at);
-    else accepted.set(record.contactId, [at]);
-  }
-  return accepted;
-}
-
 /** Watches the agents work the line down until every waiting task was accepted once (or the time limit). */
 async function drainLine(
   deployment: Deployment,
@@ -486,7 +480,7 @@ async function drainLine(
   let lastLog = Date.now();
   // Every 2 s: each look copies the whole ledger, one record per offer.
   while (Date.now() < deadline && deployment.worker.exitReason() === undefined) {
-    accepted = acceptedContacts(emulator.ledger(), t0);
+    accepted = acceptedSince(emulator.ledger(), t0, 'contactId');
     if (accepted.size >= options.waiting) break;
     if (Date.now() - lastLog >= 30_000) {
       lastLog = Date.now();
@@ -497,8 +491,8 @@ async function drainLine(
     await sleep(2_000);
   }
   const ledgerAfter = emulator.ledger();
-  accepted = acceptedContacts(ledgerAfter, t0);
-  const assignedAt = [...accepted.values()].map((times) => Math.min(...times)).sort((a, b) => a - b);
+  accepted = acceptedSince(ledgerAfter, t0, 'contactId');
+  const assignedAt = [...accepted.values()].map((times) => times[0]!).sort((a, b) => a - b);
   const timedOut = accepted.size < options.waiting;
   const endedAt = timedOut ? Date.now() : assignedAt[assignedAt.length - 1]!;
   say(
